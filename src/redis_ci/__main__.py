@@ -1,0 +1,3 @@
+from redis_ci.cli import main
+
+raise SystemExit(main())

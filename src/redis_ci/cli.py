@@ -1,0 +1,75 @@
+"""The `redis-ci` command: one parser, one module per subcommand.
+
+Subcommand modules are imported only when chosen, so `redis-ci wait` stays
+stdlib-only (the action runs it with the runner's bare python3) and starts fast.
+Each module defines `add_arguments(parser)` and `run(args) -> int`, and imports
+anything heavy (PyYAML, ruamel.yaml) inside `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from redis_ci import __version__
+from redis_ci.errors import FatalError, UsageError
+
+# name -> (module, one-line help)
+SUBCOMMANDS = {
+    "wait": ("redis_ci.probe.command", "wait until Redis really serves (PING, pub/sub, read/write)"),
+    "lint": ("redis_ci.lint.command", "find Redis wiring mistakes in GitHub Actions workflows"),
+    "rules": ("redis_ci.lint.rules_command", "list the lint rules"),
+    "explain": ("redis_ci.lint.explain_command", "print a lint rule's documentation"),
+    "generate": ("redis_ci.generate.command", "write a Redis setup for GitHub Actions"),
+}
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse hook
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser(chosen: str | None) -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="redis-ci", description="Redis in CI, boringly reliable and fast.")
+    parser.add_argument("--version", action="version", version=f"redis-ci {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            importlib.import_module(module_name).add_arguments(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    parser = build_parser(chosen)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    module = importlib.import_module(SUBCOMMANDS[args.command][0])
+    try:
+        return module.run(args)
+    except (UsageError, FatalError) as exc:
+        print(f"redis-ci {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `redis-ci lint | head`: the reader left; not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # never a traceback for users; REDIS_CI_DEBUG=1 shows it
+        if os.environ.get("REDIS_CI_DEBUG"):
+            raise
+        print(f"redis-ci {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
