@@ -1,0 +1,62 @@
+"""`redis-ci lint [PATH ...]`: find Redis wiring mistakes in GitHub Actions workflows.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage, 3 a file could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+FORMATS = ("text", "json")
+SEVERITY_CHOICES = ("error", "warning", "info")
+
+
+def _codes(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="workflow files or folders (default: .github/workflows)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--fail-on", choices=SEVERITY_CHOICES, default="warning",
+                        help="exit 1 when a finding is at least this severe (default: warning)")
+    parser.add_argument("--select", type=_codes, action="extend", default=[], metavar="CODES",
+                        help="only these rules: codes, code prefixes (RC2) or names, comma-separated")
+    parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES",
+                        help="skip these rules: codes, code prefixes or names, comma-separated")
+
+
+def _use_color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def run(args: argparse.Namespace) -> int:
+    from redis_ci.errors import UsageError
+    from redis_ci.lint.engine import DEFAULT_PATH, lint_paths
+    from redis_ci.lint.render import render_json, render_text
+    from redis_ci.lint.rule import severity_rank
+    from redis_ci.lint.rules import ALL_RULES
+    from redis_ci.lint.selection import select_rules
+
+    rules = select_rules(ALL_RULES, args.select, args.ignore)
+    paths = args.paths or [DEFAULT_PATH]
+    try:
+        results = lint_paths(paths, rules)
+    except FileNotFoundError as exc:
+        raise UsageError(f"no such file or directory: {exc.args[0]}") from None
+    readable = [result for result in results if result.read_error is None]
+    if args.format == "json":
+        sys.stdout.write(render_json(readable))
+    else:
+        sys.stdout.write(render_text(readable, color=_use_color(sys.stdout)))
+    unreadable = [result for result in results if result.read_error is not None]
+    for result in unreadable:
+        print(f"redis-ci lint: error: cannot read {result.path}: {result.read_error}", file=sys.stderr)
+    if unreadable:
+        return 3
+    threshold = severity_rank(args.fail_on)
+    failing = any(severity_rank(f.severity) <= threshold for r in readable for f in r.findings)
+    return 1 if failing else 0

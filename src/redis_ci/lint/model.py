@@ -1,0 +1,840 @@
+"""The typed model rules read: workflow, jobs, services, steps, client endpoints.
+
+Built from the node tree of `yaml_nodes` (the only place that knows YAML). Every value
+a finding can point at is a `Value` (text as written + `Span`) or carries a `Span`.
+Anything malformed (a job that is a string, `steps:` that is a mapping) is skipped, so
+rules can trust the types declared here. Words in docstrings ("Redis service", "Gate",
+"Client endpoint") are defined in ../shared/docs/RULES.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from redis_ci.lint.yaml_nodes import (
+    BudgetExceeded,
+    Document,
+    FileProblem,
+    MappingNode,
+    Node,
+    NodeBudget,
+    ScalarNode,
+    SequenceNode,
+    Span,
+    FILE_START,
+    node_span,
+)
+from redis_ci.recipe import ACTION_REPOSITORY, REDIS_PORT
+
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
+MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+SERVICE_PORT_REF = re.compile(
+    r"^\$\{\{\s*job\.services\.([A-Za-z0-9_-]+)\.ports\s*\[\s*['\"]?(\d+)(?:/tcp)?['\"]?\s*\]\s*\}\}$"
+)
+# Most values a matrix-expanded field may take (a product of several matrix keys).
+MAX_MATRIX_EXPANSION = 256
+
+
+@dataclass(frozen=True)
+class Value:
+    """A scalar as written in the file. style: None (plain), "'", '"', "|" or ">"."""
+
+    text: str
+    span: Span
+    style: str | None = None
+    block_indent: int = 0  # literal block (`|`): 0-based column where its content starts
+
+    @property
+    def is_expression(self) -> bool:
+        """True when the text contains a `${{ }}` expression (its value is known only at run time)."""
+        return "${{" in self.text
+
+    def locate(self, start: int, end: int) -> Span:
+        """The span of text[start:end] in the file; the whole value's span when the scalar's
+        layout (folded `>`, multi-line flow) does not allow an exact answer."""
+        before = self.text[:start]
+        row = before.count("\n")
+        col = start - (before.rfind("\n") + 1)
+        width = max(end - start, 1)
+        if self.style == "|":
+            line = self.span.line + 1 + row
+            column = self.block_indent + col + 1
+            return Span(line, column, line, column + width, self.span.path)
+        if self.style in (None, "'", '"') and "\n" not in self.text and self.span.line == self.span.end_line:
+            column = self.span.column + (1 if self.style else 0) + col
+            return Span(self.span.line, column, self.span.line, column + width, self.span.path)
+        return self.span
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One `env:` entry. level: "workflow", "job", "step", "service" or "container"."""
+
+    name: str
+    value: Value
+    level: str
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Image:
+    """A container image reference split Docker's way; fields may contain expressions."""
+
+    value: Value
+    registry: str | None
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def name(self) -> str:
+        """The last part of the repository (`redis` for `docker.io/library/redis:7`)."""
+        return self.repository.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """One `ports:` entry. host is None when Docker picks a free host port (`- 6379`,
+    `6379/tcp`, `127.0.0.1::6379`); host and container are both None when the entry is
+    an expression. A range (`7000-7002:7000-7002`) gives one ServicePort per port."""
+
+    host: int | None
+    container: int | None
+    host_ip: str | None
+    protocol: str
+    value: Value
+
+    @property
+    def is_random_host_port(self) -> bool:
+        return self.host is None and self.container is not None
+
+
+@dataclass(frozen=True)
+class ContainerOptions:
+    """The parsed `options:` string of a service or container. Durations in seconds
+    (None: absent or unparsable). flag_spans maps a flag as written (`--health-cmd`) to
+    its span, for findings that point at one option."""
+
+    value: Value | None = None
+    health_cmd: str | None = None
+    health_interval: float | None = None
+    health_timeout: float | None = None
+    health_retries: int | None = None
+    health_start_period: float | None = None
+    health_start_interval: float | None = None
+    no_healthcheck: bool = False
+    sysctls: tuple = ()
+    entrypoint: str | None = None
+    flag_spans: dict = field(default_factory=dict)
+
+    def span_of(self, flag: str) -> Span | None:
+        """The span of `flag` in the options text (whole options span if not exact); None if absent."""
+        return self.flag_spans.get(flag)
+
+
+@dataclass
+class Service:
+    """A job service (`jobs.<id>.services.<label>`).
+
+    images: the possible images: `[image]` for a literal, one per matrix value when the
+    image uses `${{ matrix.* }}`. ports_span: the `ports:` key (None when absent);
+    ports_unknown: `ports:` is an expression."""
+
+    label: str
+    span: Span
+    image: Image | None
+    images: list[Image]
+    ports: list[ServicePort]
+    ports_span: Span | None
+    ports_unknown: bool
+    options: ContainerOptions
+    env: list[EnvVar]
+    command: Value | None
+    is_redis: bool
+
+
+@dataclass
+class Container:
+    """`jobs.<id>.container` (a string is the image)."""
+
+    span: Span
+    image: Image | None
+    options: ContainerOptions
+    env: list[EnvVar]
+
+
+@dataclass
+class Step:
+    """One step. index: 0-based position in the job; id: `id:` if any."""
+
+    index: int
+    span: Span
+    id: str | None
+    name: Value | None
+    uses: Value | None
+    run: Value | None
+    shell: Value | None
+    with_: dict
+    env: list[EnvVar]
+
+    @property
+    def uses_action(self) -> str | None:
+        """`owner/repo` (or `./path`, `docker://...`) of `uses:` with the `@ref` removed."""
+        if self.uses is None:
+            return None
+        return self.uses.text.split("@", 1)[0].strip().lower()
+
+
+@dataclass
+class Job:
+    """One job. runs_on: each label, with `${{ matrix.x }}` replaced by every matrix value
+    (those Values point at the matrix entries). matrix: key -> scalar values (incl. include:).
+    uses: set for a reusable-workflow call (then steps/services are empty)."""
+
+    id: str
+    span: Span
+    runs_on: list[Value]
+    container: Container | None
+    services: list[Service]
+    steps: list[Step]
+    env: list[EnvVar]
+    matrix: dict
+    uses: Value | None
+
+    @property
+    def is_container_job(self) -> bool:
+        return self.container is not None
+
+    @property
+    def redis_services(self) -> list[Service]:
+        return [service for service in self.services if service.is_redis]
+
+    def service(self, label: str) -> Service | None:
+        for service in self.services:
+            if service.label == label:
+                return service
+        return None
+
+
+@dataclass
+class Workflow:
+    """One workflow file. lines: the raw text lines. problems: file problems (RC001-RC003)."""
+
+    path: str
+    lines: list[str]
+    env: list[EnvVar]
+    jobs: list[Job]
+    problems: list[FileProblem]
+
+
+# --- building -------------------------------------------------------------------------
+
+
+def _items(node: Node | None) -> list:
+    """(key text, key node, value node) of a mapping; [] for anything else."""
+    if not isinstance(node, MappingNode):
+        return []
+    return [(key.value, key, value) for key, value in node.value if isinstance(key, ScalarNode)]
+
+
+def _get(node: Node | None, key: str) -> Node | None:
+    for text, _key, value in _items(node):
+        if text == key:
+            return value
+    return None
+
+
+def _key_span(node: Node | None, key: str, path: tuple) -> Span | None:
+    for text, key_node, _value in _items(node):
+        if text == key:
+            return node_span(key_node, path + (key,))
+    return None
+
+
+class _Builder:
+    def __init__(self, document: Document, path: str):
+        self.document = document
+        self.path = path
+        self.budget = NodeBudget()
+
+    def value(self, node: Node | None, path: tuple) -> Value | None:
+        """The scalar at node as a Value; None for a mapping, a sequence or nothing."""
+        self.budget.spend()
+        if not isinstance(node, ScalarNode):
+            return None
+        indent = self._block_indent(node.start_mark.line + 1) if node.style == "|" else 0
+        return Value(node.value, node_span(node, path), node.style, indent)
+
+    def _block_indent(self, header_line: int) -> int:
+        for line in self.document.lines[header_line:]:
+            if line.strip():
+                return len(line) - len(line.lstrip(" "))
+        return 0
+
+    def env(self, node: Node | None, level: str, path: tuple) -> list[EnvVar]:
+        env = []
+        for name, key, value_node in _items(node):
+            value = self.value(value_node, path + (name,))
+            if value is not None:
+                env.append(EnvVar(name, value, level, node_span(key, path + (name,))))
+        return env
+
+    def scalar_list(self, node: Node | None, path: tuple) -> list[Value]:
+        """A scalar or a sequence of scalars (nested sequences flattened) as Values."""
+        self.budget.spend()
+        if isinstance(node, ScalarNode):
+            return [self.value(node, path)]
+        values = []
+        if isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                values.extend(self.scalar_list(item, path + (index,)))
+        return values
+
+    def matrix(self, job_node: Node, path: tuple) -> dict:
+        node = _get(_get(job_node, "strategy"), "matrix")
+        path = path + ("strategy", "matrix")
+        matrix: dict = {}
+        for key, _key_node, value_node in _items(node):
+            if key == "include":
+                if isinstance(value_node, SequenceNode):
+                    for index, entry in enumerate(value_node.value):
+                        for name, _k, item in _items(entry):
+                            item_path = path + ("include", index, name)
+                            matrix.setdefault(name, []).extend(self.scalar_list(item, item_path))
+            elif key != "exclude":
+                matrix.setdefault(key, []).extend(
+                    v for v in self.scalar_list(value_node, path + (key,)) if not v.is_expression
+                )
+        return matrix
+
+    def expand(self, value: Value, matrix: dict) -> list[Value]:
+        """value with every `${{ matrix.x }}` replaced by each value of x (unknown keys kept)."""
+        whole = MATRIX_REF.fullmatch(value.text.strip())
+        if whole and matrix.get(whole.group(1)):
+            return list(matrix[whole.group(1)])
+        names = [name for name in dict.fromkeys(MATRIX_REF.findall(value.text)) if matrix.get(name)]
+        if not names:
+            return [value]
+        expanded = []
+        for combination in itertools.product(*(matrix[name] for name in names)):
+            choice = dict(zip(names, (item.text for item in combination)))
+            text = MATRIX_REF.sub(lambda m: choice.get(m.group(1), m.group(0)), value.text)
+            expanded.append(Value(text, value.span, value.style))
+            if len(expanded) >= MAX_MATRIX_EXPANSION:
+                break
+        return expanded
+
+    def options(self, node: Node | None, path: tuple) -> ContainerOptions:
+        value = self.value(node, path)
+        return parse_container_options(value) if value is not None else ContainerOptions()
+
+    def image(self, node: Node | None, path: tuple, matrix: dict) -> tuple:
+        value = self.value(node, path)
+        if value is None:
+            return None, []
+        return parse_image(value), [parse_image(item) for item in self.expand(value, matrix)]
+
+    def ports(self, node: Node | None, path: tuple) -> list[ServicePort]:
+        ports = []
+        for value in self.scalar_list(node, path):
+            ports.extend(parse_service_port(value))
+        return ports
+
+    def service(self, label: str, key: Node, node: Node, path: tuple, matrix: dict) -> Service:
+        image, images = self.image(_get(node, "image"), path + ("image",), matrix)
+        ports_node = _get(node, "ports")
+        redis = any(is_redis_image(item) for item in images if not item.value.is_expression)
+        if images and all(item.value.is_expression for item in images):
+            redis = any(word in label.lower() for word in ("redis", "valkey"))
+        return Service(
+            label=label,
+            span=node_span(key, path),
+            image=image,
+            images=images,
+            ports=self.ports(ports_node, path + ("ports",)),
+            ports_span=_key_span(node, "ports", path),
+            ports_unknown=isinstance(ports_node, ScalarNode) and "${{" in ports_node.value,
+            options=self.options(_get(node, "options"), path + ("options",)),
+            env=self.env(_get(node, "env"), "service", path + ("env",)),
+            command=self.value(_get(node, "command"), path + ("command",)),
+            is_redis=redis,
+        )
+
+    def container(self, node: Node | None, path: tuple, matrix: dict) -> Container | None:
+        if isinstance(node, ScalarNode):
+            if not node.value.strip():
+                return None
+            image, _images = self.image(node, path, matrix)
+            return Container(node_span(node, path), image, ContainerOptions(), [])
+        if not isinstance(node, MappingNode):
+            return None
+        image, _images = self.image(_get(node, "image"), path + ("image",), matrix)
+        return Container(
+            node_span(node, path),
+            image,
+            self.options(_get(node, "options"), path + ("options",)),
+            self.env(_get(node, "env"), "container", path + ("env",)),
+        )
+
+    def step(self, index: int, node: Node, path: tuple) -> Step:
+        step_id = self.value(_get(node, "id"), path + ("id",))
+        return Step(
+            index=index,
+            span=node_span(node, path),
+            id=step_id.text if step_id else None,
+            name=self.value(_get(node, "name"), path + ("name",)),
+            uses=self.value(_get(node, "uses"), path + ("uses",)),
+            run=self.value(_get(node, "run"), path + ("run",)),
+            shell=self.value(_get(node, "shell"), path + ("shell",)),
+            with_={
+                name: value
+                for name, _key, item in _items(_get(node, "with"))
+                if (value := self.value(item, path + ("with", name))) is not None
+            },
+            env=self.env(_get(node, "env"), "step", path + ("env",)),
+        )
+
+    def runs_on(self, node: Node | None, path: tuple, matrix: dict) -> list[Value]:
+        labels = self.scalar_list(node, path)
+        if isinstance(node, MappingNode):  # {group:, labels:}
+            labels = self.scalar_list(_get(node, "labels"), path + ("labels",))
+        return [item for label in labels for item in self.expand(label, matrix)]
+
+    def job(self, job_id: str, key: Node, node: Node) -> Job:
+        path = ("jobs", job_id)
+        matrix = self.matrix(node, path)
+        services = [
+            self.service(label, label_key, service_node, path + ("services", label), matrix)
+            for label, label_key, service_node in _items(_get(node, "services"))
+            if isinstance(service_node, MappingNode)
+        ]
+        steps_node = _get(node, "steps")
+        steps = []
+        if isinstance(steps_node, SequenceNode):
+            for index, step_node in enumerate(steps_node.value):
+                if isinstance(step_node, MappingNode):
+                    steps.append(self.step(index, step_node, path + ("steps", index)))
+        return Job(
+            id=job_id,
+            span=node_span(key, path),
+            runs_on=self.runs_on(_get(node, "runs-on"), path + ("runs-on",), matrix),
+            container=self.container(_get(node, "container"), path + ("container",), matrix),
+            services=services,
+            steps=steps,
+            env=self.env(_get(node, "env"), "job", path + ("env",)),
+            matrix=matrix,
+            uses=self.value(_get(node, "uses"), path + ("uses",)),
+        )
+
+    def workflow(self) -> Workflow:
+        root = self.document.root
+        problems = list(self.document.problems)
+        workflow = Workflow(self.path, self.document.lines, [], [], problems)
+        if not isinstance(root, MappingNode):  # empty file, a list, a scalar: nothing to check
+            return workflow
+        try:
+            workflow.env = self.env(_get(root, "env"), "workflow", ("env",))
+            for job_id, key, job_node in _items(_get(root, "jobs")):
+                if isinstance(job_node, MappingNode):
+                    workflow.jobs.append(self.job(job_id, key, job_node))
+        except BudgetExceeded:
+            problems.append(FileProblem(
+                "RC001", "aliases expand this file beyond what any workflow needs; not checked", FILE_START
+            ))
+            workflow.jobs = []
+        return workflow
+
+
+def build_workflow(document: Document, path: str) -> Workflow:
+    """The model of one parsed file (never raises for bad content)."""
+    return _Builder(document, path).workflow()
+
+
+# --- parsing of values ----------------------------------------------------------------
+
+
+def parse_image(value: Value) -> Image:
+    """Split `registry/repository:tag@digest` Docker's way."""
+    text = value.text.strip()
+    rest, _, digest = text.partition("@") if "@sha" in text else (text, "", "")
+    registry = None
+    first, slash, remainder = rest.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost") and "${{" not in first:
+        registry, rest = first, remainder
+    head, _, last = rest.rpartition("/")
+    name, colon, tag = last.partition(":")
+    repository = f"{head}/{name}" if head else name
+    return Image(value, registry, repository, tag if colon else None, digest or None)
+
+
+REDIS_IMAGE_NAMES = (
+    "redis", "redis-stack", "redis-stack-server", "valkey", "keydb",
+    "redis-cluster", "valkey-cluster", "dragonfly",
+)
+
+
+def is_redis_image(image: Image) -> bool:
+    """RULES.md "Redis service": the repository is or ends with a known name, or mentions redis/valkey."""
+    repository = image.repository.lower()
+    if any(repository == name or repository.endswith("/" + name) for name in REDIS_IMAGE_NAMES):
+        return True
+    return "redis" in repository or "valkey" in repository
+
+
+_PORT_ENTRY = re.compile(
+    r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):)?"
+    r"(?:(?P<host>\d+(?:-\d+)?)?:)?(?P<container>\d+(?:-\d+)?)(?:/(?P<proto>tcp|udp|sctp))?$"
+)
+
+
+def _port_range(text: str | None) -> list:
+    if not text:
+        return []
+    low, _, high = text.partition("-")
+    return list(range(int(low), int(high or low) + 1))[:100]
+
+
+def parse_service_port(value: Value) -> list[ServicePort]:
+    """One `ports:` entry -> ServicePorts (`6379`, `6379:6379`, `6379/tcp`,
+    `127.0.0.1:6380:6379`, ranges). Expressions and unparsable text give one ServicePort
+    with host and container None."""
+    text = value.text.strip()
+    match = _PORT_ENTRY.match(text) if "${{" not in text else None
+    if match is None:
+        return [ServicePort(None, None, None, "tcp", value)]
+    containers = _port_range(match.group("container"))
+    hosts = _port_range(match.group("host")) or [None] * len(containers)
+    ip = match.group("ip")
+    return [
+        ServicePort(host, container, ip.strip("[]") if ip else None, match.group("proto") or "tcp", value)
+        for host, container in zip(hosts, containers)
+    ]
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float | None:
+    """A Go duration (`1s`, `500ms`, `1m30s`) in seconds; None if it is not one."""
+    text = text.strip()
+    if not text or _DURATION_PART.sub("", text):
+        return None
+    return sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+
+
+def _split_options(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:  # unbalanced quotes: Docker would refuse it too; read it word by word
+        return text.split()
+
+
+def parse_container_options(value: Value) -> ContainerOptions:
+    """Parse a docker `options:` string (`--health-cmd "..." --health-interval 1s ...`)."""
+    tokens = _split_options(value.text)
+    found: dict = {}
+    spans: dict = {}
+    sysctls = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if not token.startswith("-"):
+            continue
+        flag, equals, argument = token.partition("=")
+        if not equals and flag != "--no-healthcheck" and index < len(tokens):
+            argument = tokens[index]
+            index += 1
+        offset = value.text.find(flag)
+        spans.setdefault(flag, value.locate(offset, offset + len(flag)) if offset >= 0 else value.span)
+        if flag == "--sysctl":
+            sysctls.append(argument)
+        else:
+            found[flag] = argument
+
+    def seconds(flag: str) -> float | None:
+        return parse_duration(found[flag]) if flag in found else None
+
+    retries = found.get("--health-retries", "")
+    return ContainerOptions(
+        value=value,
+        health_cmd=found.get("--health-cmd"),
+        health_interval=seconds("--health-interval"),
+        health_timeout=seconds("--health-timeout"),
+        health_retries=int(retries) if retries.isdigit() else None,
+        health_start_period=seconds("--health-start-period"),
+        health_start_interval=seconds("--health-start-interval"),
+        no_healthcheck="--no-healthcheck" in found,
+        sysctls=tuple(sysctls),
+        entrypoint=found.get("--entrypoint"),
+        flag_spans=spans,
+    )
+
+
+# --- client endpoints -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientEndpoint:
+    """Where steps connect (RULES.md "Client endpoint").
+
+    source: "env" or "run"; level: "workflow"/"job"/"step" (for run: "step").
+    host: as written, None when absent or an expression. port: an int, None when absent
+    or unknown. port_ref: (label, container port) when the port is
+    `${{ job.services.<label>.ports[...] }}`. text: the whole value/URL/argument.
+    step: the step it belongs to (None for workflow/job env)."""
+
+    source: str
+    level: str
+    name: str
+    host: str | None
+    port: int | None
+    port_ref: tuple | None
+    text: str
+    span: Span
+    step: Step | None
+
+    @property
+    def is_localhost(self) -> bool:
+        return self.host in LOCAL_HOSTS
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
+_ENDPOINT_WORDS = ("REDIS", "VALKEY", "CACHE", "BROKER", "CELERY", "SIDEKIQ", "RESQUE")
+_URL = re.compile(r"\b(?:redis|rediss|valkey|valkeys)://[^\s'\"`;|&()<>]+")
+_HOSTLIKE = re.compile(r"^(?:[A-Za-z0-9_.-]+|\[?[0-9a-fA-F:]+\]?)$")
+
+
+def is_endpoint_env_name(name: str) -> bool:
+    """An env name that mentions REDIS, VALKEY, CACHE, BROKER, CELERY, RQ, SIDEKIQ or RESQUE."""
+    upper = name.upper()
+    return any(word in upper for word in _ENDPOINT_WORDS) or "RQ" in upper.split("_")
+
+
+def _port(text: str) -> tuple:
+    """(port, port_ref) from a port text; (None, None) when unknown."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text), None
+    ref = SERVICE_PORT_REF.match(text)
+    if ref:
+        return None, (ref.group(1), int(ref.group(2)))
+    return None, None
+
+
+def _host(text: str) -> str | None:
+    return None if not text or "${{" in text or "$" in text else text
+
+
+def parse_redis_url(text: str) -> tuple:
+    """(host, port, port_ref) of a redis://, rediss:// or valkey:// URL (port 6379 if absent)."""
+    netloc = text.split("://", 1)[1]
+    netloc = re.split(r"[/?#](?![^{]*\}\})", netloc, maxsplit=1)[0]
+    netloc = netloc.rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, port_text = netloc[1:].partition("]")
+        port_text = port_text.lstrip(":")
+    elif "${{" in netloc:
+        host, port_text = _split_host_port_expression(netloc)
+    else:
+        host, _, port_text = netloc.partition(":")
+    if not port_text:
+        return _host(host), REDIS_PORT, None
+    return (_host(host),) + _port(port_text)
+
+
+def _split_host_port_expression(netloc: str) -> tuple:
+    """host:port where either side may be a `${{ }}` expression."""
+    depth_free = EXPRESSION.sub(lambda m: "\0" * len(m.group(0)), netloc)
+    colon = depth_free.rfind(":")
+    return (netloc, "") if colon < 0 else (netloc[:colon], netloc[colon + 1:])
+
+
+def _env_endpoint(env: EnvVar, step: Step | None) -> ClientEndpoint | None:
+    text = env.value.text.strip()
+    if not is_endpoint_env_name(env.name) or not text:
+        return None
+    upper = env.name.upper()
+
+    def endpoint(host, port, port_ref):
+        return ClientEndpoint("env", env.level, env.name, host, port, port_ref, text, env.value.span, step)
+
+    if _URL.match(text):
+        return endpoint(*parse_redis_url(text))
+    if "PORT" in upper:
+        port, port_ref = _port(text)
+        return endpoint(None, port, port_ref) if (port or port_ref) else None
+    if any(word in upper for word in ("HOST", "ADDR", "SERVER", "ENDPOINT")):
+        host_text, colon, port_text = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+        port, port_ref = _port(port_text) if colon else (None, None)
+        host = _host(host_text)
+        if host and _HOSTLIKE.match(host):
+            return endpoint(host, port, port_ref)
+    return None
+
+
+_TOKEN = re.compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
+
+
+def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
+    run = step.run
+    for match in _URL.finditer(run.text):
+        host, port, port_ref = parse_redis_url(match.group(0))
+        span = run.locate(match.start(), match.end())
+        yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step)
+    tokens = list(_TOKEN.finditer(run.text))
+    for index, token in enumerate(tokens):
+        if token.group(0) != "redis-cli" or _in_docker(tokens, index):
+            continue
+        host = port = port_ref = None
+        spans = []
+        cursor = index + 1
+        while cursor + 1 < len(tokens) and not re.fullmatch(r"[;|&()\n]+", tokens[cursor].group(0)):
+            flag, argument = tokens[cursor].group(0), tokens[cursor + 1]
+            if flag in ("-h", "-p"):
+                text = argument.group(0).strip("'\"")
+                if flag == "-h":
+                    host = _host(text)
+                else:
+                    port, port_ref = _port(text)
+                spans.append(argument)
+                cursor += 2
+            else:
+                cursor += 1
+        if spans:
+            first, last = spans[0], spans[-1]
+            span = run.locate(first.start(), last.end())
+            text = run.text[token.start():last.end()]
+            yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, span, step)
+
+
+def _in_docker(tokens: list, index: int) -> bool:
+    """redis-cli run inside a container (`docker exec ... redis-cli`): not a step's endpoint."""
+    cursor = index - 1
+    while cursor >= 0 and not re.fullmatch(r"[;|&()\n]+", tokens[cursor].group(0)):
+        if tokens[cursor].group(0) in ("docker", "docker-compose", "podman", "kubectl"):
+            return True
+        cursor -= 1
+    return False
+
+
+def find_client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
+    """Every client endpoint of job: workflow env, job env, each step's env and run script.
+    Service/container env is not a client endpoint (RC206 reads Service.env)."""
+    endpoints = []
+    for env in workflow.env + job.env:
+        endpoint = _env_endpoint(env, None)
+        if endpoint:
+            endpoints.append(endpoint)
+    for step in job.steps:
+        for env in step.env:
+            endpoint = _env_endpoint(env, step)
+            if endpoint:
+                endpoints.append(endpoint)
+        if step.run is not None:
+            endpoints.extend(_run_endpoints(step))
+    return endpoints
+
+
+# --- steps: gates and Redis started in a step ------------------------------------------
+
+ACTION_NAME = ACTION_REPOSITORY.rsplit("/", 1)[1]
+# Actions that start Redis on the runner; the ones marked True also wait until it answers.
+REDIS_ACTIONS = {
+    "supercharge/redis-github-action": False,
+    "zhulik/redis-action": False,
+    "shogo82148/actions-setup-redis": True,
+    "vishnudxb/redis-cluster": False,
+    "getong/redis-action": False,
+}
+
+
+@dataclass(frozen=True)
+class RedisStart:
+    """How a step starts Redis. kind: "action", "docker-run", "redis-server" or "compose"
+    (compose: Redis unknown, no port checks). image: for docker-run."""
+
+    kind: str
+    span: Span
+    image: str | None = None
+
+
+def is_project_action(step: Step) -> bool:
+    """`uses: */redis-ci-action@*`, or a local action (`./...`) whose path or step name says redis-ci."""
+    action = step.uses_action
+    if action is None:
+        return False
+    if action.endswith("/" + ACTION_NAME) or action == ACTION_REPOSITORY:
+        return True
+    name = step.name.text.lower() if step.name else ""
+    return action.startswith("./") and ("redis-ci" in action or "redis-ci" in name)
+
+
+_WAIT_COMMAND = re.compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
+_COMPOSE_WAIT = re.compile(r"\bdocker(?:-compose|\s+compose)\s+up\b[^\n;|&]*\s--wait\b")
+_LOOP = re.compile(r"\b(?:until|while|for)\b")
+_LOOP_BOUND = re.compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b|\(\(|\bfor\s+\w+\s+in\b")
+
+
+def has_wait_loop(text: str) -> bool:
+    """A shell loop that runs a PING (`until redis-cli ping ...; do sleep 1; done`)."""
+    return bool(_LOOP.search(text)) and "ping" in text.lower()
+
+
+def is_bounded_loop(text: str) -> bool:
+    """The loop has a bound: `timeout`, a counter (`seq`, `{1..30}`, `-lt`, `(( ))`) or `for x in`."""
+    return bool(_LOOP_BOUND.search(text))
+
+
+def is_gate(step: Step) -> bool:
+    """RULES.md "Gate", for a step: this project's action, `redis-ci wait`, a bounded PING
+    loop, `docker compose up --wait`, or an action that waits by itself. (A service's
+    own `--health-cmd` is the other kind of gate: see `service_has_health_check`.)"""
+    if is_project_action(step) or REDIS_ACTIONS.get(step.uses_action or "", False):
+        return True
+    if step.run is None:
+        return False
+    text = step.run.text
+    return bool(
+        _WAIT_COMMAND.search(text)
+        or _COMPOSE_WAIT.search(text)
+        or (has_wait_loop(text) and is_bounded_loop(text))
+    )
+
+
+def service_has_health_check(service: Service) -> bool:
+    """The service has a `--health-cmd` (and no `--no-healthcheck`): the runner waits for it."""
+    return bool(service.options.health_cmd) and not service.options.no_healthcheck
+
+
+_DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b[^\n;|&]*")
+_REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
+_COMPOSE_UP = re.compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*\bup\b")
+
+
+def redis_start(step: Step) -> RedisStart | None:
+    """RULES.md "Redis started in a step", or None."""
+    action = step.uses_action
+    if action in REDIS_ACTIONS:
+        return RedisStart("action", step.uses.span)
+    if step.run is None:
+        return None
+    run = step.run
+    for match in _DOCKER_RUN.finditer(run.text):
+        for word in match.group(0).split()[2:]:
+            if not word.startswith("-") and "=" not in word:
+                candidate = parse_image(Value(word, run.span))
+                if is_redis_image(candidate):
+                    return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
+    match = _REDIS_SERVER.search(run.text)
+    if match:
+        return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
+    match = _COMPOSE_UP.search(run.text)
+    if match:
+        return RedisStart("compose", run.locate(match.start(), match.end()))
+    return None

@@ -1,0 +1,65 @@
+"""Findings -> text. A renderer never knows a rule; it reads Finding fields only."""
+
+from __future__ import annotations
+
+import json
+
+from redis_ci.lint.engine import FileResult
+
+_COLOR = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
+_BOLD, _RESET = "\033[1m", "\033[0m"
+
+
+def finding_line(path: str, finding) -> str:
+    """`path:line:col: CODE message` (the header line of the text format and fixtures)."""
+    return f"{path}:{finding.span.line}:{finding.span.column}: {finding.code} {finding.message}"
+
+
+def _excerpt(lines: list[str], finding, color: bool) -> list[str]:
+    span = finding.span
+    if not 1 <= span.line <= len(lines):
+        return []
+    source = lines[span.line - 1].replace("\t", " ")
+    end = span.end_column if span.end_line == span.line else len(source) + 1
+    width = max(min(end, len(source) + 1) - span.column, 1)
+    gutter = " " * len(str(span.line))
+    underline = " " * (span.column - 1) + "^" + "~" * (width - 1)
+    if color:
+        underline = _COLOR[finding.severity] + underline + _RESET
+    return [f"{gutter} |", f"{span.line} | {source}", f"{gutter} | {underline}"]
+
+
+def render_text(results: list[FileResult], show_source: bool = True, color: bool = False) -> str:
+    """One header line per finding, then (show_source) the source line with a caret underline."""
+    out = []
+    for result in results:
+        for finding in result.findings:
+            header = finding_line(result.path, finding)
+            if color:
+                location, _, rest = header.partition(": ")
+                header = f"{_BOLD}{location}:{_RESET} {_COLOR[finding.severity]}{finding.code}{_RESET} {rest.split(' ', 1)[1]}"
+            out.append(header)
+            if show_source:
+                out.extend(_excerpt(result.lines, finding, color))
+    return "".join(line + "\n" for line in out)
+
+
+def render_json(results: list[FileResult]) -> str:
+    """The versioned JSON document of issue 3."""
+    findings = [
+        {
+            "path": result.path,
+            "line": finding.span.line,
+            "column": finding.span.column,
+            "end_line": finding.span.end_line,
+            "end_column": finding.span.end_column,
+            "code": finding.code,
+            "name": finding.name,
+            "severity": finding.severity,
+            "message": finding.message,
+            "fixable": finding.fixable,
+        }
+        for result in results
+        for finding in result.findings
+    ]
+    return json.dumps({"version": 1, "files": len(results), "findings": findings}, indent=2) + "\n"

@@ -1,0 +1,91 @@
+"""The rule contract: `Rule` (a base with no-op hooks) and `Finding` (what a rule yields).
+
+A rule reads the model (`redis_ci.lint.model`) and yields findings; it never parses YAML,
+never formats output, never reads config. One rule per module in `rules/`, named after
+the rule (`rules/unmapped_service_port.py`), listed in `rules/__init__.py`. A rule's class
+docstring is its user documentation (`redis-ci explain CODE`), with the sections
+What it does / Why is this bad? / Example / Use instead / Fix safety.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterable
+
+if TYPE_CHECKING:  # the model imports PyYAML; `redis-ci rules` must not pay for it
+    from redis_ci.lint.model import Job, Step, Workflow
+    from redis_ci.lint.yaml_nodes import Span
+
+# Most severe first; `--fail-on` compares positions in this tuple.
+SEVERITIES = ("error", "warning", "info")
+
+
+def severity_rank(severity: str) -> int:
+    """0 for error, 1 for warning, 2 for info: lower is more severe."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. data: facts a fixer or a renderer may need (e.g. the
+    service label); it does not take part in ordering or duplicate removal."""
+
+    code: str
+    name: str
+    severity: str
+    message: str
+    span: Span
+    fixable: bool = False
+    data: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def sort_key(self) -> tuple:
+        span = self.span
+        return (span.line, span.column, span.end_line, span.end_column, self.code, self.message)
+
+
+class Rule:
+    """Base of every rule: class attributes say what it is, hooks say what it checks.
+
+    The engine builds each rule fresh per file, then calls check_workflow once,
+    check_job for each job, and check_step for each step of each job. Override only
+    the hooks you need; each yields `Finding`s, best made with `self.finding(...)`."""
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    severity: ClassVar[str] = "error"
+    fixable: ClassVar[bool] = False
+
+    def check_workflow(self, workflow: Workflow) -> Iterable[Finding]:
+        return ()
+
+    def check_job(self, job: Job, workflow: Workflow) -> Iterable[Finding]:
+        return ()
+
+    def check_step(self, step: Step, job: Job, workflow: Workflow) -> Iterable[Finding]:
+        return ()
+
+    def finding(self, message: str, span: Span, **data) -> Finding:
+        """A Finding of this rule at span; keyword arguments go to Finding.data."""
+        return Finding(self.code, self.name, self.severity, message, span, self.fixable, data)
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The docstring, dedented: what `redis-ci explain` prints."""
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the docstring."""
+        return cls.documentation().split("\n", 1)[0]
+
+
+class FileProblemRule(Rule):
+    """Base of the rules that report a problem of the file itself (RC001-RC003): the
+    parser found it (`yaml_nodes.FileProblem` with kind == code); the rule reports it."""
+
+    def check_workflow(self, workflow: Workflow) -> Iterable[Finding]:
+        for problem in workflow.problems:
+            if problem.kind == self.code:
+                yield self.finding(problem.message, problem.span)

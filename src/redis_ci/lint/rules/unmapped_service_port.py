@@ -1,0 +1,64 @@
+"""RC201 unmapped-service-port."""
+
+from __future__ import annotations
+
+from redis_ci.lint.rule import Rule
+from redis_ci.recipe import REDIS_PORT
+
+
+class UnmappedServicePort(Rule):
+    """A Redis service in a runner job without `ports:`: the steps cannot reach it.
+
+    ## What it does
+    Reports a Redis service (RULES.md "Redis service") of a job that runs on the runner
+    (no `container:`) when the service has no `ports:`.
+
+    ## Why is this bad?
+    Steps of a runner job run on the host, outside Docker's network. A service container's
+    port is reachable from the host only when it is published with `ports:`; without it,
+    `localhost:6379` refuses connections and the service label does not resolve.
+
+    ## Example
+    ```yaml
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        services:
+          redis:
+            image: redis:8.2
+    ```
+
+    ## Use instead
+    ```yaml
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        services:
+          redis:
+            image: redis:8.2
+            ports:
+              - 6379:6379
+    ```
+
+    ## Fix safety
+    Safe: the fix adds `ports: ["6379:6379"]` to the service. If another process on the
+    runner already uses port 6379 the service fails to start, which is reported clearly.
+    """
+
+    code = "RC201"
+    name = "unmapped-service-port"
+    severity = "error"
+    fixable = True
+
+    def check_job(self, job, workflow):
+        if job.is_container_job:
+            return
+        for service in job.redis_services:
+            if not service.ports and not service.ports_unknown:
+                yield self.finding(
+                    f"Redis service `{service.label}` has no `ports:` in a runner job: steps cannot "
+                    f"reach it; add `ports: [\"{REDIS_PORT}:{REDIS_PORT}\"]`",
+                    service.span,
+                    label=service.label,
+                    container_port=REDIS_PORT,
+                )

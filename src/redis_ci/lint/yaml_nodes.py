@@ -1,0 +1,163 @@
+"""Bytes -> YAML node tree with positions, plus the problems found on the way.
+
+The node tree is PyYAML's composed graph (`yaml.compose`, libyaml when available): no
+constructor runs, so every scalar keeps the text as written (`on` stays "on", `21:21`
+stays "21:21") and every node keeps its marks. Aliases are the *same* node object as
+their anchor, so walkers must use `id(node)` visited sets; `NodeBudget` bounds how many
+nodes one file may make us visit (a "billion laughs" file stops at the budget).
+
+Only this module and `model.py` know PyYAML exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+# GitHub refuses workflow files larger than this (RC003).
+MAX_WORKFLOW_BYTES = 512_000
+# Node visits allowed while building the model of one file; far above any real workflow.
+NODE_BUDGET = 200_000
+
+MappingNode = yaml.MappingNode
+SequenceNode = yaml.SequenceNode
+ScalarNode = yaml.ScalarNode
+Node = yaml.Node
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a value is: 1-based line/column of its first character, and of the character
+    just past its end (end_column is exclusive), plus its key path (zizmor style:
+    ("jobs", "test", "services", "redis", "ports", 0))."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    path: tuple = ()
+
+    def lines(self) -> range:
+        """The 1-based line numbers this span covers (where inline ignores are accepted)."""
+        return range(self.line, self.end_line + 1)
+
+
+FILE_START = Span(1, 1, 1, 1)
+
+
+def node_span(node: Node, path: tuple = ()) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, path)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A problem of the file itself, found before any rule runs.
+
+    kind is the code of the rule that reports it: "RC001" (not YAML / not UTF-8 /
+    aliases over budget), "RC002" (merge key), "RC003" (too large)."""
+
+    kind: str
+    message: str
+    span: Span
+
+
+@dataclass
+class Document:
+    """One parsed file: the root node (None when the file is empty or unparsable), the raw
+    text split in lines (for renderers and inline ignores), and the file problems."""
+
+    root: Node | None
+    lines: list[str]
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+class BudgetExceeded(Exception):
+    """Raised by NodeBudget.spend when a file asks for more node visits than allowed."""
+
+
+class NodeBudget:
+    """Counts node visits for one file; aliases can make a small file a huge graph."""
+
+    def __init__(self, limit: int = NODE_BUDGET):
+        self.left = limit
+
+    def spend(self, count: int = 1) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise BudgetExceeded
+
+
+def _decode(data: bytes) -> tuple[str | None, FileProblem | None]:
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded"
+        return None, FileProblem("RC001", message, Span(line, column, line, column + 1))
+
+
+def _syntax_problem(exc: yaml.YAMLError) -> FileProblem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return FileProblem("RC001", message, Span(line, column, line, column + 1))
+
+
+def find_merge_keys(root: Node) -> list[FileProblem]:
+    """Every `<<` key in the graph (each distinct node visited once: linear in file size)."""
+    problems = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if key.tag == "tag:yaml.org,2002:merge" or (
+                    isinstance(key, ScalarNode) and key.value == "<<" and key.style is None
+                ):
+                    message = "merge key `<<:` is not supported by GitHub Actions; repeat the keys"
+                    problems.append(FileProblem("RC002", message, node_span(key)))
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return problems
+
+
+def parse_document(data: bytes) -> Document:
+    """Parse one workflow file; never raises for bad content."""
+    problems = []
+    if len(data) > MAX_WORKFLOW_BYTES:
+        problems.append(FileProblem(
+            "RC003",
+            f"workflow file is {len(data):,} bytes; GitHub refuses files over {MAX_WORKFLOW_BYTES:,}",
+            FILE_START,
+        ))
+    text, decode_problem = _decode(data)
+    if text is None:
+        return Document(None, [], problems + [decode_problem])
+    lines = text.splitlines()
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        return Document(None, lines, problems + [_syntax_problem(exc)])
+    except RecursionError:
+        message = "invalid YAML: nesting too deep"
+        return Document(None, lines, problems + [FileProblem("RC001", message, FILE_START)])
+    if root is not None:
+        problems.extend(find_merge_keys(root))
+    return Document(root, lines, problems)
