@@ -48,8 +48,8 @@ ensure_docker() {
     log "starting dockerd (storage driver $driver)"
     # setsid: dockerd outlives this script and its process group (pytest, .ci/run).
     setsid dockerd --storage-driver="$driver" >>"$DOCKERD_LOG" 2>&1 </dev/null &
-    local pid=$! i
-    for i in $(seq 1 60); do
+    local pid=$!
+    for _ in $(seq 1 60); do
       if docker info >/dev/null 2>&1; then
         log "dockerd is up (pid $pid, $driver)"
         return
