@@ -41,3 +41,35 @@ WAIT_CHECKS = ("ping", "pubsub")
 CHECKOUT_ACTION = "actions/checkout@v5"
 SETUP_PYTHON_ACTION = "actions/setup-python@v6"
 SETUP_NODE_ACTION = "actions/setup-node@v5"
+
+# The service label `generate` writes: steps pass `${{ job.services.redis.id }}` to the action,
+# and container jobs reach Redis at `redis:6379`.
+SERVICE_LABEL = "redis"
+
+# The server binary each image runs; redis-stack-server starts from its own entrypoint script.
+SERVER_BINARY = {
+    "redis": "redis-server",
+    "valkey": "valkey-server",
+}
+
+# Tags that move under the user's feet (RC401); a pinned setup never writes them.
+MOVING_TAGS = frozenset({"latest", "edge", "unstable", "nightly"})
+
+# Redis below 6.2 is end of life (RC404).
+OLDEST_SUPPORTED_REDIS = (6, 2)
+
+# Where runner-job steps reach a service's mapped port: 127.0.0.1, not `localhost`, because
+# Node >= 17 may resolve `localhost` to ::1 first and get ECONNREFUSED.
+RUNNER_JOB_HOST = "127.0.0.1"
+
+# redis-cli in the service container reads the password from this variable, so the health
+# check authenticates without a `-a` on its command line; `generate` also feeds it to
+# `--requirepass` through the service's `command:`.
+PASSWORD_ENV = "REDISCLI_AUTH"
+
+# Runner jobs: lets Redis fork for snapshots (else writes fail with -MISCONF). The setting is
+# host-wide; Docker refuses it per container (RC303).
+OVERCOMMIT_COMMAND = "sudo sysctl -w vm.overcommit_memory=1"
+
+# Container jobs cannot change overcommit: switch snapshots off instead (runner argument syntax).
+PERSISTENCE_OFF_ARGS = '--save ""'

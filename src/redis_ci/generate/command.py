@@ -1,0 +1,90 @@
+"""`redis-ci generate`: write the Redis setup we would defend in review.
+
+`service`, `steps`, `job` or `workflow` go to stdout (or `--output FILE`); `--into FILE --job NAME`
+adds the service and the gate to an existing job in place. The text comes from
+`redis_ci.generate.render`, whose values come from `redis_ci.recipe`, the same source `lint` reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from redis_ci import recipe
+from redis_ci.errors import UsageError
+from redis_ci.generate.setup import GATES, LANGUAGES, Setup
+
+KINDS = ("service", "steps", "job", "workflow")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", nargs="?", choices=KINDS, help="what to write (not with --into)")
+    parser.add_argument(
+        "--image", default="redis", choices=tuple(recipe.IMAGE_REPOSITORY), help="server image (default: redis)"
+    )
+    versions = parser.add_mutually_exclusive_group()
+    versions.add_argument("--version", help="image tag (default: the current stable major.minor)")
+    versions.add_argument("--versions", metavar="V1,V2,...", help="a matrix over server versions, e.g. 6.2,7.4,8.2")
+    parser.add_argument("--port", type=int, help=f"host port of a runner job's service (default: {recipe.REDIS_PORT})")
+    parser.add_argument(
+        "--container-job", metavar="IMAGE", help="run the steps in this container; Redis is reached by its label"
+    )
+    parser.add_argument("--password-secret", metavar="NAME", help="require the password from secrets.NAME")
+    parser.add_argument(
+        "--gate",
+        default="wait",
+        choices=GATES,
+        help="wait: the action's wait step, no health check (default); health: a 1 s health check; both",
+    )
+    parser.add_argument("--action-ref", metavar="OWNER/REPO@REF", help=f"the wait action (default: {recipe.ACTION_REF})")
+    parser.add_argument(
+        "--language",
+        default="none",
+        choices=LANGUAGES,
+        help="toolchain, install and test steps for job and workflow (default: a placeholder test step)",
+    )
+    parser.add_argument("--job", metavar="NAME", help="the job's id (default: test); with --into, the job to add Redis to")
+    destination = parser.add_mutually_exclusive_group()
+    destination.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    destination.add_argument("--into", metavar="FILE", help="add the Redis service and gate to job --job of FILE, in place")
+
+
+def run(args: argparse.Namespace) -> int:
+    from redis_ci.generate.atomic import write_atomically
+
+    if args.into is None and args.kind is None:
+        raise UsageError("say what to generate: service, steps, job or workflow (or --into FILE --job NAME)")
+    if args.into is not None:
+        if args.kind is not None:
+            raise UsageError("--into adds to an existing job: drop the kind")
+        if args.job is None:
+            raise UsageError("--into needs --job NAME, the job to add Redis to")
+        if args.container_job is not None:
+            raise UsageError("--container-job does not apply with --into: the job's own `container:` decides")
+    setup = Setup.checked(
+        image=args.image,
+        version=args.version,
+        versions=args.versions,
+        port=args.port,
+        container_image=args.container_job,
+        password_secret=args.password_secret,
+        gate=args.gate,
+        action_ref=args.action_ref,
+        language=args.language,
+        job_name=args.job,
+    )
+    if args.into is not None:
+        from redis_ci.generate.into import add_redis_to_job
+
+        write_atomically(args.into, add_redis_to_job(args.into, setup))
+        print(f"added Redis to job {setup.job_name!r} in {args.into}", file=sys.stderr)
+        return 0
+
+    from redis_ci.generate.render import render
+
+    text = render(setup, args.kind)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.output, text)
+    return 0

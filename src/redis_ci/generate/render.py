@@ -1,0 +1,247 @@
+"""Write a Setup as workflow text, with a one-line comment saying why wherever a choice is not obvious.
+
+Everything is built as lists of lines indented from column 0 and indented by the caller, so
+`service`, `steps`, `job` and `workflow` are the same text at different depths (a test holds
+them to that), and `--into` splices the very same blocks into a user's file.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+from redis_ci import recipe
+from redis_ci.generate.setup import Setup
+
+Lines = List[str]
+
+WORKFLOW_TITLE = {"redis": "Tests with Redis", "valkey": "Tests with Valkey", "redis-stack": "Tests with Redis Stack"}
+PYTHON_VERSION = "3.13"
+NODE_VERSION = "22"
+
+
+def indent(lines: Lines, depth: int) -> Lines:
+    """Shift block lines right by `depth` spaces (blank lines stay empty)."""
+    pad = " " * depth
+    return [pad + line if line else line for line in lines]
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar (versions like 7.10 must not turn into numbers)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def header(setup: Setup, kind: str) -> Lines:
+    return [f"# Written by `{setup.command_line(kind)}`."]
+
+
+def service_entry(setup: Setup) -> Lines:
+    """The `redis:` entry that goes under a job's `services:`."""
+    lines: Lines = []
+    if setup.gate == "wait":
+        lines.append("# No health check: the runner would hold the whole job for it; the wait step holds only what needs Redis.")
+    lines.append(f"{recipe.SERVICE_LABEL}:")
+    body: Lines = []
+    if setup.image == "redis-stack":
+        body.append("# Redis 8 bundles the Stack modules; redis-stack is kept here because it was asked for.")
+        body.append(f"image: {setup.image_reference}  # redis-ci: ignore[RC404] redis-stack chosen explicitly")
+    else:
+        if setup.is_matrix:
+            body.append("# The tag comes from the matrix; each version is pinned there.")
+        else:
+            body.append("# A pinned tag: untagged `redis` jumped to Redis 8 and broke test suites.")
+        body.append(f"image: {setup.image_reference}")
+    body += _service_env(setup)
+    body += _service_command(setup)
+    if setup.uses_health_check:
+        body.append("# Fails on an error reply (NOAUTH, LOADING) and probes every second: the runner holds the job ~2 s.")
+        body.append(f"options: {recipe.HEALTH_OPTIONS}")
+    if setup.is_container_job:
+        body.append(f"# No ports: the steps run in the job container and reach Redis at {setup.host}:{recipe.REDIS_PORT}.")
+    else:
+        body.append("ports:")
+        body.append(f"  # Runner job: the steps reach Redis at {setup.host}:{setup.port}.")
+        body.append(f"  - {_quoted(f'{setup.port}:{recipe.REDIS_PORT}')}")
+    return lines + indent(body, 2)
+
+
+def _service_env(setup: Setup) -> Lines:
+    variables: Lines = []
+    password = setup.password_expression
+    if password and (setup.image in recipe.SERVER_BINARY or setup.uses_health_check):
+        variables.append("# redis-cli in the container reads the password from here (health check, server command).")
+        variables.append(f"{recipe.PASSWORD_ENV}: {password}")
+    if setup.image not in recipe.SERVER_BINARY:
+        redis_args = []
+        if password:
+            redis_args.append(f"--requirepass {password}")
+        if setup.is_container_job:
+            # A trailing `--save` means `save ""` (Redis >= 7), and needs no quotes inside REDIS_ARGS.
+            redis_args.append("--save")
+        if redis_args:
+            variables.append("# redis-stack-server reads its arguments from REDIS_ARGS.")
+            variables.append(f"REDIS_ARGS: {_quoted(' '.join(redis_args))}")
+    return ["env:", *indent(variables, 2)] if variables else []
+
+
+def _service_command(setup: Setup) -> Lines:
+    server = recipe.SERVER_BINARY.get(setup.image)
+    if server is None:
+        return []
+    lines: Lines = []
+    save_off = f" {recipe.PERSISTENCE_OFF_ARGS}" if setup.is_container_job else ""
+    if setup.is_container_job:
+        lines.append("# No snapshots: a container job cannot enable the host's memory overcommit that forks need.")
+    if setup.password_secret:
+        lines.append("# The image ignores REDIS_PASSWORD: a shell hands the secret from env to --requirepass.")
+        script = f'exec docker-entrypoint.sh {server} --requirepass "${recipe.PASSWORD_ENV}"{save_off}'
+        lines.append('command: sh -c "' + script.replace('"', '\\"') + '"')
+    elif save_off:
+        lines.append(f"command: {server}{save_off}")
+    return lines
+
+
+def services_block(setup: Setup) -> Lines:
+    return ["services:", *indent(service_entry(setup), 2)]
+
+
+def gate_steps(setup: Setup) -> Lines:
+    """The wait step and/or the overcommit step, as items of a `steps:` sequence."""
+    if setup.uses_wait_step:
+        return _wait_step(setup)
+    if not setup.is_container_job:
+        return [
+            "# Lets Redis fork for snapshots (else writes fail with MISCONF); Docker cannot set it per container.",
+            "- name: Enable memory overcommit for Redis",
+            f"  run: {recipe.OVERCOMMIT_COMMAND}",
+        ]
+    return []
+
+
+def _wait_step(setup: Setup) -> Lines:
+    lines = ["# Holds the next steps until Redis answers PING and pub/sub; on failure it shows why and the server log."]
+    if setup.is_container_job:
+        lines.append("# It runs inside the job container, whose image needs python3.")
+    else:
+        lines.append("# It also enables memory overcommit, which Redis needs to fork for snapshots.")
+    lines += ["- name: Wait for Redis", f"  uses: {setup.action_ref}", "  with:", f"    url: {setup.url}"]
+    if setup.password_expression:
+        lines.append(f"    password: {setup.password_expression}")
+    lines.append(f"    service-id: ${{{{ job.services.{recipe.SERVICE_LABEL}.id }}}}")
+    if setup.is_container_job:
+        lines.append("    # The host's overcommit is out of reach here; snapshots are off instead.")
+        lines.append('    overcommit: "false"')
+    return lines
+
+
+def client_env(setup: Setup) -> Lines:
+    """The job's `env:` entries telling the tests where Redis is."""
+    lines = [f"REDIS_URL: {setup.url}"]
+    if setup.password_expression:
+        lines.insert(0, "# The password stays out of the URL, so no character in it needs escaping.")
+        lines.append(f"REDIS_PASSWORD: {setup.password_expression}")
+    return lines
+
+
+def _checkout_step() -> Lines:
+    return [
+        f"- uses: {recipe.CHECKOUT_ACTION}",
+        "  with:",
+        "    # The job never pushes: keep the token out of .git/config.",
+        "    persist-credentials: false",
+    ]
+
+
+def _toolchain_steps(setup: Setup) -> Lines:
+    if setup.language == "none":
+        return []
+    if setup.is_container_job:
+        return [f"# The job container ({setup.container_image}) provides the toolchain."]
+    if setup.language == "python":
+        return [
+            f"- uses: {recipe.SETUP_PYTHON_ACTION}",
+            "  with:",
+            f"    python-version: {_quoted(PYTHON_VERSION)}",
+        ]
+    return [
+        f"- uses: {recipe.SETUP_NODE_ACTION}",
+        "  with:",
+        f"    node-version: {_quoted(NODE_VERSION)}",
+    ]
+
+
+def _install_steps(setup: Setup) -> Lines:
+    if setup.language == "python":
+        return [
+            "- name: Install dependencies",
+            "  run: |",
+            "    python -m pip install --upgrade pip",
+            "    if [ -f requirements.txt ]; then python -m pip install -r requirements.txt; fi",
+        ]
+    if setup.language == "node":
+        return ["- name: Install dependencies", "  run: npm ci"]
+    return []
+
+
+def _test_step(setup: Setup) -> Lines:
+    command = {
+        "python": "python -m pytest",
+        "node": "npm test",
+        "none": 'echo "Replace with your test command; Redis is at $REDIS_URL"',
+    }[setup.language]
+    return ["- name: Run the tests", f"  run: {command}"]
+
+
+def job_body(setup: Setup) -> Lines:
+    """The mapping under `jobs.<name>:`."""
+    lines = ["runs-on: ubuntu-latest"]
+    if setup.is_matrix:
+        versions = ", ".join(_quoted(v) for v in setup.versions)
+        lines += [
+            "strategy:",
+            "  # Every server version runs to the end, so one failure does not hide the others.",
+            "  fail-fast: false",
+            "  matrix:",
+            f"    {setup.matrix_key}: [{versions}]",
+        ]
+    if setup.is_container_job:
+        lines += [
+            "# Steps run in this container and reach Redis by its service label.",
+            "container:",
+            f"  image: {setup.container_image}",
+        ]
+    lines += services_block(setup)
+    lines += ["env:", *indent(client_env(setup), 2)]
+    install = _install_steps(setup)
+    gate = gate_steps(setup)
+    if gate and install:
+        gate = ["# Placed after the install, so Redis starts while the dependencies install."] + gate
+    steps = _checkout_step() + _toolchain_steps(setup) + install + gate + _test_step(setup)
+    lines += ["steps:", *indent(steps, 2)]
+    return lines
+
+
+def render(setup: Setup, kind: str) -> str:
+    """The text `redis-ci generate KIND` prints."""
+    if kind == "service":
+        body = services_block(setup)
+    elif kind == "steps":
+        body = gate_steps(setup) or ["# Nothing to add: the health check holds the job and snapshots are off."]
+    elif kind == "job":
+        body = [f"{setup.job_name}:", *indent(job_body(setup), 2)]
+    else:
+        body = [
+            f"name: {WORKFLOW_TITLE[setup.image]}",
+            "",
+            "on:",
+            "  push:",
+            "  pull_request:",
+            "",
+            "# Least privilege: the job only reads the repository.",
+            "permissions:",
+            "  contents: read",
+            "",
+            "jobs:",
+            f"  {setup.job_name}:",
+            *indent(job_body(setup), 4),
+        ]
+    return "\n".join(header(setup, kind) + body) + "\n"

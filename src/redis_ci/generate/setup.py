@@ -1,0 +1,185 @@
+"""What the user asked `generate` for, checked once, so the writers never see a bad value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from redis_ci import recipe
+from redis_ci.errors import UsageError
+
+GATES = ("wait", "health", "both")
+LANGUAGES = ("none", "python", "node")
+
+# Docker's tag grammar; the image repository grammar, simplified (registry host, path, tag).
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_IMAGE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
+_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_JOB_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_ACTION_REF = re.compile(r"(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?@[A-Za-z0-9_./-]+|\./[A-Za-z0-9_./-]*)")
+_VERSION_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A Redis setup for one job: every field already validated by `Setup.checked`."""
+
+    image: str = "redis"
+    versions: tuple[str, ...] = ()
+    port: int = recipe.REDIS_PORT
+    container_image: str | None = None
+    password_secret: str | None = None
+    gate: str = "wait"
+    action_ref: str = recipe.ACTION_REF
+    language: str = "none"
+    job_name: str = "test"
+
+    @classmethod
+    def checked(
+        cls,
+        image: str = "redis",
+        version: str | None = None,
+        versions: str | None = None,
+        port: int | None = None,
+        container_image: str | None = None,
+        password_secret: str | None = None,
+        gate: str = "wait",
+        action_ref: str | None = None,
+        language: str = "none",
+        job_name: str | None = None,
+    ) -> Setup:
+        """Build a Setup from command-line values, or raise UsageError with one line."""
+        if image not in recipe.IMAGE_REPOSITORY:
+            raise UsageError(f"--image must be one of {', '.join(recipe.IMAGE_REPOSITORY)}, not {image!r}")
+        if version is not None and versions is not None:
+            raise UsageError("give --version or --versions, not both")
+        if versions is not None:
+            chosen = tuple(v.strip() for v in versions.split(","))
+            if len(chosen) < 2 or len(set(chosen)) != len(chosen):
+                raise UsageError(f"--versions needs two or more different versions, got {versions!r}")
+        else:
+            chosen = (version if version is not None else recipe.STABLE_VERSION[image],)
+        for tag in chosen:
+            _check_tag(image, tag)
+        if container_image is not None:
+            _check_container_image(container_image)
+            if port is not None:
+                raise UsageError(
+                    f"--port applies to runner jobs; in a container job Redis is at "
+                    f"{recipe.SERVICE_LABEL}:{recipe.REDIS_PORT}"
+                )
+        if port is not None and not 1 <= port <= 65535:
+            raise UsageError(f"--port must be 1-65535, not {port}")
+        if password_secret is not None and (
+            not _SECRET_NAME.fullmatch(password_secret) or password_secret.upper().startswith("GITHUB_")
+        ):
+            raise UsageError(f"--password-secret must be a secret name like REDIS_PASSWORD, not {password_secret!r}")
+        if gate not in GATES:
+            raise UsageError(f"--gate must be one of {', '.join(GATES)}, not {gate!r}")
+        if action_ref is not None and not _ACTION_REF.fullmatch(action_ref):
+            raise UsageError(f"--action-ref must look like OWNER/REPO@REF or ./PATH, not {action_ref!r}")
+        if language not in LANGUAGES:
+            raise UsageError(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+        if job_name is not None and not _JOB_NAME.fullmatch(job_name):
+            raise UsageError(f"--job must be a job id (letters, digits, - and _), not {job_name!r}")
+        return cls(
+            image=image,
+            versions=chosen,
+            port=recipe.REDIS_PORT if port is None else port,
+            container_image=container_image,
+            password_secret=password_secret,
+            gate=gate,
+            action_ref=action_ref or recipe.ACTION_REF,
+            language=language,
+            job_name=job_name or "test",
+        )
+
+    @property
+    def is_container_job(self) -> bool:
+        return self.container_image is not None
+
+    @property
+    def is_matrix(self) -> bool:
+        return len(self.versions) > 1
+
+    @property
+    def matrix_key(self) -> str:
+        return f"{self.image}-version"
+
+    @property
+    def image_reference(self) -> str:
+        """`repository:tag`, with the tag from the matrix when there is one."""
+        tag = f"${{{{ matrix.{self.matrix_key} }}}}" if self.is_matrix else self.versions[0]
+        return f"{recipe.IMAGE_REPOSITORY[self.image]}:{tag}"
+
+    @property
+    def host(self) -> str:
+        return recipe.SERVICE_LABEL if self.is_container_job else recipe.RUNNER_JOB_HOST
+
+    @property
+    def client_port(self) -> int:
+        return recipe.REDIS_PORT if self.is_container_job else self.port
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.client_port}/0"
+
+    @property
+    def password_expression(self) -> str | None:
+        return None if self.password_secret is None else f"${{{{ secrets.{self.password_secret} }}}}"
+
+    @property
+    def uses_health_check(self) -> bool:
+        return self.gate in ("health", "both")
+
+    @property
+    def uses_wait_step(self) -> bool:
+        return self.gate in ("wait", "both")
+
+    def command_line(self, kind: str) -> str:
+        """The shortest `redis-ci generate` command that writes this setup (for the file header)."""
+        words = ["redis-ci", "generate", kind]
+        if self.image != "redis":
+            words += ["--image", self.image]
+        if self.is_matrix:
+            words += ["--versions", ",".join(self.versions)]
+        elif self.versions[0] != recipe.STABLE_VERSION[self.image]:
+            words += ["--version", self.versions[0]]
+        if self.port != recipe.REDIS_PORT:
+            words += ["--port", str(self.port)]
+        if self.container_image:
+            words += ["--container-job", self.container_image]
+        if self.password_secret:
+            words += ["--password-secret", self.password_secret]
+        if self.gate != "wait":
+            words += ["--gate", self.gate]
+        if self.action_ref != recipe.ACTION_REF:
+            words += ["--action-ref", self.action_ref]
+        if self.language != "none":
+            words += ["--language", self.language]
+        if self.job_name != "test":
+            words += ["--job", self.job_name]
+        return " ".join(words)
+
+
+def _check_tag(image: str, tag: str) -> None:
+    if not _TAG.fullmatch(tag):
+        raise UsageError(f"{tag!r} is not a valid image tag (use a version such as {recipe.STABLE_VERSION[image]})")
+    if tag in recipe.MOVING_TAGS:
+        raise UsageError(f"{tag!r} moves under you (RC401): pin a version such as {recipe.STABLE_VERSION[image]}")
+    number = _VERSION_NUMBER.match(tag)
+    if image == "redis" and number:
+        major_minor = (int(number.group(1)), int(number.group(2) or 0))
+        if major_minor < recipe.OLDEST_SUPPORTED_REDIS:
+            oldest = ".".join(map(str, recipe.OLDEST_SUPPORTED_REDIS))
+            raise UsageError(f"Redis {tag} is end of life (RC404): use {oldest} or later")
+
+
+def _check_container_image(reference: str) -> None:
+    name, _, tag = reference.rpartition(":") if ":" in reference.split("/")[-1] else (reference, "", "")
+    if not _IMAGE.fullmatch(name):
+        raise UsageError(f"--container-job {reference!r} is not an image reference")
+    if not tag or tag in recipe.MOVING_TAGS:
+        raise UsageError(f"--container-job {reference!r}: pin a tag, such as python:3.13-slim")
+    if not _TAG.fullmatch(tag):
+        raise UsageError(f"--container-job {reference!r}: {tag!r} is not a valid tag")
