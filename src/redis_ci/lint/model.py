@@ -267,7 +267,8 @@ class _Builder:
         if not isinstance(node, ScalarNode):
             return None
         indent = self._block_indent(node.start_mark.line + 1) if node.style == "|" else 0
-        return Value(node.value, node_span(node, path), node.style, indent)
+        # libyaml reports a plain scalar's style as "", the pure-Python parser as None
+        return Value(node.value, node_span(node, path), node.style or None, indent)
 
     def _block_indent(self, header_line: int) -> int:
         for line in self.document.lines[header_line:]:
@@ -486,7 +487,7 @@ def is_redis_image(image: Image) -> bool:
 
 
 _PORT_ENTRY = re.compile(
-    r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):)?"
+    r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d+\.\d+\.\d+\.\d+|localhost):)?"
     r"(?:(?P<host>\d+(?:-\d+)?)?:)?(?P<container>\d+(?:-\d+)?)(?:/(?P<proto>tcp|udp|sctp))?$"
 )
 
@@ -706,7 +707,7 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
                 cursor += 2
             else:
                 cursor += 1
-        if spans:
+        if host or port or port_ref:  # only unknown expressions: never reported
             first, last = spans[0], spans[-1]
             span = run.locate(first.start(), last.end())
             text = run.text[token.start():last.end()]

@@ -127,7 +127,7 @@ def find_merge_keys(root: Node) -> list[FileProblem]:
         if isinstance(node, MappingNode):
             for key, value in node.value:
                 if key.tag == "tag:yaml.org,2002:merge" or (
-                    isinstance(key, ScalarNode) and key.value == "<<" and key.style is None
+                    isinstance(key, ScalarNode) and key.value == "<<" and not key.style
                 ):
                     message = "merge key `<<:` is not supported by GitHub Actions; repeat the keys"
                     problems.append(FileProblem("RC002", message, node_span(key)))
