@@ -107,8 +107,9 @@ def test_expression_image_without_matrix_falls_back_to_label():
             services:
               redis: {image: "${{ vars.IMAGE }}"}
               db: {image: "${{ vars.DB }}"}
+              cache: {image: "valkey/valkey:${{ inputs.version }}"}
     """)
-    assert [s.is_redis for s in wf.jobs[0].services] == [True, False]
+    assert [s.is_redis for s in wf.jobs[0].services] == [True, False, True]
 
 
 def test_aliases_share_a_service_between_jobs():

@@ -348,8 +348,9 @@ class _Builder:
     def service(self, label: str, key: Node, node: Node, path: tuple, matrix: dict) -> Service:
         image, images = self.image(_get(node, "image"), path + ("image",), matrix)
         ports_node = _get(node, "ports")
-        redis = any(is_redis_image(item) for item in images if not item.value.is_expression)
-        if images and all(item.value.is_expression for item in images):
+        known = [item for item in images if "${{" not in item.repository]
+        redis = any(is_redis_image(item) for item in known)
+        if images and not known:  # `${{ vars.IMAGE }}`: the label is all we have
             redis = any(word in label.lower() for word in ("redis", "valkey"))
         return Service(
             label=label,
