@@ -48,7 +48,7 @@ def service_entry(setup: Setup) -> Lines:
         if setup.is_matrix:
             body.append("# The tag comes from the matrix; each version is pinned there.")
         else:
-            body.append("# A pinned tag: untagged `redis` jumped to Redis 8 and broke test suites.")
+            body.append("# A pinned tag: untagged images move (untagged `redis` jumped to Redis 8 and broke test suites).")
         body.append(f"image: {setup.image_reference}")
     body += _service_env(setup)
     body += _service_command(setup)
