@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
 if TYPE_CHECKING:  # the model imports PyYAML; `redis-ci rules` must not pay for it
+    from redis_ci.lint.edits import TextEdit
     from redis_ci.lint.model import Job, Step, Workflow
     from redis_ci.lint.yaml_nodes import Span
 
@@ -63,6 +64,11 @@ class Rule:
 
     def check_step(self, step: Step, job: Job, workflow: Workflow) -> Iterable[Finding]:
         return ()
+
+    def fix(self, finding: Finding, workflow: Workflow) -> list[TextEdit]:
+        """Fixable rules: the text edits (`redis_ci.lint.edits`) that repair `finding`, or []
+        when this occurrence cannot be repaired safely. Edits only touch what must change."""
+        return []
 
     def finding(self, message: str, span: Span, **data) -> Finding:
         """A Finding of this rule at span; keyword arguments go to Finding.data."""

@@ -1,0 +1,88 @@
+"""Fixes as text edits: a fixable rule turns one of its findings into `TextEdit`s on the
+file's text, so everything outside the edited ranges stays byte-identical (comments, key
+order, quoting, blank lines, indentation), as zizmor's fixes do.
+
+Positions use the `Span` convention: 1-based line and column, end exclusive, columns
+counted in characters (what PyYAML's marks count). An insertion is an edit whose start
+equals its end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from redis_ci.lint.yaml_nodes import Span
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace the text from (line, column) up to (end_line, end_column) with `text`."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+    def start(self) -> tuple:
+        return (self.line, self.column)
+
+    def end(self) -> tuple:
+        return (self.end_line, self.end_column)
+
+
+def replace(span: Span, text: str) -> TextEdit:
+    """Replace exactly what span covers."""
+    return TextEdit(span.line, span.column, span.end_line, span.end_column, text)
+
+
+def insert_lines_before(line: int, text: str) -> TextEdit:
+    """Insert whole lines before 1-based `line` (text ends with a newline; a line past the
+    end of the file appends)."""
+    return TextEdit(line, 1, line, 1, text)
+
+
+def indentation_of(lines: list[str], line: int) -> str:
+    """The leading whitespace of 1-based `line`."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return text[: len(text) - len(text.lstrip(" \t"))]
+
+
+def _offset(line_starts: list[int], text_length: int, line: int, column: int) -> int:
+    if line > len(line_starts):  # past the last line: the end of the text
+        return text_length
+    return min(line_starts[line - 1] + column - 1, text_length)
+
+
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> tuple[str, list[TextEdit]]:
+    """Apply non-overlapping edits; returns the new text and the edits applied.
+
+    Edits are taken in position order; one that overlaps an edit already taken is left
+    out (the next `--fix` pass, after re-linting, gets to it). Identical edits (two findings
+    asking for the same change) are applied once."""
+    line_starts, offset = [], 0
+    for raw_line in text.splitlines(keepends=True):
+        line_starts.append(offset)
+        offset += len(raw_line)
+    if text.endswith(("\n", "\r")) or not text:
+        line_starts.append(len(text))  # the empty line after the final newline
+    taken: list[TextEdit] = []
+    last_end = (0, 0)
+    for edit in sorted(set(edits), key=lambda e: (e.start(), e.end(), e.text)):
+        if taken and edit.start() < last_end:
+            continue
+        if taken and edit.start() == last_end == edit.end() and taken[-1].start() == edit.start():
+            continue  # two insertions at one point would interleave unpredictably
+        taken.append(edit)
+        last_end = max(last_end, edit.end())
+    pieces, cursor = [], 0
+    for edit in taken:
+        start = _offset(line_starts, len(text), edit.line, edit.column)
+        end = _offset(line_starts, len(text), edit.end_line, edit.end_column)
+        pieces.append(text[cursor:start])
+        pieces.append(edit.text)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces), taken
