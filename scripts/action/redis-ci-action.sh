@@ -61,14 +61,18 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 # A job container (container: set) reaches a container we start through the job's network,
 # not through a port published on the runner's loopback.
 job_network() {
-  docker inspect --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}' \
-    "${HOSTNAME:-$(hostname)}" 2>/dev/null | awk '$1 != "host" && $1 != "" {print $1}'
+  local networks
+  networks="$(docker inspect --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}' \
+    "${HOSTNAME:-$(hostname)}" 2>/dev/null)" || return 0
+  printf '%s' "$networks" | tr ' ' '\n' | grep -vx -e '' -e host -e bridge | head -n 1 || true
 }
 
 remove_stale_containers() {
-  # A container left by an earlier job on this runner (self-hosted runners keep them).
+  # A container left by an earlier job on this runner (self-hosted runners keep them). Only a
+  # named runner runs one job at a time; without RUNNER_NAME another job's container may be live.
+  [ -n "${RUNNER_NAME:-}" ] || return 0
   local id
-  for id in $(docker ps -aq --filter "label=$OWNER_LABEL" --filter "label=io.github.redis-ci.runner=${RUNNER_NAME:-local}"); do
+  for id in $(docker ps -aq --filter "label=$OWNER_LABEL" --filter "label=io.github.redis-ci.runner=$RUNNER_NAME"); do
     if [ "$(docker inspect --format '{{index .Config.Labels "io.github.redis-ci.job"}}' "$id")" != "$JOB_KEY" ]; then
       echo "removing a leftover redis-ci container from an earlier job: $id"
       docker rm -f "$id" >/dev/null
@@ -84,7 +88,7 @@ start_docker() {
   local run=(docker run --detach --name "$name"
     --label "$OWNER_LABEL" --label "io.github.redis-ci.job=$JOB_KEY"
     --label "io.github.redis-ci.runner=${RUNNER_NAME:-local}")
-  network="$(job_network | head -n 1)"
+  network="$(job_network)"
   if [ -n "$network" ]; then
     run+=(--network "$network" --network-alias "$name")
     URL="redis://$name:6379/0"
@@ -93,7 +97,9 @@ start_docker() {
     run+=(--publish "127.0.0.1:${port:-}:6379")
   fi
   local server_args=("${SERVER_ARGS[@]}")
-  [ -n "${REDIS_CI_PASSWORD:-}" ] && server_args+=(--requirepass "$REDIS_CI_PASSWORD")
+  if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
+    server_args+=(--requirepass "$REDIS_CI_PASSWORD")
+  fi
   echo "starting $REDIS_CI_IMAGE as container $name"
   "${run[@]}" "$REDIS_CI_IMAGE" "${server_args[@]}" >/dev/null
   if [ -z "$network" ]; then
@@ -196,7 +202,9 @@ diagnose() {
 
 main() {
   refuse_windows
-  [ -n "${REDIS_CI_PASSWORD:-}" ] && echo "::add-mask::$REDIS_CI_PASSWORD"
+  if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
+    echo "::add-mask::$REDIS_CI_PASSWORD"
+  fi
   case "${REDIS_CI_OVERCOMMIT:-true}" in true | false) ;; *) fail_usage "overcommit must be true or false, not ${REDIS_CI_OVERCOMMIT}" ;; esac
   URL="${REDIS_CI_URL:-}"
   SERVICE_ID="${REDIS_CI_SERVICE_ID:-}"

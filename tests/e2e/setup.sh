@@ -8,12 +8,14 @@
 # Docker Hub. Prints the runner image name on the last line of stdout.
 #
 # Environment:
-#   REDIS_CI_RUNNER_IMAGE   runner image to use/build (default redis-ci/act-runner:bookworm)
+#   REDIS_CI_RUNNER_IMAGE   runner image to use/build (default: $DEFAULT_RUNNER_IMAGE below; bump its
+#                           tag when the build changes, so cached machines rebuild)
 #   REDIS_CI_E2E_PULL       "auto" (default: try a pull with a short timeout), "never", "always"
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-RUNNER_IMAGE="${REDIS_CI_RUNNER_IMAGE:-redis-ci/act-runner:bookworm}"
+DEFAULT_RUNNER_IMAGE="redis-ci/act-runner:bookworm-2"
+RUNNER_IMAGE="${REDIS_CI_RUNNER_IMAGE:-$DEFAULT_RUNNER_IMAGE}"
 PULL_MODE="${REDIS_CI_E2E_PULL:-auto}"
 # The real runner image for `-P ubuntu-latest=...` when Docker Hub answers (act's own medium image).
 UPSTREAM_RUNNER_IMAGE="catthehacker/ubuntu:act-22.04"
@@ -75,6 +77,11 @@ ensure_act() {
   act --version >&2
 }
 
+# shellcheck judges the action's script (tests/e2e/test_action_metadata.py); actionlint uses it too.
+ensure_shellcheck() {
+  command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
+}
+
 # --- images -------------------------------------------------------------------------------------
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -102,10 +109,12 @@ build_runner_image() {
   root="$(mktemp -d /var/tmp/redis-ci-runner.XXXXXX)"
   log "debootstrap bookworm into $root (a few minutes)"
   debootstrap --variant=minbase \
-    --include=bash,python3,git,sudo,procps,ca-certificates,nodejs,iproute2 \
+    --include=bash,python3,python3-venv,python3-pip,git,sudo,procps,ca-certificates,nodejs,iproute2 \
     bookworm "$root" >/dev/null
   # The hosted runner has the Docker CLI: `start: docker` and `docker logs` need it.
   install -m 0755 "$(command -v docker)" "$root/usr/local/bin/docker"
+  # Trust what this machine trusts (a TLS-inspecting proxy's CA), so steps reach PyPI as it does.
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/*
   log "importing $RUNNER_IMAGE"
   tar -C "$root" -c . | docker import \
@@ -116,7 +125,7 @@ build_runner_image() {
 
 ensure_runner_image() {
   have_image "$RUNNER_IMAGE" && return
-  if [ "$RUNNER_IMAGE" = "redis-ci/act-runner:bookworm" ] && try_pull "$UPSTREAM_RUNNER_IMAGE"; then
+  if [ "$RUNNER_IMAGE" = "$DEFAULT_RUNNER_IMAGE" ] && try_pull "$UPSTREAM_RUNNER_IMAGE"; then
     docker tag "$UPSTREAM_RUNNER_IMAGE" "$RUNNER_IMAGE"
     return
   fi
@@ -207,6 +216,7 @@ ensure_redis_images() {
 start=$(date +%s)
 ensure_docker
 ensure_act
+ensure_shellcheck
 ensure_runner_image
 ensure_redis_images
 log "ready in $(( $(date +%s) - start )) s"

@@ -1,0 +1,101 @@
+"""The action, run for real: workflows with `uses: ./` through act on Docker (see conftest.py)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from redis_ci import recipe
+
+from .actrun import ROOT, WORKFLOWS, free_port, run_act
+
+pytestmark = pytest.mark.e2e
+
+TEMPLATES = sorted((ROOT / "workflows-templates").glob("*.y*ml"))
+
+
+def host_overcommit() -> str:
+    return Path("/proc/sys/vm/overcommit_memory").read_text().strip()
+
+
+def assert_succeeded(run) -> None:
+    assert run.returncode == 0, f"act failed ({run.returncode}):\n{run.log[-6000:]}"
+    assert "🏁  Job succeeded" in run.log
+
+
+def test_runner_job_with_service_and_no_health_check(project_repo, runner_image):
+    port = free_port()
+    run = run_act(project_repo, f"{WORKFLOWS}/runner-service.yml", runner_image, {"REDIS_PORT": str(port)})
+    assert_succeeded(run)
+    # The outputs reached the next step, which then talked to Redis itself.
+    assert run.marks("output") == [
+        "READY=true",
+        f"REDIS_VERSION={run.marks('output')[1].split('=', 1)[1]}",
+        f"ELAPSED_MS={run.marks('output')[2].split('=', 1)[1]}",
+        f"OUTPUT_URL=redis://localhost:{port}/0",
+    ]
+    assert run.marks("output")[1].split("=", 1)[1][:1].isdigit()
+    assert float(run.marks("output")[2].split("=", 1)[1]) >= 0
+    assert run.marks("ping") == ["PONG"]
+    assert run.marks("problem") == []
+    # The probe's step summary (act echoes summaries as `Summary - ...`).
+    assert "Summary - " in run.log and "ping" in run.log.split("Summary - ", 1)[1]
+
+
+def test_container_job_reaches_service_by_label(project_repo, runner_image):
+    run = run_act(project_repo, f"{WORKFLOWS}/container-job.yml", runner_image)
+    assert_succeeded(run)
+    assert run.marks("output")[0] == "READY=true"
+    assert run.marks("output")[3] == "OUTPUT_URL=redis://cache:6379/0"
+    assert run.marks("ping") == ["PONG"]
+    if host_overcommit() != "1":
+        # A container cannot change the host's setting: a notice, not a failure.
+        assert "::notice title=Memory overcommit::" in run.log
+
+
+def test_wrong_port_fails_in_time_with_refused_hint_and_container_log(project_repo, runner_image):
+    timeout = 3  # the workflow's `timeout:` input
+    variables = {"REDIS_PORT": str(free_port()), "WRONG_PORT": str(free_port())}
+    run = run_act(project_repo, f"{WORKFLOWS}/wrong-port.yml", runner_image, variables)
+    assert run.returncode != 0, run.log[-4000:]
+    assert "E2E-MARK step-after-failure-ran" not in run.log
+    # act's step time includes starting the script and python3: allow a second over the deadline.
+    assert run.step_seconds("bash \"$GITHUB_ACTION_PATH") < timeout + 1.0
+    assert "refused" in run.log
+    assert "::error title=Redis not ready::" in run.log
+    assert "ports" in run.log.split("::error title=Redis not ready::", 1)[1].splitlines()[0]
+    # Diagnostics from the service container: its state and its own log lines.
+    assert "::error title=Redis container::container " in run.log
+    assert "running, no health check" in run.log
+    assert "Ready to accept connections" in run.log
+    if host_overcommit() != "1":
+        assert "::notice title=Memory overcommit warning in the Redis log::" in run.log
+
+
+def test_start_docker_with_password_and_args_is_cleaned_up(project_repo, runner_image):
+    password = "e2e-Secret-4242"
+    job_label = "io.github.redis-ci.job=1-1-start-docker"  # act: run 1, attempt 1, job start-docker
+    run = run_act(project_repo, f"{WORKFLOWS}/start-docker.yml", runner_image)
+    assert_succeeded(run)
+    assert run.marks("auth") == ["OK"]
+    assert run.marks("config") == ["maxmemory=12582912", "save="]
+    assert run.marks("problem") == []
+    assert run.marks("output")[0] == "READY=true"
+    assert "starting redis:7 as container redis-ci-1-1-start-docker-" in run.log
+    assert "stopped 1 Redis server(s) started by this job" in run.log
+    assert password not in run.log
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label={job_label}"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert left == []
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+def test_workflow_template_runs_as_is(project_repo, runner_image, template):
+    """Each shipped template, with the published action ref pointed at this checkout."""
+    workflow = project_repo / WORKFLOWS / f"template-{template.name}"
+    workflow.write_text(template.read_text().replace(recipe.ACTION_REF, "./"))
+    run = run_act(project_repo, str(workflow.relative_to(project_repo)), runner_image)
+    assert_succeeded(run)
