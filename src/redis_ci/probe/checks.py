@@ -1,0 +1,210 @@
+"""The readiness checks: one function per check, all run against one `Session`.
+
+A check takes the attempt's `Session` and returns when the server passes; it
+raises `ProbeFailure` (its own verdict), `ReplyError`, `ProtocolError` or a
+socket error otherwise, and the poll loop classifies whatever it raised.
+
+To add a check (cluster state, sentinel agreement, ...): write a function
+`check_x(session)` here or in its own module, register it in `CHECKS`, and, if
+users may name it in `--checks`, in `SELECTABLE`. `Session.connect(host, port)`
+opens an authenticated connection to another node with the same credentials
+and TLS settings, and `Session.requirements` carries the command's options.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import namedtuple
+
+from redis_ci.probe.failures import ProbeFailure
+from redis_ci.probe.resp import Connection, Deadline, ReplyError
+
+# How long a published message may take to reach the subscriber on loopback or a CI network.
+PUBSUB_DELIVERY_SECONDS = 1.0
+# Keys the rw check writes expire even if the DEL never runs.
+RW_KEY_TTL_MS = 10_000
+KEY_PREFIX = "redis-ci:wait:"
+
+Requirements = namedtuple("Requirements", "min_version modules", defaults=(None, ()))
+Requirements.__doc__ = """What the server must offer besides answering: `min_version` (a tuple such
+as (7, 2), or None) and `modules` (lower-case module names from --module)."""
+
+ServerInfo = namedtuple("ServerInfo", "name version mode role")
+ServerInfo.__doc__ = """What INFO says about the server: product name (Redis, Valkey), version,
+mode (standalone, cluster, sentinel) and role (master, slave, sentinel)."""
+
+
+class Session:
+    """One attempt's connections to the target. Checks share the main connection,
+    open more with `connect()`, and read INFO once through `info()`; the poll loop
+    closes everything when the attempt ends."""
+
+    def __init__(self, target, tls_context, deadline: Deadline, requirements: Requirements):
+        self.target = target
+        self.tls_context = tls_context
+        self.deadline = deadline
+        self.requirements = requirements
+        self._connections: list = []
+        self._main: Connection | None = None
+        self._info: dict | None = None
+
+    def connect(self, host: str = "", port: int = 0) -> Connection:
+        """A new connection, authenticated and on the target's database; to the target
+        unless `host`/`port` name another node."""
+        target = self.target
+        connection = Connection.open(
+            self.deadline,
+            host=host or target.host,
+            port=port or target.port,
+            unix_path="" if host else target.unix_path,
+            tls=self.tls_context,
+            server_hostname=host or target.host,
+        )
+        self._connections.append(connection)
+        if target.password:
+            credentials = (target.username, target.password) if target.username else (target.password,)
+            connection.call(self.deadline, "AUTH", *credentials)
+        if target.db:
+            connection.call(self.deadline, "SELECT", target.db)
+        return connection
+
+    @property
+    def main(self) -> Connection:
+        if self._main is None:
+            self._main = self.connect()
+        return self._main
+
+    def info(self) -> dict:
+        """INFO (default sections) as a dict of strings, read once per attempt."""
+        if self._info is None:
+            text = self.main.call(self.deadline, "INFO")
+            self._info = parse_info(text.decode("utf-8", "replace") if isinstance(text, bytes) else "")
+        return self._info
+
+    def server_info(self) -> ServerInfo:
+        info = self.info()
+        name = "Valkey" if info.get("server_name") == "valkey" else "Redis"
+        version = info.get("valkey_version") or info.get("redis_version", "")
+        mode = info.get("redis_mode") or info.get("server_mode") or "standalone"
+        role = "sentinel" if mode == "sentinel" else info.get("role", "")
+        return ServerInfo(name, version, mode, role)
+
+    def close(self) -> None:
+        for connection in self._connections:
+            connection.close()
+
+
+def parse_info(text: str) -> dict:
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and not line.startswith("#"):
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def parse_version(text: str) -> tuple:
+    """`7.2.4` -> (7, 2, 4); raises ValueError on anything else."""
+    parts = tuple(int(part) for part in text.strip().split("."))
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(text)
+    return parts
+
+
+def nonce() -> str:
+    return os.urandom(8).hex()
+
+
+def check_ping(session: Session) -> None:
+    """PING answered +PONG (an error reply such as -LOADING or -NOAUTH is classified)."""
+    reply = session.main.call(session.deadline, "PING")
+    if reply != "PONG":
+        raise ProbeFailure("protocol", f"PING answered {reply!r}, not PONG")
+
+
+def check_pubsub(session: Session) -> None:
+    """A message with a random nonce, published on the main connection, reaches a second,
+    subscribed connection."""
+    token = nonce()
+    channel = KEY_PREFIX + token
+    subscriber = session.connect()
+    subscriber.send(session.deadline, "SUBSCRIBE", channel)
+    confirmation = subscriber.read_reply(session.deadline)
+    if not (isinstance(confirmation, list) and confirmation[:1] == [b"subscribe"]):
+        raise ProbeFailure("protocol", f"SUBSCRIBE answered {confirmation!r}")
+    receivers = session.main.call(session.deadline, "PUBLISH", channel, token)
+    if receivers == 0:
+        raise ProbeFailure("pubsub-undelivered", "PUBLISH reached no subscriber")
+    try:
+        message = subscriber.read_reply(session.deadline.sooner(PUBSUB_DELIVERY_SECONDS))
+    except socket.timeout:
+        raise ProbeFailure(
+            "pubsub-undelivered", f"the published message did not arrive within {PUBSUB_DELIVERY_SECONDS:g} s"
+        ) from None
+    if message != [b"message", channel.encode(), token.encode()]:
+        raise ProbeFailure("pubsub-undelivered", f"the subscriber got {message!r} instead of the message")
+
+
+def check_rw(session: Session) -> None:
+    """SET, GET and DEL of a random key with a short TTL (a replica, MISCONF or OOM fails here)."""
+    token = nonce()
+    key = KEY_PREFIX + token
+    deadline = session.deadline
+    session.main.call(deadline, "SET", key, token, "PX", RW_KEY_TTL_MS)
+    value = session.main.call(deadline, "GET", key)
+    if value != token.encode():
+        raise ProbeFailure("error", f"GET returned {value!r} right after SET")
+    session.main.call(deadline, "DEL", key)
+
+
+def check_info(session: Session) -> None:
+    """INFO says loading:0 (and the server is described in the report)."""
+    info = session.info()
+    if info.get("loading") == "1":
+        percent = info.get("loading_loaded_perc", "?")
+        raise ProbeFailure("loading", f"INFO says loading:1 ({percent}% loaded)")
+
+
+def check_min_version(session: Session) -> None:
+    """The server version is at least --min-version."""
+    required = session.requirements.min_version
+    server = session.server_info()
+    try:
+        actual = parse_version(server.version)
+    except ValueError:
+        raise ProbeFailure("version", f"INFO reports no usable version ({server.version!r})") from None
+    if actual < required:
+        wanted = ".".join(map(str, required))
+        raise ProbeFailure("version", f"{server.name} {server.version} is older than the required {wanted}")
+
+
+def check_module(session: Session) -> None:
+    """Every --module is in MODULE LIST."""
+    try:
+        reply = session.main.call(session.deadline, "MODULE", "LIST")
+    except ReplyError as exc:
+        if exc.text.startswith("NOPERM"):
+            raise
+        raise ProbeFailure("module-missing", f"MODULE LIST failed: {exc.text}") from None
+    loaded = set()
+    for entry in reply or []:
+        fields = dict(zip(entry[::2], entry[1::2])) if isinstance(entry, list) else {}
+        name = fields.get(b"name", b"")
+        loaded.add(name.decode("utf-8", "replace").lower() if isinstance(name, bytes) else "")
+    missing = [name for name in session.requirements.modules if name not in loaded]
+    if missing:
+        have = ", ".join(sorted(loaded)) or "none"
+        raise ProbeFailure("module-missing", f"module {', '.join(missing)} not loaded (loaded: {have})")
+
+
+CHECKS = {
+    "ping": check_ping,
+    "pubsub": check_pubsub,
+    "rw": check_rw,
+    "info": check_info,
+    "min-version": check_min_version,
+    "module": check_module,
+}
+# The checks users may list in --checks; min-version and module come from their own flags.
+SELECTABLE = ("ping", "pubsub", "rw", "info")

@@ -1,0 +1,163 @@
+"""What `redis-ci wait` prints: progress, the final line or JSON, and GitHub Actions files.
+
+stdout carries only the result (the ready line, or the JSON object); progress,
+the not-ready lines and workflow commands go to stderr, so `--format json`
+output stays parseable. Inside GitHub Actions the password is masked with
+`::add-mask::` before anything else is printed, progress is grouped, a failure
+becomes an `::error` annotation, and `$GITHUB_OUTPUT` / `$GITHUB_STEP_SUMMARY`
+get the result. Every text that came from the server is scrubbed of the
+password too, in case a server or proxy echoes it.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from redis_ci.probe.target import REDACTED
+
+# The keys of $GITHUB_OUTPUT and of the JSON object are a contract with action.yml.
+OUTPUT_KEYS = ("ready", "redis-version", "elapsed-ms", "url")
+
+
+class Reporter:
+    """Prints one wait's progress and result for `target`, in `fmt` ("text" or "json")."""
+
+    def __init__(self, target, check_names, fmt: str, environ, stdout, stderr):
+        self.target = target
+        self.check_names = check_names
+        self.fmt = fmt
+        self.environ = environ
+        self.stdout = stdout
+        self.stderr = stderr
+        self.in_actions = environ.get("GITHUB_ACTIONS") == "true"
+
+    def scrub(self, text: str) -> str:
+        password = self.target.password
+        return text.replace(password, REDACTED) if password else text
+
+    def emit(self, stream, line: str) -> None:
+        stream.write(line + "\n")
+        stream.flush()
+
+    def begin(self, timeout: float) -> None:
+        if not self.in_actions:
+            return
+        password = self.target.password
+        for secret in {password, quote(password, safe="")} if password else ():
+            for line in secret.splitlines() or [secret]:
+                self.emit(self.stderr, f"::add-mask::{line}")
+        checks = ", ".join(self.check_names)
+        self.emit(self.stderr, f"::group::redis-ci wait: {self.target.redacted_url()} ({checks}; timeout {timeout:g} s)")
+
+    def progress(self, failure) -> None:
+        """A line each time the reason for not being ready changes."""
+        self.emit(self.stderr, self.scrub(f"redis-ci wait: {self.target.address}: {failure.kind}: {failure.message}"))
+
+    def finish(self, outcome) -> None:
+        if self.in_actions:
+            self.emit(self.stderr, "::endgroup::")
+        if self.fmt == "json":
+            self.emit(self.stdout, json.dumps(self.as_json(outcome)))
+        elif outcome.ready:
+            self.emit(self.stdout, self.ready_line(outcome))
+        if not outcome.ready:
+            if self.fmt != "json":
+                self.emit(self.stderr, self.not_ready_line(outcome))
+                self.emit(self.stderr, "  hint: " + self.hint(outcome.failure))
+            if self.in_actions:
+                message = f"{self.not_ready_line(outcome)} Hint: {self.hint(outcome.failure)}"
+                self.emit(self.stderr, f"::error title=Redis not ready::{escape_data(message)}")
+        if self.in_actions:
+            self.write_outputs(outcome)
+            self.write_summary(outcome)
+
+    def hint(self, failure) -> str:
+        return failure.hint(self.target.address, self.in_actions)
+
+    def ready_line(self, outcome) -> str:
+        server = outcome.server
+        about = f" ({server.name} {server.version}, {server.mode}, {server.role})" if server else ""
+        checks = ", ".join(self.check_names)
+        return f"redis ready at {self.target.address}{about} after {outcome.elapsed_ms / 1000:.3f} s: {checks}"
+
+    def not_ready_line(self, outcome) -> str:
+        failure = outcome.failure
+        why = "gave up at once" if failure.final else "not ready"
+        attempts = "attempt" if outcome.attempts == 1 else "attempts"
+        return self.scrub(
+            f"redis {why} at {self.target.address} after {outcome.elapsed_ms / 1000:.3f} s "
+            f"({outcome.attempts} {attempts}): {failure.kind}: {failure.message}"
+        )
+
+    def as_json(self, outcome) -> dict:
+        """The JSON object of the issue's contract (keys and types fixed)."""
+        server = outcome.server
+        failure = outcome.failure
+        return {
+            "ready": outcome.ready,
+            "url": self.target.redacted_url(),
+            "elapsed_ms": outcome.elapsed_ms,
+            "attempts": outcome.attempts,
+            "server": {"version": server.version, "mode": server.mode, "role": server.role} if server else None,
+            "checks": {
+                name: {"ok": result.ok, "ms": result.ms, "error": self.scrub(result.error) if result.error else None}
+                for name, result in outcome.checks.items()
+            },
+            "last_error": (
+                {"kind": failure.kind, "message": self.scrub(failure.message), "hint": self.hint(failure)}
+                if failure
+                else None
+            ),
+        }
+
+    def write_outputs(self, outcome) -> None:
+        values = {
+            "ready": "true" if outcome.ready else "false",
+            "redis-version": outcome.server.version if outcome.server else "",
+            "elapsed-ms": f"{outcome.elapsed_ms:.3f}",
+            "url": self.target.redacted_url(),
+        }
+        self.append_file("GITHUB_OUTPUT", "".join(f"{key}={values[key]}\n" for key in OUTPUT_KEYS))
+
+    def write_summary(self, outcome) -> None:
+        self.append_file("GITHUB_STEP_SUMMARY", self.summary_markdown(outcome))
+
+    def summary_markdown(self, outcome) -> str:
+        address = self.target.address
+        server = outcome.server
+        lines = []
+        if outcome.ready:
+            lines.append(f"### ✅ Redis ready at `{address}`")
+        else:
+            lines.append(f"### ❌ Redis not ready at `{address}`")
+        about = f"{server.name} {server.version} ({server.mode}, {server.role}), " if server else ""
+        lines.append(f"\n{about}{outcome.elapsed_ms:.1f} ms, {outcome.attempts} attempt(s).")
+        if outcome.failure:
+            failure = outcome.failure
+            lines.append(f"\n**{failure.kind}**: {escape_cell(self.scrub(failure.message))}  ")
+            lines.append(f"Hint: {escape_cell(self.hint(failure))}")
+        lines.append("\n| check | result | time |\n|---|---|---|")
+        for name, result in outcome.checks.items():
+            verdict = "ok" if result.ok else escape_cell(self.scrub(result.error or "failed"))
+            lines.append(f"| {name} | {verdict} | {result.ms:.2f} ms |")
+        return "\n".join(lines) + "\n\n"
+
+    def append_file(self, variable: str, text: str) -> None:
+        path = self.environ.get(variable)
+        if not path:
+            return
+        try:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            self.emit(self.stderr, f"::warning::redis-ci wait: cannot write ${variable}: {exc.strerror}")
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message (the runner decodes %25, %0D, %0A)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

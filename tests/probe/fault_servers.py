@@ -1,0 +1,137 @@
+"""Scripted TCP servers on 127.0.0.1 that misbehave the ways real peers do.
+
+Each `FaultServer` listens on a free loopback port and runs one behaviour per
+accepted connection in a thread: never answer, answer garbage, answer `-LOADING`
+for a while then `+PONG`, trickle one byte a second, close at once, greet with an
+error line and close (Redis's protected-mode denial), or answer every command
+with one fixed line (`-NOAUTH ...`).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+PROTECTED_MODE_TEXT = (
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password is "
+    "set for the default user. In this mode connections are only accepted from the loopback interface.\r\n"
+)
+
+
+def read_command(stream) -> list:
+    """One RESP command array from a client (`*N` then N bulk strings); [] at EOF."""
+    header = stream.readline()
+    if not header.startswith(b"*"):
+        return []
+    args = []
+    for _ in range(int(header[1:])):
+        size = int(stream.readline()[1:])
+        args.append(stream.read(size + 2)[:-2])
+    return args
+
+
+class FaultServer:
+    """A loopback listener that runs `behaviour(connection, server)` for every client."""
+
+    def __init__(self, behaviour):
+        self.behaviour = behaviour
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.started = time.monotonic()
+        self.closing = threading.Event()
+        self.connections: list = []
+        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _accept_loop(self) -> None:
+        while not self.closing.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection) -> None:
+        try:
+            self.behaviour(connection, self)
+        except OSError:
+            pass  # the client left or we are closing
+
+    def close(self) -> None:
+        self.closing.set()
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
+
+
+def never_answer(connection, server) -> None:
+    while not server.closing.wait(0.05):
+        pass
+
+
+def answer_garbage(connection, server) -> None:
+    connection.recv(1024)
+    connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    connection.close()
+
+
+def close_at_once(connection, server) -> None:
+    connection.close()
+
+
+def trickle_pong(connection, server) -> None:
+    """Answer each command with +PONG, one byte per second."""
+    stream = connection.makefile("rb")
+    while read_command(stream):
+        for byte in b"+PONG\r\n":
+            if server.closing.wait(1.0):
+                return
+            connection.sendall(bytes([byte]))
+
+
+def greet_and_close(text: str):
+    def behaviour(connection, server) -> None:
+        connection.sendall(text.encode())
+        connection.close()
+
+    return behaviour
+
+
+def answer_every_command(line: str):
+    def behaviour(connection, server) -> None:
+        stream = connection.makefile("rb")
+        while read_command(stream):
+            connection.sendall(line.encode() + b"\r\n")
+
+    return behaviour
+
+
+def loading_then_pong(seconds: float):
+    """-LOADING to every command for `seconds` after the server starts, then +PONG."""
+
+    def behaviour(connection, server) -> None:
+        stream = connection.makefile("rb")
+        while read_command(stream):
+            if time.monotonic() - server.started < seconds:
+                connection.sendall(b"-LOADING Redis is loading the dataset in memory\r\n")
+            else:
+                connection.sendall(b"+PONG\r\n")
+
+    return behaviour
