@@ -77,7 +77,7 @@ ensure_act() {
   act --version >&2
 }
 
-# shellcheck judges the action's script (tests/e2e/test_action_metadata.py); actionlint uses it too.
+# The linter that judges the action's script (tests/e2e/test_action_metadata.py); actionlint uses it too.
 ensure_shellcheck() {
   command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
 }
