@@ -42,11 +42,17 @@ refuse_windows() {
 split_args() {
   SERVER_ARGS=()
   [ -n "${REDIS_CI_ARGS:-}" ] || return 0
-  local word
+  local words word
+  words="$(mktemp)"
+  if ! python3 -c 'import shlex, sys; sys.stdout.write("".join(w + "\0" for w in shlex.split(sys.argv[1])))' \
+    "$REDIS_CI_ARGS" >"$words" 2>/dev/null; then
+    rm -f "$words"
+    fail_usage "args: cannot split $REDIS_CI_ARGS (unbalanced quotes?)"
+  fi
   while IFS= read -r -d '' word; do
     SERVER_ARGS+=("$word")
-  done < <(python3 -c 'import shlex, sys; sys.stdout.write("".join(w + "\0" for w in shlex.split(sys.argv[1])))' "$REDIS_CI_ARGS") \
-    || fail_usage "args: cannot split $REDIS_CI_ARGS (unbalanced quotes?)"
+  done <"$words"
+  rm -f "$words"
 }
 
 # host and port of a redis:// URL; the port is empty when the URL has none.
