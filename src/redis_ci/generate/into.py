@@ -98,6 +98,13 @@ def _line_after(node: Node) -> int:
     return end.line if end.column == 0 else end.line + 1
 
 
+def _past_own_comments(lines: list[str], at: int, column: int) -> int:
+    """Skip the comment lines indented deeper than `column` that close the previous entry."""
+    while at < len(lines) and lines[at].lstrip().startswith("#") and len(lines[at]) - len(lines[at].lstrip()) > column:
+        at += 1
+    return at
+
+
 def _entry_column(mapping: MappingNode) -> int:
     return mapping.value[0][0].start_mark.column
 
@@ -114,7 +121,8 @@ def _plan(job: MappingNode, lines: list[str], setup: Setup) -> list[tuple[int, l
     if services is None:
         head += indent(["services:", *indent(service_entry(setup), 2)], column)
     elif isinstance(services[1], MappingNode) and not services[1].flow_style and services[1].value:
-        insertions.append((_line_after(services[1]), indent(service_entry(setup), _entry_column(services[1]))))
+        column_in = _entry_column(services[1])
+        insertions.append((_past_own_comments(lines, _line_after(services[1]), column_in), indent(service_entry(setup), column_in)))
     else:
         raise UsageError(f"`services:` of job {setup.job_name!r} is not a block mapping; add Redis by hand")
     env = _value(job, "env")
@@ -122,11 +130,12 @@ def _plan(job: MappingNode, lines: list[str], setup: Setup) -> list[tuple[int, l
         head += indent(["env:", *indent(client_env(setup), 2)], column)
     elif isinstance(env[1], MappingNode) and not env[1].flow_style and env[1].value:
         if _value(env[1], "REDIS_URL") is None:
-            insertions.append((_line_after(env[1]), indent(client_env(setup), _entry_column(env[1]))))
+            column_in = _entry_column(env[1])
+            insertions.append((_past_own_comments(lines, _line_after(env[1]), column_in), indent(client_env(setup), column_in)))
     else:
         raise UsageError(f"`env:` of job {setup.job_name!r} is not a block mapping; add REDIS_URL by hand")
     if head:
-        insertions.append((_line_before_key(job, "steps"), head))
+        insertions.append((_past_own_comments(lines, _line_before_key(job, "steps"), column), head))
     gate = gate_steps(setup)
     if gate:
         insertions.append(_gate_insertion(steps, lines, gate))
@@ -149,14 +158,15 @@ def _gate_insertion(steps: tuple[Node, SequenceNode], lines: list[str], gate: li
     first = sequence.value[0]
     line = lines[first.start_mark.line]
     dash_column = line.rfind("-", 0, first.start_mark.column)
-    block = indent(gate, max(dash_column, 0))
+    dash_column = max(dash_column, 0)
+    block = indent(gate, dash_column)
     for index, item in enumerate(sequence.value):
         if isinstance(item, MappingNode) and any(
             isinstance(k, ScalarNode) and k.value == "run" for k, _ in item.value
         ):
             at = _line_after(sequence.value[index - 1]) if index else key.end_mark.line + 1
-            return at, block
-    return _line_after(sequence.value[-1]), block
+            return _past_own_comments(lines, at, dash_column), block
+    return _past_own_comments(lines, _line_after(sequence.value[-1]), dash_column), block
 
 
 def _check_result(path: str, text: str, job_name: str) -> None:

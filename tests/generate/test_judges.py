@@ -1,0 +1,170 @@
+"""Every combination of `generate` options, judged by the four real checkers, each run once per batch.
+
+The workflows (plus `--into` results and two canaries that must fail) are written into one
+temporary git repository; actionlint, zizmor, check-jsonschema and `redis-ci lint` each run once
+over all of them, and one parametrised test per combination asserts its file drew no finding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from redis_ci.generate.render import render
+from redis_ci.generate.setup import Setup
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).with_name("fixtures")
+PINNED_ACTION = "redis-ci/redis-ci-action@0123456789abcdef0123456789abcdef01234567"
+
+VERSIONS = {
+    "redis": ("7.4", "6.2,7.4,8.2"),
+    "valkey": ("8.0", "7.2,8.0,8.1"),
+    "redis-stack": ("7.2.0-v10", "7.2.0-v10,7.4.0-v6"),
+}
+JOBS = {
+    "runner": {},
+    "port6380": {"port": 6380},
+    "container": {"container_image": "python:3.13-slim"},
+}
+
+
+def _combinations():
+    """(id, Setup.checked keyword arguments) for the full product of the options."""
+    for image, version_mode, job, password, gate, language, action in itertools.product(
+        VERSIONS, ("stable", "version", "versions"), JOBS, (None, "REDIS_PASSWORD"),
+        ("wait", "health", "both"), ("none", "python", "node"), ("default", "pinned"),
+    ):
+        options = dict(image=image, gate=gate, language=language, password_secret=password, **JOBS[job])
+        if version_mode == "version":
+            options["version"] = VERSIONS[image][0]
+        elif version_mode == "versions":
+            options["versions"] = VERSIONS[image][1]
+        if action == "pinned":
+            options["action_ref"] = PINNED_ACTION
+        ident = "-".join([image, version_mode, job, "password" if password else "open", gate, language, action])
+        yield ident, options
+
+
+COMBINATIONS = dict(_combinations())
+
+# `--into` cases: (fixture file, job, options) whose results must pass the judges too.
+INTO_CASES = {
+    "into-runner-wait": ("hand_written.yml", "build", {}),
+    "into-runner-health-password": ("hand_written.yml", "build", {"gate": "health", "password_secret": "REDIS_PASSWORD"}),
+    "into-services-env": ("with_services.yml", "tests", {"gate": "both"}),
+    "into-container-job": ("container_job.yml", "tests", {"image": "valkey"}),
+    "into-container-health": ("container_job.yml", "tests", {"gate": "health", "password_secret": "PW"}),
+    "into-crlf": ("crlf.yml", "test", {}),
+}
+
+# Must be flagged: proves each judge is really looking (a judge that never fails proves nothing).
+CANARY_RISKY = """\
+on: pull_request
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    services:
+      redis:
+        image: redis
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ github.event.pull_request.title }}" && redis-cli -h localhost ping
+"""
+CANARY_SCHEMA = """\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps: 5
+"""
+
+
+def _run(command, cwd):
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=240)
+
+
+def _flagged_files(names, text):
+    return {name for name in names if name in text}
+
+
+@pytest.fixture(scope="session")
+def judged(tmp_path_factory):
+    """{judge: {file name: [problem text]}} for every generated file, each judge run once."""
+    from redis_ci.generate.into import add_redis_to_job
+
+    repo = tmp_path_factory.mktemp("generated")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    for ident, options in COMBINATIONS.items():
+        (workflows / f"{ident}.yml").write_text(render(Setup.checked(**options), "workflow"))
+    for ident, (fixture, job, options) in INTO_CASES.items():
+        target = workflows / f"{ident}.yml"
+        shutil.copyfile(FIXTURES / fixture, target)
+        target.write_bytes(add_redis_to_job(str(target), Setup.checked(job_name=job, **options)).encode())
+    (workflows / "canary-risky.yml").write_text(CANARY_RISKY)
+    (workflows / "canary-schema.yml").write_text(CANARY_SCHEMA)
+    names = sorted(path.name for path in workflows.iterdir())
+    paths = [f".github/workflows/{name}" for name in names]
+    results = {}
+
+    actionlint = _run(["actionlint", "-format", "{{json .}}", *paths], repo)
+    assert actionlint.returncode in (0, 1), actionlint.stderr
+    results["actionlint"] = {}
+    for error in json.loads(actionlint.stdout or "[]"):
+        results["actionlint"].setdefault(Path(error["filepath"]).name, []).append(error["message"])
+
+    # zizmor refuses a whole strict run on one schema-invalid file, so that canary is left out.
+    zizmor_paths = [path for path in paths if not path.endswith("canary-schema.yml")]
+    zizmor = _run(
+        ["zizmor", "--offline", "--strict-collection", "--config", str(ROOT / "zizmor.yml"), "--format", "json", *zizmor_paths],
+        repo,
+    )
+    assert zizmor.stdout.strip().startswith("["), zizmor.stderr
+    results["zizmor"] = {}
+    for finding in json.loads(zizmor.stdout):
+        for name in _flagged_files(names, json.dumps(finding)):
+            results["zizmor"].setdefault(name, []).append(finding["ident"])
+
+    schema = _run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", "-o", "json", *paths], repo)
+    report = json.loads(schema.stdout)
+    results["check-jsonschema"] = {}
+    for error in report["errors"] + report["parse_errors"]:
+        name = Path(error["filename"]).name
+        results["check-jsonschema"].setdefault(name, []).append(error.get("message", ""))
+
+    lint = _run([sys.executable, "-m", "redis_ci", "lint", "--format", "json", *paths], repo)
+    assert lint.returncode in (0, 1), lint.stderr
+    results["redis-ci lint"] = {}
+    for finding in json.loads(lint.stdout)["findings"]:
+        results["redis-ci lint"].setdefault(Path(finding["path"]).name, []).append(
+            f"{finding['line']}: {finding['code']} {finding['message']}"
+        )
+    return results
+
+
+JUDGES = ("actionlint", "zizmor", "check-jsonschema", "redis-ci lint")
+
+
+@pytest.mark.parametrize("ident", list(COMBINATIONS) + list(INTO_CASES))
+def test_generated_workflow_passes_every_judge(judged, ident):
+    problems = {judge: judged[judge].get(f"{ident}.yml") for judge in JUDGES}
+    assert {judge: found for judge, found in problems.items() if found} == {}
+
+
+@pytest.mark.parametrize("judge", ("actionlint", "zizmor", "redis-ci lint"))
+def test_risky_canary_is_flagged(judged, judge):
+    assert judged[judge].get("canary-risky.yml")
+
+
+@pytest.mark.parametrize("judge", ("actionlint", "check-jsonschema"))
+def test_schema_canary_is_flagged(judged, judge):
+    assert judged[judge].get("canary-schema.yml")
+
