@@ -1,0 +1,419 @@
+"""Real Redis topologies on loopback for the tests: cluster, sentinel, TLS, ACL.
+
+Everything here starts Debian's `redis-server` (and `redis-server --sentinel`)
+as child processes in a temp dir, on ports the OS hands out, and stops them
+again. No mocks: the probe and redis-py talk to these processes.
+
+- `Security`: the TLS files (`make_tls_files` of tests/redis_servers.py) and the
+  ACL users a topology runs with.
+- `Cluster`: six nodes (3 masters, 3 replicas), started unformed; `create()`
+  forms it with `redis-cli --cluster create`; `kill_master()` /
+  `wait_for_failover()` exercise a failover.
+- `SentinelSet`: one master, two replicas, three sentinels; `failover()`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared redis_servers helper
+
+from redis_servers import TlsFiles, free_port, make_tls_files  # noqa: E402
+
+REDIS_SERVER = shutil.which("redis-server") or "redis-server"
+REDIS_CLI = shutil.which("redis-cli") or "redis-cli"
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT = 10.0
+
+# ACL users the topologies carry when `Security.acl` is set.
+ADMIN_PASSWORD = "admin-S3cret-pw"  # the default user (the fixtures' own control connections)
+CI_USER = "ci"
+CI_PASSWORD = "ci-S3cret-pw"
+NOPERM_USER = "pingonly"
+NOPERM_PASSWORD = "pingonly-S3cret-pw"
+# What a CI job's user needs for `redis-ci wait` on any topology, and nothing more:
+# its own key and channel prefix, the read-only introspection commands, no admin commands.
+CI_USER_RULES = (
+    "on >{pw} resetkeys ~redis-ci:* resetchannels &redis-ci:* -@all "
+    "+ping +info +hello +auth +client|setname +role +command "
+    "+set +get +del +publish +subscribe +unsubscribe "
+    "+cluster|info +cluster|shards +cluster|slots +cluster|nodes +cluster|myid "
+    "+readonly +readwrite"
+)
+NOPERM_USER_RULES = "on >{pw} resetkeys resetchannels -@all +ping +hello +auth +client|setname"
+
+
+def tls_server_config(tls: TlsFiles) -> list[str]:
+    """Client certificates required; nodes talk to each other (replication, cluster bus) over TLS
+    and present the client certificate (the server one is for serverAuth only)."""
+    return [
+        f"tls-cert-file {tls.server_cert}",
+        f"tls-key-file {tls.server_key}",
+        f"tls-ca-cert-file {tls.ca_cert}",
+        f"tls-client-cert-file {tls.client_cert}",
+        f"tls-client-key-file {tls.client_key}",
+        "tls-auth-clients yes",
+        "tls-replication yes",
+        "tls-cluster yes",
+    ]
+
+
+@dataclass(frozen=True)
+class Security:
+    """How a topology is protected: TLS files (client certificates required) and/or ACL users."""
+
+    tls: TlsFiles | None = None
+    acl: bool = False
+
+    def server_config(self) -> list[str]:
+        lines = tls_server_config(self.tls) if self.tls else []
+        if self.acl:
+            lines += [
+                f"user default on >{ADMIN_PASSWORD} ~* &* +@all",
+                f"user {CI_USER} {CI_USER_RULES.format(pw=CI_PASSWORD)}",
+                f"user {NOPERM_USER} {NOPERM_USER_RULES.format(pw=NOPERM_PASSWORD)}",
+                # Replicas authenticate to their master as the (admin) default user.
+                f"masterauth {ADMIN_PASSWORD}",
+            ]
+        return lines
+
+    def cli_args(self) -> list[str]:
+        """redis-cli flags: the client certificate and the admin password."""
+        tls = self.tls
+        args = ["--tls", "--cacert", tls.ca_cert, "--cert", tls.client_cert, "--key", tls.client_key] if tls else []
+        return args + (["-a", ADMIN_PASSWORD, "--no-auth-warning"] if self.acl else [])
+
+    def redis_py_tls(self) -> dict:
+        tls = self.tls
+        return {"ssl": True, "ssl_ca_certs": tls.ca_cert, "ssl_certfile": tls.client_cert,
+                "ssl_keyfile": tls.client_key} if tls else {}
+
+    def redis_py_kwargs(self) -> dict:
+        """redis-py options for the fixtures' own (admin) connections."""
+        kwargs = self.redis_py_tls()
+        if self.acl:
+            kwargs["password"] = ADMIN_PASSWORD
+        return kwargs
+
+    def wait_args(self, user: str | None = None, password: str | None = None) -> list[str]:
+        """`redis-ci wait` flags: the client certificate, and the ACL user if given."""
+        tls = self.tls
+        args = ["--tls-ca-cert", tls.ca_cert, "--tls-cert", tls.client_cert, "--tls-key", tls.client_key] if tls else []
+        if user:
+            args += ["--username", user]
+        if password:
+            args += ["--password", password]
+        return args
+
+    @property
+    def scheme(self) -> str:
+        return "rediss" if self.tls else "redis"
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class RedisProcess:
+    """One redis-server (or sentinel) child process with its own dir and config file."""
+
+    port: int
+    directory: Path
+    config: list[str]
+    security: Security
+    sentinel: bool = False
+    process: subprocess.Popen | None = None
+
+    def start(self) -> "RedisProcess":
+        self.directory.mkdir(parents=True, exist_ok=True)
+        port_lines = (
+            [f"tls-port {self.port}", "port 0"] if self.security.tls else [f"port {self.port}"]
+        )
+        config = [
+            f"bind {LOOPBACK}",
+            f"dir {self.directory}",
+            f"logfile {self.directory / 'redis.log'}",
+            "daemonize no",
+            "save ''",
+            "appendonly no",
+            "repl-diskless-sync-delay 0",  # replicas sync at once (default: 5 s delay)
+            "shutdown-on-sigterm nosave now",  # stop at once, no waiting for replicas to catch up
+            *port_lines,
+            *self.security.server_config(),
+            *self.config,
+        ]
+        if self.sentinel:  # sentinels keep no data and carry no ACL users
+            config = [line for line in config if not line.startswith(("user ", "masterauth", "save", "appendonly"))]
+        config_file = self.directory / ("sentinel.conf" if self.sentinel else "redis.conf")
+        config_file.write_text("\n".join(config) + "\n")
+        argv = [REDIS_SERVER, str(config_file)] + (["--sentinel"] if self.sentinel else [])
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self
+
+    @property
+    def address(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def client(self, **kwargs) -> redis.Redis:
+        """A redis-py client with the fixture's own (admin) credentials."""
+        # Sentinels carry TLS but no ACL users: they answer without a password.
+        options = self.security.redis_py_tls() if self.sentinel else self.security.redis_py_kwargs()
+        return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=2, **options, **kwargs)
+
+    def wait_serving(self, timeout: float = START_TIMEOUT) -> "RedisProcess":
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.running:
+                raise RuntimeError(f"redis-server on {self.port} exited: {self.log_tail()}")
+            try:
+                with self.client() as client:
+                    if client.ping():
+                        return self
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server on {self.port} not serving: {self.log_tail()}")
+                time.sleep(0.02)
+
+    def kill(self) -> None:
+        """SIGKILL: the node vanishes as in a crash (no goodbye to the cluster)."""
+        if self.running:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(5)
+
+    def stop(self) -> None:
+        if self.running:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def log_tail(self, lines: int = 5) -> str:
+        log = self.directory / "redis.log"
+        return " | ".join(log.read_text().splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+def role(node: RedisProcess) -> str:
+    """What the node says it is: master, slave or sentinel."""
+    with node.client() as client:
+        return client.execute_command("ROLE")[0].decode()
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
+    """Poll `predicate` until it returns a truthy value; fail the test with `what` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except redis.RedisError:
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------- cluster
+
+
+# Small timeouts keep failover in tests to ~2 s (defaults: 15 s).
+CLUSTER_NODE_TIMEOUT_MS = 1000
+
+
+@dataclass
+class Cluster:
+    """Six cluster-enabled nodes: unformed after `start()`, a cluster after `create()`."""
+
+    directory: Path
+    security: Security = field(default_factory=Security)
+    size: int = 6
+    nodes: list[RedisProcess] = field(default_factory=list)
+
+    def start(self) -> "Cluster":
+        for index in range(self.size):
+            port = free_port()
+            self.nodes.append(RedisProcess(
+                port=port,
+                directory=self.directory / f"node-{index}",
+                security=self.security,
+                config=[
+                    "cluster-enabled yes",
+                    f"cluster-config-file {self.directory / f'node-{index}' / 'nodes.conf'}",
+                    f"cluster-node-timeout {CLUSTER_NODE_TIMEOUT_MS}",
+                    f"cluster-port {free_port()}",
+                    # A replica of a dead master takes over at once, however stale it is.
+                    "cluster-replica-validity-factor 0",
+                ],
+            ).start())
+        for node in self.nodes:
+            node.wait_serving()
+        return self
+
+    @property
+    def seeds(self) -> list[str]:
+        return [node.address for node in self.nodes]
+
+    def create(self, timeout: float = 30.0) -> "Cluster":
+        """`redis-cli --cluster create --cluster-replicas 1`, then wait until every node says ok."""
+        subprocess.run(
+            [REDIS_CLI, *self.security.cli_args(), "--cluster", "create", *self.seeds,
+             "--cluster-replicas", "1", "--cluster-yes"],
+            check=True, capture_output=True, timeout=timeout,
+        )
+        self.wait_state_ok(timeout)
+        return self
+
+    def info(self, node: RedisProcess) -> dict:
+        with node.client() as client:
+            return client.cluster("INFO")
+
+    def wait_state_ok(self, timeout: float = 30.0) -> None:
+        def all_ok():
+            return all(self.info(node)["cluster_state"] == "ok" for node in self.nodes if node.running)
+        wait_until(all_ok, timeout, "cluster_state:ok on every node")
+
+    def masters(self) -> list[RedisProcess]:
+        return [node for node in self.nodes if node.running and role(node) == "master"]
+
+    def kill_master(self) -> RedisProcess:
+        """SIGKILL one master that has a replica; returns it (for restarts)."""
+        master = self.masters()[0]
+        master.kill()
+        return master
+
+    def wait_for_failover(self, timeout: float = 20.0) -> None:
+        """Until a replica has been promoted in place of the dead master and every node says ok."""
+        wait_until(lambda: len(self.masters()) == 3, timeout, "a replica to take over")
+        self.wait_state_ok(timeout)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+# --------------------------------------------------------------------------- sentinel
+
+
+MASTER_NAME = "mymaster"
+SENTINEL_DOWN_AFTER_MS = 500
+SENTINEL_FAILOVER_TIMEOUT_MS = 3000
+
+
+@dataclass
+class SentinelSet:
+    """One master, two replicas and three sentinels watching the master as MASTER_NAME."""
+
+    directory: Path
+    security: Security = field(default_factory=Security)
+    replica_count: int = 2
+    sentinel_count: int = 3
+    master: RedisProcess | None = None
+    replicas: list[RedisProcess] = field(default_factory=list)
+    sentinels: list[RedisProcess] = field(default_factory=list)
+
+    def start(self) -> "SentinelSet":
+        self.master = RedisProcess(free_port(), self.directory / "master", [], self.security).start()
+        self.master.wait_serving()
+        for index in range(self.replica_count):
+            self.replicas.append(RedisProcess(
+                free_port(), self.directory / f"replica-{index}",
+                [f"replicaof {LOOPBACK} {self.master.port}"], self.security,
+            ).start())
+        for replica in self.replicas:
+            replica.wait_serving()
+        self.wait_replicas_in_sync()
+        for index in range(self.sentinel_count):
+            config = [
+                f"sentinel monitor {MASTER_NAME} {LOOPBACK} {self.master.port} 2",
+                f"sentinel down-after-milliseconds {MASTER_NAME} {SENTINEL_DOWN_AFTER_MS}",
+                f"sentinel failover-timeout {MASTER_NAME} {SENTINEL_FAILOVER_TIMEOUT_MS}",
+                f"sentinel parallel-syncs {MASTER_NAME} {self.replica_count}",
+            ]
+            if self.security.acl:
+                config.append(f"sentinel auth-pass {MASTER_NAME} {ADMIN_PASSWORD}")
+            self.sentinels.append(RedisProcess(
+                free_port(), self.directory / f"sentinel-{index}", config, self.security, sentinel=True,
+            ).start())
+        for sentinel in self.sentinels:
+            sentinel.wait_serving()
+        self.wait_sentinels_agree()
+        return self
+
+    @property
+    def sentinel_addresses(self) -> str:
+        return ",".join(sentinel.address for sentinel in self.sentinels)
+
+    @property
+    def data_nodes(self) -> list[RedisProcess]:
+        return [self.master, *self.replicas]
+
+    def master_address_seen_by(self, sentinel: RedisProcess) -> tuple[str, int]:
+        with sentinel.client() as client:
+            host, port = client.sentinel_get_master_addr_by_name(MASTER_NAME)
+            return host, int(port)
+
+    def current_master(self) -> RedisProcess:
+        if not self.sentinels:
+            return self.master
+        _, port = self.master_address_seen_by(self.sentinels[0])
+        return next(node for node in self.data_nodes if node.port == port)
+
+    def wait_sentinels_agree(self, timeout: float = 20.0) -> None:
+        """Until every sentinel knows both replicas and names one master."""
+        def agreed():
+            addresses = {self.master_address_seen_by(sentinel) for sentinel in self.sentinels}
+            if len(addresses) != 1:
+                return False
+            for sentinel in self.sentinels:
+                with sentinel.client() as client:
+                    state = client.sentinel_master(MASTER_NAME)
+                    if state["num-slaves"] < self.replica_count:
+                        return False
+            return True
+        wait_until(agreed, timeout, "the sentinels to agree")
+
+    def wait_replicas_in_sync(self, timeout: float = 20.0) -> None:
+        def in_sync():
+            with self.current_master().client() as client:
+                info = client.info("replication")
+            return info.get("connected_slaves", 0) == self.replica_count and all(
+                info[f"slave{index}"]["state"] == "online" for index in range(self.replica_count)
+            )
+        wait_until(in_sync, timeout, "the replicas to be online")
+
+    def failover(self, timeout: float = 20.0) -> RedisProcess:
+        """SENTINEL FAILOVER; returns the new master once every sentinel names it."""
+        old_master = self.current_master()
+
+        def failover_accepted():
+            # NOGOODSLAVE until the sentinel has polled the replicas once: ask again.
+            with self.sentinels[0].client() as client:
+                return client.execute_command("SENTINEL", "FAILOVER", MASTER_NAME)
+        wait_until(failover_accepted, timeout, "a sentinel to accept SENTINEL FAILOVER")
+
+        def moved():
+            addresses = {self.master_address_seen_by(sentinel) for sentinel in self.sentinels}
+            return len(addresses) == 1 and addresses.pop()[1] != old_master.port
+        wait_until(moved, timeout, "every sentinel to name a new master")
+        new_master = self.current_master()
+        wait_until(lambda: role(new_master) == "master", timeout, "the new master to take the role")
+        return new_master
+
+    def stop(self) -> None:
+        for process in [*self.sentinels, *self.data_nodes]:
+            if process is not None:
+                process.stop()
