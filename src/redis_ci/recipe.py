@@ -73,3 +73,41 @@ OVERCOMMIT_COMMAND = "sudo sysctl -w vm.overcommit_memory=1"
 
 # Container jobs cannot change overcommit: switch snapshots off instead (runner argument syntax).
 PERSISTENCE_OFF_ARGS = '--save ""'
+
+# How long the runner holds a job for a service's health check (FACTS.md; RC104 and
+# bench/runner_hold.py use this model). After starting the containers the runner inspects each
+# service at once, then again after exponential back-off, GetExponentialBackoff(n, min 2 s,
+# max 32 s, delta 2 s) with +-20 % jitter: about +2, +6, +14, +30 s, then every 32 s.
+RUNNER_BACKOFF_MIN_SECONDS = 2.0
+RUNNER_BACKOFF_MAX_SECONDS = 32.0
+RUNNER_BACKOFF_DELTA_SECONDS = 2.0
+RUNNER_BACKOFF_JITTER = 0.2
+# Docker's interval when only --health-cmd is given.
+DOCKER_DEFAULT_HEALTH_INTERVAL_SECONDS = 30.0
+# A PING probe's own run in the container: healthy ~1.2 s after start with a 1 s interval,
+# ~10.3 s with 10 s (measured with Docker 20.10, FACTS.md).
+HEALTH_PROBE_SECONDS = 0.25
+
+
+def runner_backoff_seconds(attempt: int) -> float:
+    """The runner's delay before re-inspect number `attempt` (0-based), without jitter."""
+    delay = RUNNER_BACKOFF_MIN_SECONDS + RUNNER_BACKOFF_DELTA_SECONDS * (2 ** min(attempt, 8) - 1)
+    return min(delay, RUNNER_BACKOFF_MAX_SECONDS)
+
+
+def first_health_probe_seconds(interval: float | None, start_period: float = 0.0, start_interval: float | None = None) -> float:
+    """When Docker runs the first health probe: one start-interval after start while inside
+    the start period (Docker >= 25), else one interval (30 s when none is given)."""
+    if start_interval is not None and start_interval < start_period:
+        return start_interval
+    return DOCKER_DEFAULT_HEALTH_INTERVAL_SECONDS if interval is None else interval
+
+
+def runner_hold_seconds(healthy_at: float, jitter=lambda attempt: 1.0) -> float:
+    """When the runner first sees healthy a service that turned healthy `healthy_at` seconds after
+    start: its first inspect at or after that moment. `jitter(attempt)` scales each delay."""
+    seen, attempt = 0.0, 0
+    while seen < healthy_at:
+        seen += runner_backoff_seconds(attempt) * jitter(attempt)
+        attempt += 1
+    return seen
