@@ -235,3 +235,8 @@ def test_bad_options_are_one_line_and_exit_2(capsys, argv):
     code, out, err = run_generate(["generate", *argv], capsys)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "error:" in err, err
+
+
+def test_readme_example_is_the_generator_output():
+    readme = (ROOT / "README.md").read_text()
+    assert f"```yaml\n{render(Setup.checked(), 'job')}```" in readme
