@@ -230,6 +230,13 @@ class Workflow:
     jobs: list[Job]
     problems: list[FileProblem]
 
+    def text_at(self, span: Span) -> str:
+        """The file's text that a single-line span covers ("" for a multi-line span): lets a
+        fixer check that a span located inside a scalar really covers what it means to edit."""
+        if span.line != span.end_line or not 0 < span.line <= len(self.lines):
+            return ""
+        return self.lines[span.line - 1][span.column - 1:span.end_column - 1]
+
 
 # --- building -------------------------------------------------------------------------
 
@@ -589,7 +596,9 @@ class ClientEndpoint:
     host: as written, None when absent or an expression. port: an int, None when absent
     or unknown. port_ref: (label, container port) when the port is
     `${{ job.services.<label>.ports[...] }}`. text: the whole value/URL/argument.
-    step: the step it belongs to (None for workflow/job env)."""
+    step: the step it belongs to (None for workflow/job env). host_span: where the host
+    is written (brackets of `[::1]` included); approximate for folded or escaped scalars,
+    so a fixer checks it with `Workflow.text_at`."""
 
     source: str
     level: str
@@ -600,6 +609,7 @@ class ClientEndpoint:
     text: str
     span: Span
     step: Step | None
+    host_span: Span | None = None
 
     @property
     def is_localhost(self) -> bool:
@@ -633,10 +643,14 @@ def _host(text: str) -> str | None:
     return None if not text or "${{" in text or "$" in text else text
 
 
+# The path, query or fragment that ends a URL's host part (not a `/` inside `${{ }}`).
+_NETLOC_END = re.compile(r"[/?#](?![^{]*\}\})")
+
+
 def parse_redis_url(text: str) -> tuple:
     """(host, port, port_ref) of a redis://, rediss:// or valkey:// URL (port 6379 if absent)."""
     netloc = text.split("://", 1)[1]
-    netloc = re.split(r"[/?#](?![^{]*\}\})", netloc, maxsplit=1)[0]
+    netloc = _NETLOC_END.split(netloc, maxsplit=1)[0]
     netloc = netloc.rpartition("@")[2]
     if netloc.startswith("["):
         host, _, port_text = netloc[1:].partition("]")
@@ -657,17 +671,35 @@ def _split_host_port_expression(netloc: str) -> tuple:
     return (netloc, "") if colon < 0 else (netloc[:colon], netloc[colon + 1:])
 
 
+def _url_host_offset(url: str) -> int:
+    """Where the host starts in a Redis URL (after the scheme and any user:password@)."""
+    start = url.index("://") + 3
+    netloc = _NETLOC_END.split(url[start:], maxsplit=1)[0]
+    return start + netloc.rfind("@") + 1
+
+
+def _host_span(value: Value, offset: int, host: str | None) -> Span | None:
+    """The span of host written at value.text[offset:] (with its brackets, if any)."""
+    if host is None:
+        return None
+    bracketed = value.text.startswith("[", offset) and not host.startswith("[")
+    width = len(host) + 2 if bracketed else len(host)
+    return value.locate(offset, offset + width)
+
+
 def _env_endpoint(env: EnvVar, step: Step | None) -> ClientEndpoint | None:
     text = env.value.text.strip()
     if not is_endpoint_env_name(env.name) or not text:
         return None
     upper = env.name.upper()
+    start = len(env.value.text) - len(env.value.text.lstrip())
 
-    def endpoint(host, port, port_ref):
-        return ClientEndpoint("env", env.level, env.name, host, port, port_ref, text, env.value.span, step)
+    def endpoint(host, port, port_ref, host_offset=0):
+        host_span = _host_span(env.value, start + host_offset, host)
+        return ClientEndpoint("env", env.level, env.name, host, port, port_ref, text, env.value.span, step, host_span)
 
     if _URL.match(text):
-        return endpoint(*parse_redis_url(text))
+        return endpoint(*parse_redis_url(text), _url_host_offset(text))
     if "PORT" in upper:
         port, port_ref = _port(text)
         return endpoint(None, port, port_ref) if (port or port_ref) else None
@@ -688,12 +720,13 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     for match in _URL.finditer(run.text):
         host, port, port_ref = parse_redis_url(match.group(0))
         span = run.locate(match.start(), match.end())
-        yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step)
+        host_span = _host_span(run, match.start() + _url_host_offset(match.group(0)), host)
+        yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step, host_span)
     tokens = list(_TOKEN.finditer(run.text))
     for index, token in enumerate(tokens):
         if token.group(0) != "redis-cli" or _in_docker(tokens, index):
             continue
-        host = port = port_ref = None
+        host = port = port_ref = host_span = None
         spans = []
         cursor = index + 1
         while cursor + 1 < len(tokens) and not re.fullmatch(r"[;|&()\n]+", tokens[cursor].group(0)):
@@ -702,6 +735,8 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
                 text = argument.group(0).strip("'\"")
                 if flag == "-h":
                     host = _host(text)
+                    quote = argument.group(0)[:1] in ("'", '"')
+                    host_span = _host_span(run, argument.start() + quote, host)
                 else:
                     port, port_ref = _port(text)
                 spans.append(argument)
@@ -712,7 +747,20 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
             first, last = spans[0], spans[-1]
             span = run.locate(first.start(), last.end())
             text = run.text[token.start():last.end()]
-            yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, span, step)
+            yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, span, step, host_span)
+
+
+def redis_cli_calls(step: Step) -> list[Span]:
+    """The `redis-cli` commands a step's `run:` executes on its own machine (not through
+    `docker exec` and the like), as spans of the word `redis-cli`."""
+    if step.run is None:
+        return []
+    tokens = list(_TOKEN.finditer(step.run.text))
+    return [
+        step.run.locate(token.start(), token.end())
+        for index, token in enumerate(tokens)
+        if token.group(0) == "redis-cli" and not _in_docker(tokens, index)
+    ]
 
 
 def _in_docker(tokens: list, index: int) -> bool:

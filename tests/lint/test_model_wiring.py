@@ -1,0 +1,82 @@
+"""Model helpers the connectivity, platform and image rules rely on: where an endpoint's
+host is written (the RC202/RC203 fixes edit exactly that), `Workflow.text_at`, and the
+`redis-cli` commands a step runs on its own machine (RC304)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from redis_ci.lint.model import build_workflow, find_client_endpoints, redis_cli_calls
+from redis_ci.lint.yaml_nodes import parse_document
+
+
+def model(text: str):
+    return build_workflow(parse_document(textwrap.dedent(text).encode()), "w.yml")
+
+
+WIRING = """
+    on: push
+    env:
+      REDIS_URL: redis://user:pw@localhost:6379/0
+    jobs:
+      t:
+        runs-on: ubuntu-latest
+        env:
+          REDIS_HOST: "redis"
+          CACHE_URL: 'rediss://[::1]:6380'
+        steps:
+          - run: |
+              redis-cli -h 'cache' -p 6379 ping
+              python app.py --url redis://127.0.0.1/1
+"""
+
+
+def test_host_span_covers_the_host_as_written():
+    workflow = model(WIRING)
+    endpoints = find_client_endpoints(workflow, workflow.jobs[0])
+    written = {(e.name, e.host): workflow.text_at(e.host_span) for e in endpoints}
+    assert written == {
+        ("REDIS_URL", "localhost"): "localhost",
+        ("REDIS_HOST", "redis"): "redis",
+        ("CACHE_URL", "::1"): "[::1]",
+        ("redis-cli", "cache"): "cache",
+        ("url", "127.0.0.1"): "127.0.0.1",
+    }
+
+
+def test_host_span_is_none_without_a_literal_host():
+    workflow = model("""
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            env:
+              REDIS_PORT: "6379"
+              REDIS_URL: redis://${{ vars.HOST }}:6379
+            steps:
+              - run: redis-cli -p 6380 ping
+    """)
+    endpoints = find_client_endpoints(workflow, workflow.jobs[0])
+    assert [e.host_span for e in endpoints] == [None, None, None]
+
+
+def test_text_at_is_empty_for_a_multi_line_span():
+    workflow = model(WIRING)
+    run = workflow.jobs[0].steps[0].run
+    assert workflow.text_at(run.span) == ""
+
+
+@pytest.mark.parametrize("script, calls", [
+    ("redis-cli ping", ["redis-cli"]),
+    ("docker exec ${{ job.services.redis.id }} redis-cli ping", []),
+    ("docker compose exec redis redis-cli ping\nredis-cli -p 6380 info", ["redis-cli"]),
+    ("echo 'redis-cli is missing'", []),
+    ("which redis-cli-tool", []),
+])
+def test_redis_cli_calls_skip_containers_and_strings(script, calls):
+    block = "".join(f"          {line}\n" for line in script.splitlines())
+    workflow = model("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n" + block)
+    step = workflow.jobs[0].steps[0]
+    assert [workflow.text_at(span) for span in redis_cli_calls(step)] == calls
