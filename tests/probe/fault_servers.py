@@ -135,3 +135,41 @@ def loading_then_pong(seconds: float):
                 connection.sendall(b"+PONG\r\n")
 
     return behaviour
+
+
+def trickle_garbage(connection, server) -> None:
+    """Send one byte a second without reading anything (stalls a TLS handshake or a reply)."""
+    while not server.closing.wait(1.0):
+        connection.sendall(b"x")
+
+
+def round_robin_proxy(ports: list):
+    """Forward each new connection to the next of `ports` (real Redis servers): a load
+    balancer in front of independent servers, where pub/sub cannot work."""
+    turn = {"next": 0}
+
+    def behaviour(connection, server) -> None:
+        port = ports[turn["next"] % len(ports)]
+        turn["next"] += 1
+        upstream = socket.create_connection(("127.0.0.1", port))
+        server.connections.append(upstream)
+        threading.Thread(target=pipe, args=(upstream, connection), daemon=True).start()
+        pipe(connection, upstream)
+
+    return behaviour
+
+
+def pipe(source, destination) -> None:
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            destination.sendall(data)
+    except OSError:
+        pass
+    for sock in (source, destination):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

@@ -26,9 +26,10 @@ PUBSUB_DELIVERY_SECONDS = 1.0
 RW_KEY_TTL_MS = 10_000
 KEY_PREFIX = "redis-ci:wait:"
 
-Requirements = namedtuple("Requirements", "min_version modules", defaults=(None, ()))
+Requirements = namedtuple("Requirements", "min_version modules topology", defaults=(None, (), None))
 Requirements.__doc__ = """What the server must offer besides answering: `min_version` (a tuple such
-as (7, 2), or None) and `modules` (lower-case module names from --module)."""
+as (7, 2), or None), `modules` (lower-case module names from --module) and `topology` (the
+options of --cluster or --sentinel: cluster.ClusterOptions, sentinel.SentinelOptions, or None)."""
 
 ServerInfo = namedtuple("ServerInfo", "name version mode role")
 ServerInfo.__doc__ = """What INFO says about the server: product name (Redis, Valkey), version,
@@ -48,6 +49,15 @@ class Session:
         self._connections: list = []
         self._main: Connection | None = None
         self._info: dict | None = None
+        # What a topology check (cluster, sentinel) found: a verdict with `as_json()` and
+        # `summary()` for the report, and for a cluster `write_check()` for `rw`.
+        self.topology = None
+
+    def retarget(self, host: str, port: int) -> None:
+        """Point the later checks at another node (the master the sentinels name)."""
+        self.target = self.target._replace(host=host, port=port, unix_path="")
+        self._main = None
+        self._info = None
 
     def connect(self, host: str = "", port: int = 0) -> Connection:
         """A new connection, authenticated and on the target's database; to the target
@@ -147,7 +157,11 @@ def check_pubsub(session: Session) -> None:
 
 
 def check_rw(session: Session) -> None:
-    """SET, GET and DEL of a random key with a short TTL (a replica, MISCONF or OOM fails here)."""
+    """SET, GET and DEL of a random key with a short TTL (a replica, MISCONF or OOM fails here);
+    on a cluster, one key on every master."""
+    write_check = getattr(session.topology, "write_check", None)
+    if write_check is not None:
+        return write_check(session)
     token = nonce()
     key = KEY_PREFIX + token
     deadline = session.deadline
@@ -198,7 +212,23 @@ def check_module(session: Session) -> None:
         raise ProbeFailure("module-missing", f"module {', '.join(missing)} not loaded (loaded: {have})")
 
 
+def check_cluster(session: Session) -> None:
+    """Every cluster node answers and agrees (see cluster.py; imported only for --cluster)."""
+    from redis_ci.probe.cluster import check_cluster as check
+
+    check(session)
+
+
+def check_sentinel(session: Session) -> None:
+    """The sentinels agree on a serving master (see sentinel.py; imported only for --sentinel)."""
+    from redis_ci.probe.sentinel import check_sentinel as check
+
+    check(session)
+
+
 CHECKS = {
+    "cluster": check_cluster,
+    "sentinel": check_sentinel,
     "ping": check_ping,
     "pubsub": check_pubsub,
     "rw": check_rw,

@@ -14,6 +14,7 @@ from redis_ci.errors import UsageError
 from redis_ci.probe.checks import SELECTABLE, Requirements, parse_version
 from redis_ci.probe.poll import wait_until_ready
 from redis_ci.probe.report import Reporter
+from redis_ci.probe.resp import Deadline
 from redis_ci.probe.target import DEFAULT_URL, build_target
 from redis_ci.recipe import WAIT_CHECKS, WAIT_TIMEOUT_SECONDS
 
@@ -51,6 +52,18 @@ def add_arguments(parser) -> None:
     waiting.add_argument(
         "--module", action="append", default=[], metavar="NAME", help="require this module (repeatable)"
     )
+    topology = parser.add_argument_group("cluster and sentinel")
+    topology.add_argument("--cluster", action="store_true",
+                          help="the target is a cluster seed node: wait for every node, all slots, one slot map")
+    topology.add_argument("--node", action="append", default=[], metavar="HOST:PORT",
+                          help="another cluster seed node (repeatable, or comma-separated)")
+    topology.add_argument("--sentinel", action="append", default=[], metavar="HOST:PORT[,HOST:PORT]",
+                          help="sentinels to ask for the master (the URL then only gives credentials and TLS)")
+    topology.add_argument("--master-name", metavar="NAME", help="the master's name in the sentinels' config")
+    topology.add_argument("--replicas", type=int, metavar="N",
+                          help="also require N replicas in sync (sentinel: of the master; cluster: of every master)")
+    topology.add_argument("--sentinel-username", metavar="USER", help="ACL user for the sentinels")
+    topology.add_argument("--sentinel-password", metavar="PASSWORD", help="password for the sentinels")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
 
 
@@ -91,14 +104,40 @@ def parse_requirements(args) -> Requirements:
     return Requirements(min_version, modules)
 
 
+def parse_topology(args, target):
+    """--cluster / --sentinel: (the target, the topology options or None, the topology check
+    to run before the others or None). Their modules load only when asked for."""
+    if args.cluster and args.sentinel:
+        raise UsageError("--cluster and --sentinel exclude each other")
+    if args.node and not args.cluster:
+        raise UsageError("--node names cluster seed nodes: add --cluster")
+    if (args.master_name or args.sentinel_username or args.sentinel_password) and not args.sentinel:
+        raise UsageError("--master-name and --sentinel-* need --sentinel HOST:PORT")
+    if args.replicas is not None and (args.replicas < 0 or not (args.cluster or args.sentinel)):
+        raise UsageError("--replicas N needs --cluster or --sentinel, and N >= 0")
+    if args.cluster:
+        from redis_ci.probe.cluster import options_from_args
+    elif args.sentinel:
+        from redis_ci.probe.sentinel import options_from_args
+    else:
+        return target, None, None
+    target, options = options_from_args(args, target)
+    return target, options, "cluster" if args.cluster else "sentinel"
+
+
 def run(args) -> int:
-    target = build_target(args)
     timeout = parse_timeout(args.timeout)
+    deadline = Deadline(timeout)  # from here on: TLS set-up and all output count against it
+    target = build_target(args)
     check_names = parse_checks(args)
     requirements = parse_requirements(args)
+    target, topology, topology_check = parse_topology(args, target)
+    if topology is not None:
+        check_names = [topology_check, *check_names]
+        requirements = requirements._replace(topology=topology)
     tls_context = target.ssl_context()
     reporter = Reporter(target, check_names, args.format, os.environ, sys.stdout, sys.stderr)
     reporter.begin(timeout)
-    outcome = wait_until_ready(target, check_names, requirements, timeout, reporter.progress, tls_context)
+    outcome = wait_until_ready(target, check_names, requirements, deadline, reporter.progress, tls_context)
     reporter.finish(outcome)
     return 0 if outcome.ready else 1

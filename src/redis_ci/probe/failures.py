@@ -16,7 +16,7 @@ import socket
 import sys
 from collections import namedtuple
 
-from redis_ci.probe.resp import ProtocolError, ReplyError
+from redis_ci.probe.resp import ProtocolError, ReplyError, TlsHandshakeTimeout
 
 # Plain named tuples and classes, not dataclasses/typing: `redis-ci wait` must start fast.
 Kind = namedtuple("Kind", "name final hint actions_hint", defaults=("",))
@@ -118,6 +118,50 @@ KINDS: dict[str, Kind] = {
             "a required module is not loaded: use an image that bundles it (redis:8, "
             "redis/redis-stack-server) or load it with --loadmodule",
         ),
+        Kind(
+            "noperm",
+            True,
+            "the ACL user may not run a command or key the probe needs: grant it +ping +info +role "
+            "+set +get +del +publish +subscribe (+cluster|info +cluster|shards +cluster|myid on a "
+            "cluster) and ~redis-ci:* &redis-ci:*, or use --checks to skip what it may not do",
+        ),
+        # Topologies (--cluster, --sentinel): the hints name what usually causes each state.
+        Kind(
+            "slots-uncovered",
+            False,
+            "not every hash slot has a master: the cluster is not created yet (redis-cli --cluster create "
+            "... --cluster-replicas 1) or a shard has no master left",
+        ),
+        Kind(
+            "cluster-down",
+            False,
+            "a node reports cluster_state:fail: a master is down and no replica has taken over yet "
+            "(failover takes about cluster-node-timeout), or the nodes are still meeting",
+        ),
+        Kind(
+            "cluster-disagree",
+            False,
+            "the nodes hold different slot maps: a failover or resharding is still spreading; wait, or "
+            "run redis-cli --cluster check",
+        ),
+        Kind(
+            "sentinel-disagree",
+            False,
+            "the sentinels do not all answer or name the same master: a failover is in progress, or a "
+            "--sentinel address is wrong",
+        ),
+        Kind(
+            "no-master",
+            False,
+            "the sentinels know no usable master by --master-name: check the name (sentinel monitor "
+            "<name> ...), or wait for the failover to finish",
+        ),
+        Kind(
+            "replicas-missing",
+            False,
+            "fewer replicas than --replicas are connected and in sync: they are still starting or "
+            "syncing, or cannot reach the master (masterauth, the announced address)",
+        ),
         Kind("error", False, "Redis answered an error this probe does not know; see the message"),
     )
 }
@@ -153,10 +197,10 @@ def classify(exc: BaseException, address: str) -> Failure:
     if isinstance(exc, ProbeFailure):
         return exc.failure
     if isinstance(exc, ReplyError):
-        return from_error_reply(exc.text)
+        return from_error_reply(exc.text).failure
     if isinstance(exc, ProtocolError):
         return make_failure("protocol", f"{address} does not speak RESP: {exc}")
-    return from_os_error(exc, address)
+    return from_os_error(exc, address).failure
 
 
 # Error reply prefix (first word of `-ERR ...`) -> kind.
@@ -164,7 +208,7 @@ REPLY_KINDS = {
     "LOADING": "loading",
     "NOAUTH": "auth",
     "WRONGPASS": "auth",
-    "NOPERM": "auth",
+    "NOPERM": "noperm",
     "DENIED": "protected-mode",
     "MISCONF": "misconf",
     "READONLY": "readonly",
@@ -174,7 +218,7 @@ REPLY_KINDS = {
 }
 
 
-def from_error_reply(text: str) -> Failure:
+def from_error_reply(text: str) -> ProbeFailure:
     """Classify a RESP error reply such as `LOADING Redis is loading the dataset in memory`."""
     prefix = text.split(" ", 1)[0]
     kind = REPLY_KINDS.get(prefix)
@@ -186,39 +230,41 @@ def from_error_reply(text: str) -> Failure:
             kind = "auth"  # AUTH sent to a server that has no password, or an old server's wording
         else:
             kind = "error"
-    return make_failure(kind, f"server replied: {one_line(text)}")
+    return ProbeFailure(kind, f"server replied: {one_line(text)}")
 
 
 _REFUSED_ERRNOS = {errno.ECONNREFUSED, errno.ENOENT, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL}
 _CLOSED_ERRNOS = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED, errno.ESHUTDOWN}
 
 
-def from_os_error(exc: BaseException, address: str) -> Failure:
+def from_os_error(exc: BaseException, address: str) -> ProbeFailure:
     """Classify a socket or TLS exception raised while talking to `address`."""
     ssl = sys.modules.get("ssl")  # imported only for TLS targets (it costs 10 ms of start-up)
     if ssl is not None and isinstance(exc, ssl.SSLError):
         return from_tls_error(exc, address, ssl)
     if isinstance(exc, socket.gaierror):
-        return make_failure("dns", f"cannot resolve {address}: {exc.strerror}")
+        return ProbeFailure("dns", f"cannot resolve {address}: {exc.strerror}")
+    if isinstance(exc, TlsHandshakeTimeout):
+        return ProbeFailure("tls", f"{address} did not answer the TLS handshake: is it a plain-text (non-TLS) port?")
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return make_failure("timeout", f"{address} did not answer in time")
+        return ProbeFailure("timeout", f"{address} did not answer in time")
     if isinstance(exc, OSError) and exc.errno in _REFUSED_ERRNOS:
-        return make_failure("refused", f"cannot connect to {address}: {exc.strerror}")
+        return ProbeFailure("refused", f"cannot connect to {address}: {exc.strerror}")
     if isinstance(exc, OSError) and exc.errno in _CLOSED_ERRNOS:
-        return make_failure("closed", f"{address} closed the connection ({exc.strerror})")
-    return make_failure("closed", f"connection to {address} failed: {one_line(str(exc))}")
+        return ProbeFailure("closed", f"{address} closed the connection ({exc.strerror})")
+    return ProbeFailure("closed", f"connection to {address} failed: {one_line(str(exc))}")
 
 
-def from_tls_error(exc: BaseException, address: str, ssl) -> Failure:
+def from_tls_error(exc: BaseException, address: str, ssl) -> ProbeFailure:
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return make_failure("tls", f"certificate of {address} not accepted: {exc.verify_message}", final=True)
+        return ProbeFailure("tls", f"certificate of {address} not accepted: {exc.verify_message}", final=True)
     if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
-        return make_failure("closed", f"{address} closed the connection during the TLS handshake")
+        return ProbeFailure("closed", f"{address} closed the connection during the TLS handshake")
     reason = exc.reason or str(exc)
     # A plain-text server answering our ClientHello: waiting will not make it speak TLS.
     final = reason == "WRONG_VERSION_NUMBER"
     detail = "the server does not speak TLS on this port" if final else reason
-    return make_failure("tls", f"TLS with {address} failed: {detail}", final=final)
+    return ProbeFailure("tls", f"TLS with {address} failed: {detail}", final=final)
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -26,9 +26,10 @@ ATTEMPT_SECONDS = 5.0
 CheckResult = namedtuple("CheckResult", "ok ms error")
 CheckResult.__doc__ = "How one check fared in the last attempt: passed, milliseconds, error message or None."
 
-Outcome = namedtuple("Outcome", "ready elapsed_ms attempts server checks failure")
+Outcome = namedtuple("Outcome", "ready elapsed_ms attempts server checks failure topology", defaults=(None,))
 Outcome.__doc__ = """The result of a wait: `server` is the last ServerInfo seen (or None),
-`checks` maps each check name to its CheckResult, `failure` is the last Failure (None when ready)."""
+`checks` maps each check name to its CheckResult, `failure` is the last Failure (None when ready),
+`topology` what the last attempt's cluster or sentinel check found (or None)."""
 
 # Failures after which the connection still works, so INFO can tell which server said no.
 DESCRIBABLE_KINDS = {"loading", "readonly", "misconf", "oom", "masterdown", "version", "module-missing"}
@@ -45,7 +46,8 @@ def pause_seconds(waited: float) -> float:
 def run_attempt(target, tls_context, check_names, requirements, deadline: Deadline):
     """Run the checks in order on fresh connections until one fails.
 
-    Returns (CheckResult by name, the Failure or None, the ServerInfo or None)."""
+    Returns (CheckResult by name, the Failure or None, the ServerInfo or None, the
+    topology verdict or None)."""
     session = Session(target, tls_context, deadline, requirements)
     results = dict.fromkeys(check_names, NOT_RUN)
     failure = None
@@ -64,7 +66,7 @@ def run_attempt(target, tls_context, check_names, requirements, deadline: Deadli
             server = describe(session)
     finally:
         session.close()
-    return results, failure, server
+    return results, failure, server, session.topology
 
 
 def describe(session: Session):
@@ -76,27 +78,26 @@ def describe(session: Session):
         return None
 
 
-def wait_until_ready(target, check_names, requirements, timeout: float, on_failure, tls_context=None) -> Outcome:
-    """Poll until every check passes (ready), a final failure, or `timeout` seconds.
+def wait_until_ready(target, check_names, requirements, deadline: Deadline, on_failure, tls_context=None) -> Outcome:
+    """Poll until every check passes (ready), a final failure, or the deadline.
 
     `on_failure(failure)` is called whenever the failure kind changes, for progress output.
     """
     started = time.monotonic()
-    deadline = Deadline(timeout, at=started + timeout)
     attempts = 0
-    results, failure, server = {}, None, None
+    results, failure, server, topology = {}, None, None, None
     while True:
         attempts += 1
         attempt_deadline = deadline.sooner(ATTEMPT_SECONDS)
         cut_short = attempt_deadline.at == deadline.at and deadline.remaining() < ATTEMPT_SECONDS
-        new_results, new_failure, new_server = run_attempt(
+        new_results, new_failure, new_server, new_topology = run_attempt(
             target, tls_context, check_names, requirements, attempt_deadline
         )
         server = new_server or server
         if new_failure is not None and new_failure.kind == "timeout" and cut_short and failure is not None:
             # The deadline, not the server, ended this attempt: the previous error says more.
             break
-        results = new_results
+        results, topology = new_results, new_topology or topology
         kind_changed = new_failure is not None and (failure is None or new_failure.kind != failure.kind)
         if kind_changed and not new_failure.final:  # a final failure is told by the result itself
             on_failure(new_failure)
@@ -106,7 +107,7 @@ def wait_until_ready(target, check_names, requirements, timeout: float, on_failu
         time.sleep(max(0.0, min(pause_seconds(time.monotonic() - started), deadline.remaining())))
         if deadline.expired():
             break
-    return Outcome(failure is None, elapsed_ms(started), attempts, server, results, failure)
+    return Outcome(failure is None, elapsed_ms(started), attempts, server, results, failure, topology)
 
 
 def elapsed_ms(since: float) -> float:

@@ -78,6 +78,8 @@ class Reporter:
     def ready_line(self, outcome) -> str:
         server = outcome.server
         about = f" ({server.name} {server.version}, {server.mode}, {server.role})" if server else ""
+        if outcome.topology is not None:
+            about += f" ({outcome.topology.summary()})"
         checks = ", ".join(self.check_names)
         return f"redis ready at {self.target.address}{about} after {outcome.elapsed_ms / 1000:.3f} s: {checks}"
 
@@ -94,7 +96,7 @@ class Reporter:
         """The JSON object of the issue's contract (keys and types fixed)."""
         server = outcome.server
         failure = outcome.failure
-        return {
+        data = {
             "ready": outcome.ready,
             "url": self.target.redacted_url(),
             "elapsed_ms": outcome.elapsed_ms,
@@ -110,6 +112,9 @@ class Reporter:
                 else None
             ),
         }
+        if outcome.topology is not None:  # --cluster / --sentinel: every node and what it lacks
+            data["topology"] = json.loads(self.scrub(json.dumps(outcome.topology.as_json())))
+        return data
 
     def write_outputs(self, outcome) -> None:
         values = {

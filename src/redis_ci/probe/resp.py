@@ -55,6 +55,11 @@ class ProtocolError(Exception):
     """The peer sent bytes that are not RESP2."""
 
 
+class TlsHandshakeTimeout(socket.timeout):
+    """No answer to the TLS handshake in time: typically a plain-text port, which waits
+    for a command line and never answers a ClientHello."""
+
+
 def resolve(host: str, port: int, deadline: Deadline) -> list:
     """getaddrinfo bounded by the deadline (a hanging resolver cannot be interrupted, so
     the lookup runs in a daemon thread that we stop waiting for)."""
@@ -126,6 +131,9 @@ class Connection:
                 )
                 sock.settimeout(deadline.budget())
                 sock.do_handshake()  # CPython bounds the whole handshake by the socket timeout
+            except socket.timeout:
+                sock.close()
+                raise TlsHandshakeTimeout("no answer to the TLS handshake") from None
             except BaseException:
                 sock.close()
                 raise
