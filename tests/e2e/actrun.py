@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 import socket
 import subprocess
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = "tests/e2e/workflows"
+SETUP_SCRIPT = ROOT / "tests" / "e2e" / "setup.sh"
 
 # `[workflow/job]   ✅  Success - Main <step name> [1.234s]` (or ms, or ❌  Failure).
 STEP_RESULT = re.compile(
@@ -30,16 +32,63 @@ class ActRun:
     started_at: float
     finished_at: float
 
+    def main_steps(self) -> list[tuple[str, float]]:
+        """(step name, seconds) of every finished Main step, in the order act reported them."""
+        return [
+            (match["step"], float(match["amount"]) * UNIT_SECONDS[match["unit"]])
+            for match in STEP_RESULT.finditer(self.log)
+            if match["stage"] == "Main"
+        ]
+
     def step_seconds(self, step_prefix: str) -> float:
         """Duration act reports for the first Main step whose name starts with `step_prefix`."""
-        for match in STEP_RESULT.finditer(self.log):
-            if match["stage"] == "Main" and match["step"].startswith(step_prefix):
-                return float(match["amount"]) * UNIT_SECONDS[match["unit"]]
+        for name, seconds in self.main_steps():
+            if name.startswith(step_prefix):
+                return seconds
         raise AssertionError(f"no step {step_prefix!r} in the act log:\n{self.log[-4000:]}")
 
     def marks(self, name: str) -> list[str]:
         """Values of `E2E-MARK <name> <value>` lines the workflow steps printed."""
         return re.findall(rf"E2E-MARK {re.escape(name)} (.*?)\s*$", self.log, re.MULTILINE)
+
+
+class E2EEnvironmentError(Exception):
+    """Docker/act/images could not be prepared; the message carries setup.sh's reason."""
+
+
+def prepare_environment() -> str:
+    """Run setup.sh (idempotent; instant when warm) and return the runner image's name."""
+    proc = subprocess.run(
+        ["bash", str(SETUP_SCRIPT)], capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL
+    )
+    if proc.returncode != 0:
+        raise E2EEnvironmentError(
+            "the e2e environment (Docker + act) could not be prepared by tests/e2e/setup.sh:\n"
+            + proc.stderr[-3000:]
+        )
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _project_files() -> list[str]:
+    """Tracked and new files of the working tree (what a push of this work would contain)."""
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode()
+    return [name for name in out.split("\0") if name and (ROOT / name).is_file()]
+
+
+def copy_project_repo(repo: Path) -> Path:
+    """Copy this project into `repo` (an empty directory) as a one-commit git repository."""
+    for name in _project_files():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@localhost"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "e2e"], cwd=repo, check=True)
+    return repo
 
 
 def free_port() -> int:
