@@ -138,6 +138,7 @@ INTO_FIXTURES = [
     ("with_services.yml", "tests", ["--gate", "both", "--image", "valkey"]),
     ("container_job.yml", "tests", ["--password-secret", "PW"]),
     ("crlf.yml", "test", ["--versions", "7.4,8.2"]),
+    ("matrix_job.yml", "test", ["--versions", "7.4,8.2", "--image", "valkey"]),
 ]
 
 
@@ -175,21 +176,23 @@ def test_into_keeps_a_byte_order_mark_and_crlf(tmp_path, capsys):
 
 
 REFUSALS = {
-    "missing job": ("hand_written.yml", "nope", "has no job 'nope'"),
-    "already has Redis": ("has_redis.yml", "test", "already has Redis"),
-    "reusable workflow": ("reusable_call.yml", "call", "reusable workflow"),
-    "flow-style job": ("flow_job.yml", "test", "not a block mapping"),
-    "not YAML": ("not_yaml.yml", "test", "cannot be edited"),
+    "missing job": ("hand_written.yml", "nope", [], "has no job 'nope'"),
+    "already has Redis": ("has_redis.yml", "test", [], "already has Redis"),
+    "reusable workflow": ("reusable_call.yml", "call", [], "reusable workflow"),
+    "flow-style job": ("flow_job.yml", "test", [], "not a block mapping"),
+    "not YAML": ("not_yaml.yml", "test", [], "cannot be edited"),
+    "matrix axis taken": ("matrix_taken.yml", "test", ["--versions", "7.4,8.2"], "already has redis-version"),
+    "port in a container job": ("container_job.yml", "tests", ["--port", "6380"], "container job"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(REFUSALS))
 def test_into_refuses_with_one_line_and_leaves_the_file(tmp_path, capsys, case):
-    fixture, job, message = REFUSALS[case]
+    fixture, job, options, message = REFUSALS[case]
     target = tmp_path / fixture
     original = (FIXTURES / fixture).read_bytes()
     target.write_bytes(original)
-    code, out, err = run_generate(["generate", "--into", str(target), "--job", job], capsys)
+    code, out, err = run_generate(["generate", "--into", str(target), "--job", job, *options], capsys)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and message in err, err
     assert target.read_bytes() == original

@@ -62,6 +62,8 @@ INTO_CASES = {
     "into-container-job": ("container_job.yml", "tests", {"image": "valkey"}),
     "into-container-health": ("container_job.yml", "tests", {"gate": "health", "password_secret": "PW"}),
     "into-crlf": ("crlf.yml", "test", {}),
+    "into-new-strategy": ("crlf.yml", "test", {"versions": "6.2,8.2"}),
+    "into-matrix-axis": ("matrix_job.yml", "test", {"versions": "7.4,8.2", "gate": "both"}),
 }
 
 # Must be flagged: proves each judge is really looking (a judge that never fails proves nothing).

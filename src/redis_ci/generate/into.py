@@ -13,7 +13,7 @@ import re
 
 from redis_ci import recipe
 from redis_ci.errors import FatalError, UsageError
-from redis_ci.generate.render import client_env, gate_steps, indent, service_entry
+from redis_ci.generate.render import client_env, gate_steps, indent, matrix_entry, service_entry, strategy_block
 from redis_ci.generate.setup import Setup
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.yaml_nodes import MappingNode, Node, ScalarNode, SequenceNode, parse_document
@@ -116,13 +116,14 @@ def _plan(job: MappingNode, lines: list[str], setup: Setup) -> list[tuple[int, l
     if steps is None or not isinstance(steps[1], SequenceNode) or steps[1].flow_style or not steps[1].value:
         raise UsageError(f"job {setup.job_name!r} has no block list of steps to gate")
     insertions = []
-    services = _value(job, "services")
     head: list[str] = []
+    if setup.is_matrix:
+        head += _matrix_insertion(job, lines, setup, column, insertions)
+    services = _value(job, "services")
     if services is None:
         head += indent(["services:", *indent(service_entry(setup), 2)], column)
     elif isinstance(services[1], MappingNode) and not services[1].flow_style and services[1].value:
-        column_in = _entry_column(services[1])
-        insertions.append((_past_own_comments(lines, _line_after(services[1]), column_in), indent(service_entry(setup), column_in)))
+        insertions.append(_after_last_entry(services[1], lines, service_entry(setup)))
     else:
         raise UsageError(f"`services:` of job {setup.job_name!r} is not a block mapping; add Redis by hand")
     env = _value(job, "env")
@@ -130,26 +131,45 @@ def _plan(job: MappingNode, lines: list[str], setup: Setup) -> list[tuple[int, l
         head += indent(["env:", *indent(client_env(setup), 2)], column)
     elif isinstance(env[1], MappingNode) and not env[1].flow_style and env[1].value:
         if _value(env[1], "REDIS_URL") is None:
-            column_in = _entry_column(env[1])
-            insertions.append((_past_own_comments(lines, _line_after(env[1]), column_in), indent(client_env(setup), column_in)))
+            insertions.append(_after_last_entry(env[1], lines, client_env(setup)))
     else:
         raise UsageError(f"`env:` of job {setup.job_name!r} is not a block mapping; add REDIS_URL by hand")
     if head:
-        insertions.append((_past_own_comments(lines, _line_before_key(job, "steps"), column), head))
+        insertions.append((_past_own_comments(lines, _line_before(job, steps[0]), column), head))
     gate = gate_steps(setup)
     if gate:
         insertions.append(_gate_insertion(steps, lines, gate))
     return insertions
 
 
-def _line_before_key(mapping: MappingNode, key: str) -> int:
+def _after_last_entry(mapping: MappingNode, lines: list[str], entry: list[str]) -> tuple[int, list[str]]:
+    """Insert `entry` as the last entry of a block mapping, after the previous entry's own comments."""
+    column = _entry_column(mapping)
+    return _past_own_comments(lines, _line_after(mapping), column), indent(entry, column)
+
+
+def _matrix_insertion(job: MappingNode, lines: list[str], setup: Setup, column: int, insertions: list) -> list[str]:
+    """A new `strategy:` block (returned, for the head) or a new axis in the job's block matrix."""
+    strategy = _value(job, "strategy")
+    if strategy is None:
+        return indent(strategy_block(setup), column)
+    matrix = _value(strategy[1], "matrix") if isinstance(strategy[1], MappingNode) else None
+    if matrix is None or not isinstance(matrix[1], MappingNode) or matrix[1].flow_style or not matrix[1].value:
+        raise UsageError(f"the matrix of job {setup.job_name!r} is not a block mapping; add {setup.matrix_key} by hand")
+    if _value(matrix[1], setup.matrix_key) is not None:
+        raise UsageError(f"the matrix of job {setup.job_name!r} already has {setup.matrix_key}")
+    insertions.append(_after_last_entry(matrix[1], lines, matrix_entry(setup)))
+    return []
+
+
+def _line_before(mapping: MappingNode, key: Node) -> int:
     """Right after the entry that precedes `key`, so comments above `key:` stay with it."""
     previous = None
     for key_node, value_node in mapping.value:
-        if isinstance(key_node, ScalarNode) and key_node.value == key:
-            return _line_after(previous) if previous is not None else key_node.start_mark.line
+        if key_node is key:
+            break
         previous = value_node
-    raise AssertionError(f"{key} was found before")
+    return _line_after(previous) if previous is not None else key.start_mark.line
 
 
 def _gate_insertion(steps: tuple[Node, SequenceNode], lines: list[str], gate: list[str]) -> tuple[int, list[str]]:
@@ -157,8 +177,7 @@ def _gate_insertion(steps: tuple[Node, SequenceNode], lines: list[str], gate: li
     key, sequence = steps
     first = sequence.value[0]
     line = lines[first.start_mark.line]
-    dash_column = line.rfind("-", 0, first.start_mark.column)
-    dash_column = max(dash_column, 0)
+    dash_column = max(line.rfind("-", 0, first.start_mark.column), 0)
     block = indent(gate, dash_column)
     for index, item in enumerate(sequence.value):
         if isinstance(item, MappingNode) and any(

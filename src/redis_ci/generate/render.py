@@ -191,18 +191,26 @@ def _test_step(setup: Setup) -> Lines:
     return ["- name: Run the tests", f"  run: {command}"]
 
 
+def matrix_entry(setup: Setup) -> Lines:
+    """The matrix axis over server versions (quoted: 7.10 must not become the number 7.1)."""
+    return [f"{setup.matrix_key}: [{', '.join(_quoted(v) for v in setup.versions)}]"]
+
+
+def strategy_block(setup: Setup) -> Lines:
+    return [
+        "strategy:",
+        "  # Every server version runs to the end, so one failure does not hide the others.",
+        "  fail-fast: false",
+        "  matrix:",
+        *indent(matrix_entry(setup), 4),
+    ]
+
+
 def job_body(setup: Setup) -> Lines:
     """The mapping under `jobs.<name>:`."""
     lines = ["runs-on: ubuntu-latest"]
     if setup.is_matrix:
-        versions = ", ".join(_quoted(v) for v in setup.versions)
-        lines += [
-            "strategy:",
-            "  # Every server version runs to the end, so one failure does not hide the others.",
-            "  fail-fast: false",
-            "  matrix:",
-            f"    {setup.matrix_key}: [{versions}]",
-        ]
+        lines += strategy_block(setup)
     if setup.is_container_job:
         lines += [
             "# Steps run in this container and reach Redis by its service label.",
