@@ -1,6 +1,7 @@
 """`redis-ci lint [PATH ...]`: find Redis wiring mistakes in GitHub Actions workflows.
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage, 3 a file could not be read.
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage or config, 3 a file could
+not be read. Flags given on the command line replace the config file's value of the same key.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import argparse
 import os
 import sys
 
-FORMATS = ("text", "json")
+FORMATS = ("auto", "text", "json", "sarif", "github")
 SEVERITY_CHOICES = ("error", "warning", "info")
 
 
@@ -20,9 +21,13 @@ def _codes(text: str) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="workflow files or folders (default: .github/workflows)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--fail-on", choices=SEVERITY_CHOICES, default="warning",
+    parser.add_argument("--format", choices=FORMATS, default="auto",
+                        help="output format (default: auto = github inside GitHub Actions, else text)")
+    parser.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None,
                         help="exit 1 when a finding is at least this severe (default: warning)")
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help="config file (pyproject.toml or .yml; default: the nearest "
+                             ".github/redis-ci.yml or pyproject.toml with [tool.redis-ci])")
     parser.add_argument("--select", type=_codes, action="extend", default=[], metavar="CODES",
                         help="only these rules: codes, code prefixes (RC2) or names, comma-separated")
     parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES",
@@ -35,28 +40,31 @@ def _use_color(stream) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from redis_ci.errors import UsageError
+    from redis_ci.lint.config import load_config
     from redis_ci.lint.engine import DEFAULT_PATH, lint_paths
-    from redis_ci.lint.render import render_json, render_text
+    from redis_ci.lint.render import render, resolve_format
     from redis_ci.lint.rule import severity_rank
     from redis_ci.lint.rules import ALL_RULES
     from redis_ci.lint.selection import select_rules
 
-    rules = select_rules(ALL_RULES, args.select, args.ignore)
+    config = load_config(args.config, ALL_RULES)
+    rules = select_rules(ALL_RULES, args.select or config.select, args.ignore or config.ignore)
+    fail_on = args.fail_on or config.fail_on or "warning"
     paths = args.paths or [DEFAULT_PATH]
     try:
-        results = lint_paths(paths, rules)
+        results = lint_paths(paths, rules, config.severity)
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or directory: {exc.args[0]}") from None
     readable = [result for result in results if result.read_error is None]
-    if args.format == "json":
-        sys.stdout.write(render_json(readable))
-    else:
-        sys.stdout.write(render_text(readable, color=_use_color(sys.stdout)))
+    sys.stdout.write(render(resolve_format(args.format), readable, rules, color=_use_color(sys.stdout)))
+    for result in readable:
+        for notice in result.notices:
+            print(f"{result.path}:{notice}", file=sys.stderr)
     unreadable = [result for result in results if result.read_error is not None]
     for result in unreadable:
         print(f"redis-ci lint: error: cannot read {result.path}: {result.read_error}", file=sys.stderr)
     if unreadable:
         return 3
-    threshold = severity_rank(args.fail_on)
+    threshold = severity_rank(fail_on)
     failing = any(severity_rank(f.severity) <= threshold for r in readable for f in r.findings)
     return 1 if failing else 0

@@ -1,19 +1,28 @@
-"""Paths -> per-file results: read, parse, build the model, run the rules, sort findings.
+"""Paths -> per-file results: read, parse, build the model, run the rules, drop what inline
+comments silence, apply configured severities, sort findings.
 
-No output and no exit codes here (`command.py` and `render.py` do that).
+No output and no exit codes here (`command.py` and `render.py` do that). Many files are
+linted in a process pool (one worker per core), results kept in path order.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
+import sys
 from dataclasses import dataclass, field
 
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rule import Finding, Rule
+from redis_ci.lint.rules import ALL_RULES
+from redis_ci.lint.suppressions import MARKER, Suppressions, parse_suppressions
 from redis_ci.lint.yaml_nodes import parse_document
 
 DEFAULT_PATH = os.path.join(".github", "workflows")
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
+# Below this many files a pool costs more (fork + pickling results) than it saves.
+PARALLEL_MIN_FILES = 64
 
 
 @dataclass
@@ -25,6 +34,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     read_error: str | None = None
+    suppressed: int = 0  # findings silenced by inline comments
+    notices: list[str] = field(default_factory=list)  # `line:col: text` about bad ignore comments
 
 
 def find_workflow_files(paths: list[str]) -> list[str]:
@@ -44,30 +55,60 @@ def find_workflow_files(paths: list[str]) -> list[str]:
     return list(dict.fromkeys(files))
 
 
-def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]]) -> FileResult:
-    """Run rules (classes; each built fresh for this file) on one file's bytes."""
+def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
+                         severities: dict | None = None) -> FileResult:
+    """Run rules (classes; each built fresh for this file) on one file's bytes.
+    severities: rule code -> severity replacing the rule's default (from the config)."""
     document = parse_document(data)
     workflow = build_workflow(document, path)
-    findings: set[Finding] = set()
+    findings: set[Finding] = set()  # drops exact duplicates (an aliased node visited twice)
     for rule in (rule_class() for rule_class in rules):
         findings.update(rule.check_workflow(workflow))
         for job in workflow.jobs:
             findings.update(rule.check_job(job, workflow))
             for step in job.steps:
                 findings.update(rule.check_step(step, job, workflow))
-    # a set drops exact duplicates (an aliased node visited twice reports once)
-    return FileResult(path, sorted(findings, key=Finding.sort_key), document.lines)
+    # most files have no directive: skip the line scan unless the marker is in the bytes
+    suppressions = parse_suppressions(document.lines, ALL_RULES) if MARKER.encode() in data else Suppressions()
+    kept = [finding for finding in findings if not suppressions.silences(finding)]
+    if severities:
+        kept = [dataclasses.replace(f, severity=severities[f.code]) if f.code in severities else f for f in kept]
+    return FileResult(path, sorted(kept, key=Finding.sort_key), document.lines,
+                      suppressed=len(findings) - len(kept), notices=suppressions.notices)
 
 
-def lint_file(path: str, rules: list[type[Rule]]) -> FileResult:
+def lint_file(path: str, rules: list[type[Rule]], severities: dict | None = None) -> FileResult:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return FileResult(path, read_error=exc.strerror or str(exc))
-    return check_workflow_bytes(data, path, rules)
+    return check_workflow_bytes(data, path, rules, severities)
 
 
-def lint_paths(paths: list[str], rules: list[type[Rule]]) -> list[FileResult]:
-    """Lint every workflow file under paths, in path order."""
-    return [lint_file(path, rules) for path in find_workflow_files(paths)]
+def _worker_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def lint_paths(paths: list[str], rules: list[type[Rule]], severities: dict | None = None,
+               workers: int | None = None) -> list[FileResult]:
+    """Lint every workflow file under paths, in path order; with more than
+    PARALLEL_MIN_FILES files, in a pool of `workers` processes (default: one per core)."""
+    files = find_workflow_files(paths)
+    lint_one = functools.partial(lint_file, rules=rules, severities=severities)
+    workers = _worker_count() if workers is None else workers
+    if workers < 2 or len(files) <= PARALLEL_MIN_FILES:
+        return [lint_one(path) for path in files]
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    # fork: workers inherit the imported rules instead of importing them again
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(lint_one, files, chunksize=max(1, len(files) // (workers * 4))))
+    except (OSError, ImportError):  # no semaphores here (some sandboxes): lint in this process
+        return [lint_one(path) for path in files]

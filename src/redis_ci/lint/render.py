@@ -1,8 +1,14 @@
-"""Findings -> text. A renderer never knows a rule; it reads Finding fields only."""
+"""Findings -> output in the chosen format. A renderer never knows a rule; it reads Finding
+fields (and, for SARIF, the documentation of the rules that ran) only.
+
+Formats: text (people), json (scripts), sarif (code scanning), github (annotations);
+`auto` is github inside GitHub Actions, text elsewhere.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 
 from redis_ci.lint.engine import FileResult
 
@@ -63,3 +69,35 @@ def render_json(results: list[FileResult]) -> str:
         for finding in result.findings
     ]
     return json.dumps({"version": 1, "files": len(results), "findings": findings}, indent=2) + "\n"
+
+
+
+def resolve_format(name: str) -> str:
+    """`auto` -> `github` when running in GitHub Actions (GITHUB_ACTIONS=true), else `text`."""
+    if name != "auto":
+        return name
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def artifact_uri(path: str) -> str:
+    """A path as a relative URI with forward slashes, as code scanning and annotations want
+    (relative to the current directory: the repository root in a workflow)."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        path = path if relative.startswith("..") else relative
+    return path.replace(os.sep, "/").removeprefix("./")
+
+
+def render(format_name: str, results: list[FileResult], rules: list, color: bool = False) -> str:
+    """Render results in a resolved format (not `auto`); rules: the rule classes that ran."""
+    if format_name == "json":
+        return render_json(results)
+    if format_name == "sarif":
+        from redis_ci.lint.formats.sarif import render_sarif
+
+        return render_sarif(results, rules, artifact_uri)
+    if format_name == "github":
+        from redis_ci.lint.formats.github import render_github
+
+        return render_github(results, artifact_uri)
+    return render_text(results, color=color)

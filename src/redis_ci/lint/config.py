@@ -1,0 +1,157 @@
+"""The lint configuration file: `[tool.redis-ci]` in `pyproject.toml` or `.github/redis-ci.yml`.
+
+Keys (all optional): `select` and `ignore` (lists of codes, code prefixes or names, as the
+flags), `severity` (rule code or name -> "error"|"warning"|"info"), `fail-on` (a severity).
+Found by walking up from the current directory; in each directory `.github/redis-ci.yml`
+(or `.yaml`) wins over `pyproject.toml`, and a `pyproject.toml` without `[tool.redis-ci]`
+is passed over. `--config FILE` names the file instead. Anything wrong with the file is a
+one-line UsageError (exit 2) that names it: a config that silently does nothing is worse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from redis_ci.errors import UsageError
+from redis_ci.lint.rule import SEVERITIES
+from redis_ci.lint.selection import find_rule, unknown_selectors
+
+YAML_NAMES = (os.path.join(".github", "redis-ci.yml"), os.path.join(".github", "redis-ci.yaml"))
+TABLE = "redis-ci"  # [tool.redis-ci]
+KEYS = ("select", "ignore", "severity", "fail-on")
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    """Settings from a config file (empty when there is none). severity maps rule codes
+    (names already resolved) to severities."""
+
+    path: str | None = None
+    select: list = field(default_factory=list)
+    ignore: list = field(default_factory=list)
+    severity: dict = field(default_factory=dict)
+    fail_on: str | None = None
+
+
+def _toml_module():
+    try:
+        import tomllib  # Python >= 3.11
+    except ImportError:
+        try:
+            import tomli as tomllib  # the same parser, from PyPI, on 3.9/3.10
+        except ImportError:
+            return None
+    return tomllib
+
+
+def _read_toml(path: str, text: str) -> dict | None:
+    """The [tool.redis-ci] table of a TOML file, or None when it has none."""
+    tomllib = _toml_module()
+    if tomllib is None:
+        raise UsageError(f"{path}: reading TOML needs Python >= 3.11 or the `tomli` package; "
+                         "or put the settings in .github/redis-ci.yml")
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    tool = document.get("tool")
+    table = tool.get(TABLE) if isinstance(tool, dict) else None
+    return table if table is not None or os.path.basename(path) == "pyproject.toml" else document
+
+
+def _read_yaml(path: str, text: str) -> dict | None:
+    import yaml
+
+    try:
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise UsageError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    return {} if document is None else document
+
+
+def _strings(path: str, key: str, value) -> list:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"{path}: `{key}` must be a list of rule codes or names, like [\"RC1\", \"RC201\"]")
+    return value
+
+
+def _severity(path: str, key: str, value) -> str:
+    if value not in SEVERITIES:
+        raise UsageError(f"{path}: `{key}` must be one of {', '.join(SEVERITIES)}, not {value!r}")
+    return value
+
+
+def parse_config(path: str, table, all_rules: list) -> LintConfig:
+    """Validate the settings table read from path against the rule catalogue."""
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: the settings must be a mapping of {', '.join(KEYS)}")
+    unknown_keys = [key for key in table if key not in KEYS]
+    if unknown_keys:
+        raise UsageError(f"{path}: unknown setting `{unknown_keys[0]}` (known: {', '.join(KEYS)})")
+    select = _strings(path, "select", table.get("select", []))
+    ignore = _strings(path, "ignore", table.get("ignore", []))
+    for key, selectors in (("select", select), ("ignore", ignore)):
+        unknown = unknown_selectors(all_rules, selectors)
+        if unknown:
+            raise UsageError(f"{path}: unknown rule code or name in `{key}`: {unknown[0]}")
+    severities = table.get("severity", {})
+    if not isinstance(severities, dict):
+        raise UsageError(f"{path}: `severity` must map rule codes to severities, like {{ RC104 = \"error\" }}")
+    severity = {}
+    for selector, level in severities.items():
+        rule = find_rule(all_rules, str(selector))
+        if rule is None:
+            raise UsageError(f"{path}: unknown rule in `severity`: {selector}")
+        severity[rule.code] = _severity(path, f"severity.{selector}", level)
+    fail_on = table.get("fail-on")
+    return LintConfig(path, select, ignore, severity, None if fail_on is None else _severity(path, "fail-on", fail_on))
+
+
+def read_config_file(path: str, all_rules: list) -> LintConfig:
+    """Read and validate one config file (TOML by `.toml` suffix, else YAML)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read config {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    table = _read_toml(path, text) if path.endswith(".toml") else _read_yaml(path, text)
+    if table is None:
+        raise UsageError(f"{path}: no [tool.{TABLE}] table")
+    return parse_config(path, table, all_rules)
+
+
+def find_config_file(start: str) -> str | None:
+    """The nearest config file in start or its parents, or None."""
+    folder = os.path.abspath(start)
+    while True:
+        for name in YAML_NAMES:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                return candidate
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(pyproject) and _has_table(pyproject):
+            return pyproject
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _has_table(pyproject: str) -> bool:
+    # a cheap look before paying for a TOML parse: most pyproject files are not ours
+    try:
+        with open(pyproject, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    return TABLE in text and _read_toml(pyproject, text) is not None
+
+
+def load_config(explicit: str | None, all_rules: list) -> LintConfig:
+    """The config named by --config, else the nearest one from the current directory, else
+    an empty config."""
+    path = explicit or find_config_file(os.getcwd())
+    return read_config_file(path, all_rules) if path else LintConfig()

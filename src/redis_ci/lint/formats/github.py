@@ -1,0 +1,44 @@
+"""Findings -> GitHub Actions workflow commands (`::error file=...,line=...::message`), which
+the runner turns into annotations on the pull request.
+
+Escaping is exactly that of @actions/core (`toCommandValue`/`escapeData`/`escapeProperty`):
+data escapes `%`, CR and LF; properties also escape `:` and `,`. Errors come first: the
+runner shows at most 10 error and 10 warning annotations per step.
+"""
+
+from __future__ import annotations
+
+from redis_ci.lint.rule import severity_rank
+
+# Finding severity -> workflow command.
+COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(uri: str, finding) -> str:
+    """One workflow command for one finding; uri is the repository-relative path."""
+    span = finding.span
+    properties = {
+        "file": uri,
+        "line": span.line,
+        "col": span.column,
+        "endLine": span.end_line,
+        "endColumn": span.end_column,
+        "title": finding.code,
+    }
+    joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::{COMMANDS[finding.severity]} {joined}::{escape_data(finding.message)}"
+
+
+def render_github(results, artifact_uri) -> str:
+    """All findings, most severe first, in path and position order within a severity."""
+    located = [(result.path, finding) for result in results for finding in result.findings]
+    located.sort(key=lambda item: severity_rank(item[1].severity))  # stable: keeps file order
+    return "".join(annotation(artifact_uri(path), finding) + "\n" for path, finding in located)

@@ -1,0 +1,79 @@
+"""Inline suppressions: `# redis-ci: ignore[RC201,RC204] reason` and `# redis-ci: disable-file`.
+
+An ignore comment silences the listed rules (codes or names) for a finding when it sits
+- on any line of the finding's span (the zizmor convention), or
+- alone on the line just above the finding's first line (for long lines such as `options:`).
+`# redis-ci: disable-file` anywhere in the file silences every finding of that file.
+The reason after `]` is free text, for reviewers. Comments are found in the raw lines, the
+same way for every rule, so a rule never knows it can be silenced.
+
+A directive that names no known rule, or that is not `ignore[...]`/`disable-file`, silences
+nothing and becomes a notice (printed on stderr; the exit code does not change): a typo must
+not silently keep a finding alive, nor silently hide another one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MARKER = "redis-ci:"
+# YAML comments start at a `#` at the line start or after whitespace.
+DIRECTIVE = re.compile(r"(?:^|\s)#\s*redis-ci:\s*(?P<body>.*)$")
+IGNORE = re.compile(r"ignore\[(?P<codes>[^\]]*)\]")
+
+
+@dataclass
+class Suppressions:
+    """The directives of one file: by_line maps a 1-based line to the rule selectors
+    (codes upper-cased, names lower-cased) ignored there; notices are problems with the
+    directives themselves, as `line:col: text`."""
+
+    disable_file: bool = False
+    by_line: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)
+
+    def silences(self, finding) -> bool:
+        if self.disable_file:
+            return True
+        for line in finding.span.lines():
+            selectors = self.by_line.get(line)
+            if selectors and (finding.code in selectors or finding.name in selectors):
+                return True
+        return False
+
+
+def parse_suppressions(lines: list[str], known_rules: list) -> Suppressions:
+    """Read every `# redis-ci:` directive of a file. known_rules: the whole catalogue
+    (not only the selected rules: ignoring a rule that is off for this run is fine)."""
+    known = {rule.code for rule in known_rules} | {rule.name for rule in known_rules}
+    found = Suppressions()
+    for number, text in enumerate(lines, start=1):
+        if MARKER not in text:
+            continue
+        match = DIRECTIVE.search(text)
+        if match is None:
+            continue
+        body = match.group("body").strip()
+        hash_index = text.index("#", match.start())
+        where = f"{number}:{hash_index + 1}"
+        ignore = IGNORE.match(body)
+        if body == "disable-file" or body.startswith("disable-file "):
+            found.disable_file = True
+        elif ignore is None:
+            found.notices.append(f"{where}: unknown redis-ci directive `{body}`; write "
+                                 "`ignore[CODE,...] reason` or `disable-file`")
+        else:
+            selectors = set()
+            for token in filter(None, (part.strip() for part in ignore.group("codes").split(","))):
+                selector = token.upper() if token.upper().startswith("RC") else token.lower()
+                if selector in known:
+                    selectors.add(selector)
+                else:
+                    found.notices.append(f"{where}: unknown rule `{token}` in redis-ci ignore comment")
+            targets = [number]
+            if not text[:hash_index].strip():  # a comment alone on its line covers the next one
+                targets.append(number + 1)
+            for target in targets:
+                found.by_line.setdefault(target, set()).update(selectors)
+    return found
