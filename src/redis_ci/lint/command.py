@@ -32,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only these rules: codes, code prefixes (RC2) or names, comma-separated")
     parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES",
                         help="skip these rules: codes, code prefixes or names, comma-separated")
+    parser.add_argument("--fix", action="store_true",
+                        help="repair fixable findings in place (only when the file lints cleaner), "
+                             "then report what remains")
+    parser.add_argument("--diff", action="store_true",
+                        help="print the unified diff --fix would apply and write nothing; "
+                             "exit 1 if a file would change (wins over --fix)")
 
 
 def _use_color(stream) -> bool:
@@ -51,20 +57,29 @@ def run(args: argparse.Namespace) -> int:
     rules = select_rules(ALL_RULES, args.select or config.select, args.ignore or config.ignore)
     fail_on = args.fail_on or config.fail_on or "warning"
     paths = args.paths or [DEFAULT_PATH]
+    fix_status = 0
     try:
-        results = lint_paths(paths, rules, config.severity)
+        if args.fix or args.diff:
+            from redis_ci.lint.fixer import run_fixes
+
+            results, fix_status = run_fixes(paths, rules, config.severity, dry_run=args.diff)
+        else:
+            results = lint_paths(paths, rules, config.severity)
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or directory: {exc.args[0]}") from None
     readable = [result for result in results if result.read_error is None]
-    sys.stdout.write(render(resolve_format(args.format), readable, rules, color=_use_color(sys.stdout)))
+    if not args.diff:  # --diff prints the diff only
+        sys.stdout.write(render(resolve_format(args.format), readable, rules, color=_use_color(sys.stdout)))
     for result in readable:
         for notice in result.notices:
             print(f"{result.path}:{notice}", file=sys.stderr)
     unreadable = [result for result in results if result.read_error is not None]
     for result in unreadable:
         print(f"redis-ci lint: error: cannot read {result.path}: {result.read_error}", file=sys.stderr)
-    if unreadable:
+    if unreadable or fix_status == 3:
         return 3
+    if args.diff:
+        return fix_status
     threshold = severity_rank(fail_on)
     failing = any(severity_rank(f.severity) <= threshold for r in readable for f in r.findings)
     return 1 if failing else 0

@@ -4,16 +4,24 @@ order, quoting, blank lines, indentation), as zizmor's fixes do.
 
 Positions use the `Span` convention: 1-based line and column, end exclusive, columns
 counted in characters (what PyYAML's marks count). An insertion is an edit whose start
-equals its end.
+equals its end. Lines are YAML's lines (broken at \n, \r\n, \r, NEL, LS, PS), so
+positions agree with PyYAML's marks even where `str.splitlines` would split more.
+
+Rules write inserted text with `\n`; `apply_edits` turns it into the file's own line
+break (CRLF files stay CRLF) and keeps a file without a final newline without one.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
     from redis_ci.lint.yaml_nodes import Span
+
+# YAML 1.1 line breaks (PyYAML and libyaml count lines at these and nowhere else).
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,21 @@ def indentation_of(lines: list[str], line: int) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
+def _line_starts(text: str) -> list[int]:
+    """Offsets where each YAML line starts, including the empty line after a final break."""
+    return [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+
+
 def _offset(line_starts: list[int], text_length: int, line: int, column: int) -> int:
     if line > len(line_starts):  # past the last line: the end of the text
         return text_length
     return min(line_starts[line - 1] + column - 1, text_length)
+
+
+def newline_of(text: str) -> str:
+    """The file's line break: its first one (`\n` for a file with none)."""
+    match = re.search("\r\n|[\n\r]", text)
+    return match.group() if match else "\n"
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> tuple[str, list[TextEdit]]:
@@ -62,12 +81,7 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> tuple[str, list[TextEdi
     Edits are taken in position order; one that overlaps an edit already taken is left
     out (the next `--fix` pass, after re-linting, gets to it). Identical edits (two findings
     asking for the same change) are applied once."""
-    line_starts, offset = [], 0
-    for raw_line in text.splitlines(keepends=True):
-        line_starts.append(offset)
-        offset += len(raw_line)
-    if text.endswith(("\n", "\r")) or not text:
-        line_starts.append(len(text))  # the empty line after the final newline
+    line_starts = _line_starts(text)
     taken: list[TextEdit] = []
     last_end = (0, 0)
     for edit in sorted(set(edits), key=lambda e: (e.start(), e.end(), e.text)):
@@ -77,12 +91,18 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> tuple[str, list[TextEdi
             continue  # two insertions at one point would interleave unpredictably
         taken.append(edit)
         last_end = max(last_end, edit.end())
+    newline = newline_of(text)
+    unterminated = bool(text) and LINE_BREAK.search(text[-1]) is None
     pieces, cursor = [], 0
     for edit in taken:
         start = _offset(line_starts, len(text), edit.line, edit.column)
         end = _offset(line_starts, len(text), edit.end_line, edit.end_column)
+        inserted = edit.text
+        if unterminated and start == len(text) and edit.column == 1 and inserted.endswith("\n"):
+            # whole lines appended to a file without a final newline: it stays without one
+            inserted = "\n" + inserted[:-1]
         pieces.append(text[cursor:start])
-        pieces.append(edit.text)
+        pieces.append(inserted.replace("\r\n", "\n").replace("\n", newline))
         cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces), taken

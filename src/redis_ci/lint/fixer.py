@@ -1,0 +1,273 @@
+"""`redis-ci lint --fix` and `--diff`: repair what fixable rules found, as text edits.
+
+Per file: lint, ask the rule of each fixable finding for its edits (`Rule.fix`), apply them
+(`edits.apply_edits`, the only place text changes), lint the result, and keep it only when
+it is *cleaner*; repeat, because one fix can settle or enable another, until nothing
+improves or MAX_PASSES rounds were kept.
+
+Cleaner (`is_cleaner`), with findings counted as reported (selected rules only, inline
+ignores applied, severities as configured):
+- the new text parses (no RC001) and has no more file problems (RC002, RC003) than before;
+- no severity has more findings than before, and at least one has fewer.
+So a fix never trades an error for another error, nor an error for new warnings. When the
+fixes of one round together are not cleaner, each rule's fixes are tried alone (in code
+order) and the first that is cleaner is kept, so one bad fix does not block the others.
+
+A file with a syntax error (RC001, whatever is selected) is never touched. A suppressed
+finding is never fixed: `check` returns only reported findings, and only those are fixed.
+Bytes outside the edits stay as they were: a UTF-8 BOM is kept, CRLF stays CRLF
+(`apply_edits`), and `write_atomically` replaces the file only once the new bytes are on disk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import difflib
+import errno
+import functools
+import os
+import stat
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from redis_ci.lint.edits import LINE_BREAK, TextEdit, apply_edits
+from redis_ci.lint.engine import FileResult, check_workflow_bytes, find_workflow_files
+from redis_ci.lint.model import build_workflow
+from redis_ci.lint.rule import Rule
+from redis_ci.lint.yaml_nodes import Document, parse_document
+
+# Rounds of fix + re-lint kept per file; every kept round removes at least one finding,
+# so this only bounds pathological chains.
+MAX_PASSES = 8
+
+# (file bytes, path) -> the reported findings of that file (selection and inline ignores applied)
+Check = Callable[[bytes, str], FileResult]
+
+
+@dataclass
+class FixPass:
+    """One kept round: the text it started from and the edits applied to that text."""
+
+    text: str
+    edits: list[TextEdit]
+
+
+@dataclass
+class FixResult:
+    """The outcome for one file. before: findings of the file as read; after: findings of
+    `fixed` (== before when nothing changed). write_error: why `fixed` could not be written."""
+
+    path: str
+    original: bytes
+    fixed: bytes
+    before: FileResult
+    after: FileResult
+    passes: list[FixPass] = field(default_factory=list)
+    write_error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+    @property
+    def fixed_count(self) -> int:
+        """Findings that are gone: the net drop (every kept round removes at least one)."""
+        return len(self.before.findings) - len(self.after.findings)
+
+
+def _severity_counts(result: FileResult) -> Counter:
+    return Counter(finding.severity for finding in result.findings)
+
+
+def is_cleaner(old_document: Document, old: FileResult, new_document: Document, new: FileResult) -> bool:
+    """The definition in the module docstring."""
+    if any(problem.kind == "RC001" for problem in new_document.problems):
+        return False
+    if len(new_document.problems) > len(old_document.problems):
+        return False
+    old_counts, new_counts = _severity_counts(old), _severity_counts(new)
+    severities = set(old_counts) | set(new_counts)
+    return all(new_counts[s] <= old_counts[s] for s in severities) and new_counts != old_counts
+
+
+class _FileFixer:
+    """The passes over one file's text (BOM stripped: the model's columns do not count it)."""
+
+    def __init__(self, path: str, bom: bytes, rules: list[type[Rule]], check: Check):
+        self.path = path
+        self.bom = bom
+        self.fixers = {rule.code: rule for rule in rules if rule.fixable}
+        self.check = check
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode("utf-8")
+
+    def edits_by_rule(self, document: Document, result: FileResult) -> dict[str, list[TextEdit]]:
+        workflow = build_workflow(document, self.path)
+        edits: dict[str, list[TextEdit]] = {}
+        for finding in result.findings:
+            if finding.fixable and finding.code in self.fixers:
+                fix = self.fixers[finding.code]().fix(finding, workflow)
+                edits.setdefault(finding.code, []).extend(fix)
+        return edits
+
+    def improve(self, text: str, document: Document, result: FileResult):
+        """The first cleaner text among: all fixes together, then each rule's fixes alone.
+        Returns (text, document, result, applied edits) or None."""
+        by_rule = self.edits_by_rule(document, result)
+        candidates = [edits for _code, edits in sorted(by_rule.items()) if edits]
+        if len(candidates) > 1:
+            candidates.insert(0, [edit for edits in candidates for edit in edits])
+        for edits in candidates:
+            new_text, applied = apply_edits(text, edits)
+            if new_text == text:
+                continue
+            data = self.encode(new_text)
+            new_document, new_result = parse_document(data), self.check(data, self.path)
+            if is_cleaner(document, result, new_document, new_result):
+                return new_text, new_document, new_result, applied
+        return None
+
+
+def split_bom(data: bytes) -> tuple[bytes, bytes]:
+    """(the UTF-8 byte order mark or b"", the rest)."""
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    return bom, data[len(bom):]
+
+
+def fix_bytes(data: bytes, path: str, rules: list[type[Rule]], check: Check) -> FixResult:
+    """Fix one file's bytes in memory (nothing is written). rules: the selected rule classes;
+    check: the same lint the user sees, so what is fixed is exactly what is reported."""
+    before = check(data, path)
+    unchanged = FixResult(path, data, data, before, before)
+    document = parse_document(data)
+    if any(problem.kind == "RC001" for problem in document.problems):
+        return unchanged  # not YAML, not UTF-8: never touched
+    bom, body = split_bom(data)
+    fixer = _FileFixer(path, bom, rules, check)
+    text, result, passes = body.decode("utf-8"), before, []
+    for _ in range(MAX_PASSES):
+        improved = fixer.improve(text, document, result)
+        if improved is None:
+            break
+        new_text, document, result, applied = improved
+        passes.append(FixPass(text, applied))
+        text = new_text
+    if not passes:
+        return unchanged
+    return FixResult(path, data, fixer.encode(text), before, result, passes)
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace the file's bytes: write a temp file in the same folder, fsync it, give it the
+    file's mode (and owner where allowed), rename it over the file. Readers see the old or
+    the new file, never a half-written one; a symlink keeps pointing at the fixed file.
+    A file without any write permission is refused (PermissionError), even for root: the
+    user marked it read-only. Raises OSError; the temp file never stays behind."""
+    target = os.path.realpath(path)
+    status = os.stat(target)
+    mode = stat.S_IMODE(status.st_mode)
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "file is read-only", path)
+    folder = os.path.dirname(target)
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, mode)
+        if hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # only root may give a file to another user
+                os.chown(temp, status.st_uid, status.st_gid)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
+        folder_handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(folder_handle)
+        finally:
+            os.close(folder_handle)
+
+
+def fix_file(path: str, rules: list[type[Rule]], check: Check, write: bool) -> FixResult:
+    """Read, fix and (when `write`; else it is a `--diff` dry run) write one file. An
+    unreadable file comes back with before.read_error set; a failed write with write_error
+    (the file is then as it was, and `after` is its findings as read)."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except OSError as exc:
+        unreadable = FileResult(path, read_error=exc.strerror or str(exc))
+        return FixResult(path, b"", b"", unreadable, unreadable)
+    result = fix_bytes(data, path, rules, check)
+    if write and result.changed:
+        try:
+            write_atomically(path, result.fixed)
+        except OSError as exc:
+            result.write_error = exc.strerror or str(exc)
+            result.after = result.before
+    return result
+
+
+def _lines(data: bytes) -> list[str]:
+    text = split_bom(data)[1].decode("utf-8")
+    lines, start = [], 0
+    for match in LINE_BREAK.finditer(text):
+        lines.append(text[start:match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def unified_diff(result: FixResult) -> str:
+    """`--- a/PATH` / `+++ b/PATH` unified diff of the fix (git's marker for a last line
+    without a newline); "" when nothing changes."""
+    if not result.changed:
+        return ""
+    name = result.path.replace(os.sep, "/").lstrip("/")
+    out = []
+    for line in difflib.unified_diff(_lines(result.original), _lines(result.fixed), f"a/{name}", f"b/{name}"):
+        out.append(line)
+        if LINE_BREAK.search(line[-1:]) is None:
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def summary(results: list[FixResult], dry_run: bool) -> str:
+    """`fixed 3 findings in 2 files` (dry run: `would fix ...`)."""
+    changed = [result for result in results if result.changed and result.write_error is None]
+    count = sum(result.fixed_count for result in changed)
+    verb = "would fix" if dry_run else "fixed"
+    return (f"{verb} {count} finding{'s' * (count != 1)} in {len(changed)} "
+            f"file{'s' * (len(changed) != 1)}")
+
+
+def run_fixes(paths: list[str], rules: list[type[Rule]], severities: dict | None,
+              dry_run: bool) -> tuple[list[FileResult], int]:
+    """The `--fix` / `--diff` part of `redis-ci lint`. Dry run: the diff goes to stdout and
+    nothing is written. Both: the summary and write errors go to stderr. Returns what the
+    usual report shows (each file's remaining findings, or its read_error) and this part's
+    exit status: 3 when a file could not be written, else 1 when a dry run would change a
+    file, else 0. Raises FileNotFoundError for a path that does not exist."""
+    check: Check = functools.partial(check_workflow_bytes, rules=rules, severities=severities)
+    results = [fix_file(path, rules, check, write=not dry_run) for path in find_workflow_files(paths)]
+    if dry_run:
+        sys.stdout.write("".join(unified_diff(result) for result in results))
+    for result in results:
+        if result.write_error is not None:
+            print(f"redis-ci lint: error: cannot write {result.path}: {result.write_error}; "
+                  "left unchanged", file=sys.stderr)
+    print(summary(results, dry_run), file=sys.stderr)
+    if any(result.write_error is not None for result in results):
+        return [result.after for result in results], 3
+    would_change = dry_run and any(result.changed for result in results)
+    return [result.after for result in results], 1 if would_change else 0
