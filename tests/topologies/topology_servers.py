@@ -14,6 +14,8 @@ again. No mocks: the probe and redis-py talk to these processes.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import signal
 import subprocess
@@ -417,3 +419,18 @@ class SentinelSet:
         for process in [*self.sentinels, *self.data_nodes]:
             if process is not None:
                 process.stop()
+
+
+# --------------------------------------------------------------------------- the probe
+
+
+WAIT_ENVIRONMENT = ("REDIS_URL", "REDISCLI_AUTH", "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+
+
+def run_wait(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`python3 -m redis_ci wait ARGS --format json`, as a job runs it; `.json` holds the parsed report."""
+    environment = {key: value for key, value in os.environ.items() if key not in WAIT_ENVIRONMENT}
+    completed = subprocess.run([sys.executable, "-m", "redis_ci", "wait", *args, "--format", "json"],
+                               capture_output=True, text=True, env=environment, timeout=timeout)
+    completed.json = json.loads(completed.stdout) if completed.stdout.strip() else None
+    return completed

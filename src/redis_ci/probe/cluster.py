@@ -1,45 +1,53 @@
-"""Redis Cluster readiness: every node, not just the one a PING reaches.
+"""Redis Cluster readiness (`redis-ci wait --cluster`): every node, not just the one a PING reaches.
 
 A cluster serves only when every node answers, every node reports
-`cluster_state:ok`, all 16384 hash slots are assigned, and every node holds the
+`cluster_state:ok`, all 16384 hash slots are served, and every node holds the
 same slot map (a node still catching up on a failover routes clients to the
 wrong place). Starting from the seed nodes, `survey` asks each node for its
 view (CLUSTER INFO, then CLUSTER SHARDS, or CLUSTER SLOTS on servers before
-7.0), follows every node it learns of, and `assess` turns the views into one
-verdict per node (what it lacks) and one failure for the cluster.
+7.0), follows every node it learns of, and `assess` turns the views into what
+each node lacks and the one failure that best explains why the cluster is not
+ready.
 
 A node the cluster itself has marked failed and that serves no slots (a dead
-master after its replica took over) is reported but does not block: the
-cluster is whole without it.
+master after its replica took over) is listed but does not block: the cluster
+is whole without it. With `--replicas N`, every master also needs N live
+replicas.
 
-`write_every_shard` is the `rw` check for clusters: one key per master, chosen
-by its hash slot (CRC16, as the server computes it), so every shard takes a
-write.
+The `rw` check writes one key per master, chosen by its hash slot (CRC16, as
+the server computes it), so every shard takes a write.
+
+Imported only for `--cluster`; plain classes, no dataclasses/typing (start-up time).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from collections import Counter, namedtuple
 
-from redis_ci.probe.checks import KEY_PREFIX, RW_KEY_TTL_MS, Session, nonce, parse_info
-from redis_ci.probe.failures import Failure, ProbeFailure, from_error_reply, from_os_error
-from redis_ci.probe.resp import Connection, ProtocolError, ReplyError
+from redis_ci.probe.checks import KEY_PREFIX, RW_KEY_TTL_MS, nonce, parse_info
+from redis_ci.probe.failures import ProbeFailure, classify
+from redis_ci.probe.resp import ReplyError
 
 SLOT_COUNT = 16384
 
-# (first slot, last slot, id of the master serving them); a slot map is a sorted tuple of these.
-SlotRange = Tuple[int, int, str]
-SlotMap = Tuple[SlotRange, ...]
-Address = Tuple[str, int]
+ClusterOptions = namedtuple("ClusterOptions", "seeds replicas")
+ClusterOptions.__doc__ = """`--cluster` settings: `seeds` are (host, port) pairs besides the target's,
+`replicas` the live replicas every master needs (0: none)."""
+
+KnownNode = namedtuple("KnownNode", "node_id address role failed master_id")
+KnownNode.__doc__ = """A node as another node describes it: `address` is (host, port), `role` master or
+replica, `failed` whether the cluster marks it failed, `master_id` the master of a replica's shard."""
+
+NodeView = namedtuple("NodeView", "node_id state slot_map known")
+NodeView.__doc__ = """What one node answered: its id, its cluster_state, its slot map (a sorted tuple of
+(first slot, last slot, master id)) and the KnownNodes it lists."""
 
 
 # --------------------------------------------------------------------------- hash slots
 
 
-def _crc16_table() -> List[int]:
+def _crc16_table() -> list:
     table = []
     for byte in range(256):
         crc = byte << 8
@@ -49,14 +57,14 @@ def _crc16_table() -> List[int]:
     return table
 
 
-_CRC16 = _crc16_table()
+_CRC16_TABLE = _crc16_table()
 
 
 def crc16(data: bytes) -> int:
     """CRC16-CCITT (XMODEM), the checksum Redis Cluster hashes keys with."""
     crc = 0
     for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC16[((crc >> 8) ^ byte) & 0xFF]
+        crc = ((crc << 8) & 0xFFFF) ^ _CRC16_TABLE[((crc >> 8) ^ byte) & 0xFF]
     return crc
 
 
@@ -70,43 +78,27 @@ def key_slot(key: bytes) -> int:
     return crc16(key) % SLOT_COUNT
 
 
-def slot_ranges_text(slots: List[int]) -> str:
-    """`[0, 1, 2, 7]` -> `0-2,7`: missing slots, short enough for one line."""
-    ranges = []
+def slot_ranges_text(slots: list) -> str:
+    """`[0, 1, 2, 7]` -> `0-2,7`: a list of slots short enough for one line."""
+    ranges: list = []
     for slot in slots:
         if ranges and ranges[-1][1] == slot - 1:
             ranges[-1][1] = slot
         else:
             ranges.append([slot, slot])
-    return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+    return ",".join(f"{first}-{last}" if first != last else str(first) for first, last in ranges)
+
+
+def address_text(address: tuple) -> str:
+    host, port = address
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 # --------------------------------------------------------------------------- one node's view
 
 
-@dataclass(frozen=True)
-class KnownNode:
-    """A node as another node describes it (CLUSTER SHARDS / SLOTS)."""
-
-    node_id: str
-    address: Address
-    role: str  # master | replica
-    failed: bool  # the cluster has marked it failed (health `fail`)
-    master_id: str = ""  # for replicas: the master of their shard
-
-
-@dataclass
-class NodeView:
-    """What one node answered: its state, its slot map, the nodes it knows."""
-
-    node_id: str
-    state: str
-    slot_map: SlotMap
-    known: List[KnownNode]
-
-    @property
-    def covered(self) -> int:
-        return sum(last - first + 1 for first, last, _ in self.slot_map)
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _pairs(reply) -> dict:
@@ -114,12 +106,9 @@ def _pairs(reply) -> dict:
     return {_text(reply[i]): reply[i + 1] for i in range(0, len(reply) - 1, 2)}
 
 
-def _text(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _node_host(fields: dict, fallback: str) -> str:
-    """The address clients should use: the announced endpoint, else the IP, else where we asked."""
+def _announced_host(fields: dict, fallback: str) -> str:
+    """Where clients should connect: the announced endpoint, else the IP, else where we asked
+    (a node that has not met any other does not know its own IP yet)."""
     for name in ("endpoint", "ip"):
         value = _text(fields.get(name) or "")
         if value and value != "?":
@@ -127,15 +116,14 @@ def _node_host(fields: dict, fallback: str) -> str:
     return fallback
 
 
-def parse_shards(reply, asked: Address, tls: bool) -> Tuple[SlotMap, List[KnownNode]]:
-    """CLUSTER SHARDS (Redis >= 7.0) -> slot map and known nodes."""
-    ranges: List[SlotRange] = []
-    known: List[KnownNode] = []
-    for shard in reply:
-        shard = _pairs(shard)
+def parse_shards(reply, asked: tuple, tls: bool):
+    """CLUSTER SHARDS (Redis >= 7.0) -> (slot map, known nodes)."""
+    ranges = []
+    known = []
+    for shard in map(_pairs, reply):
         nodes = [_pairs(node) for node in shard.get("nodes") or []]
-        masters = [n for n in nodes if _text(n.get("role")) == "master" and _text(n.get("health")) != "fail"]
-        master_id = _text(masters[0]["id"]) if masters else ""
+        live_masters = [n for n in nodes if _text(n.get("role")) == "master" and _text(n.get("health")) != "fail"]
+        master_id = _text(live_masters[0]["id"]) if live_masters else ""
         slots = shard.get("slots") or []
         if master_id:
             ranges += [(int(slots[i]), int(slots[i + 1]), master_id) for i in range(0, len(slots) - 1, 2)]
@@ -143,38 +131,37 @@ def parse_shards(reply, asked: Address, tls: bool) -> Tuple[SlotMap, List[KnownN
             port = node.get("tls-port") if tls and node.get("tls-port") else node.get("port")
             role = _text(node.get("role"))
             known.append(KnownNode(
-                node_id=_text(node.get("id")),
-                address=(_node_host(node, asked[0]), int(port or asked[1])),
-                role=role,
-                failed=_text(node.get("health")) == "fail",
-                master_id=master_id if role == "replica" else "",
+                _text(node.get("id")),
+                (_announced_host(node, asked[0]), int(port or asked[1])),
+                role,
+                _text(node.get("health")) == "fail",
+                master_id if role == "replica" else "",
             ))
     return tuple(sorted(ranges)), known
 
 
-def parse_slots(reply, asked: Address) -> Tuple[SlotMap, List[KnownNode]]:
-    """CLUSTER SLOTS (older servers) -> slot map and the nodes that serve slots."""
-    ranges: List[SlotRange] = []
-    known: Dict[str, KnownNode] = {}
-    for entry in reply:
-        first, last, master, *replicas = entry
-        master_id = _text(master[2]) if len(master) > 2 else f"{_text(master[0])}:{master[1]}"
+def parse_slots(reply, asked: tuple):
+    """CLUSTER SLOTS (servers before 7.0) -> (slot map, the nodes that serve slots)."""
+    ranges = []
+    known = {}
+    for first, last, master, *replicas in reply:
+        master_id = _text(master[2])
         ranges.append((int(first), int(last), master_id))
-        for node, role in [(master, "master")] + [(r, "replica") for r in replicas]:
-            node_id = _text(node[2]) if len(node) > 2 else f"{_text(node[0])}:{node[1]}"
-            known[node_id] = KnownNode(
-                node_id=node_id,
-                address=(_text(node[0]) or asked[0], int(node[1])),
-                role=role,
-                failed=False,
-                master_id=master_id if role == "replica" else "",
+        for node, role in [(master, "master")] + [(replica, "replica") for replica in replicas]:
+            known[_text(node[2])] = KnownNode(
+                _text(node[2]),
+                (_text(node[0]) or asked[0], int(node[1])),
+                role,
+                False,
+                master_id if role == "replica" else "",
             )
     return tuple(sorted(ranges)), list(known.values())
 
 
-def ask_node(connection: Connection, session: Session, address: Address) -> NodeView:
-    """CLUSTER INFO + CLUSTER SHARDS (or SLOTS) on one node."""
+def ask_node(session, address: tuple) -> NodeView:
+    """CLUSTER INFO, then CLUSTER MYID + SHARDS (or SLOTS on older servers), on one node."""
     deadline = session.deadline
+    connection = session.connect(*address)
     info = parse_info(_text(connection.call(deadline, "CLUSTER", "INFO")))
     try:
         node_id = _text(connection.call(deadline, "CLUSTER", "MYID"))
@@ -185,32 +172,31 @@ def ask_node(connection: Connection, session: Session, address: Address) -> Node
             raise
         node_id = ""
         slot_map, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS"), address)
-    return NodeView(node_id=node_id, state=info.get("cluster_state", "?"), slot_map=slot_map, known=known)
+    return NodeView(node_id, info.get("cluster_state", "?"), slot_map, known)
 
 
 # --------------------------------------------------------------------------- the survey
 
 
-@dataclass
 class NodeReport:
     """One node in the verdict: where it is, what it said, and what it lacks to be ready."""
 
-    address: Address
-    node_id: str = ""
-    role: str = ""
-    state: str = ""  # cluster_state as the node reports it; "" when it did not answer
-    slots: int = 0  # slots this node serves as master
-    lacks: List[str] = field(default_factory=list)
-    ignored: str = ""  # why a failed node does not block readiness
-    view: Optional[NodeView] = None
-    failure: Optional[Failure] = None
+    def __init__(self, address: tuple, view: NodeView | None = None, failure=None):
+        self.address = address
+        self.view = view
+        self.failure = failure  # the Failure met asking it, when it did not answer
+        self.node_id = view.node_id if view else ""
+        self.role = ""
+        self.slots = 0  # how many slots it serves as master
+        self.lacks: list = []
+        self.ignored = ""  # why a node that does not answer does not block readiness
 
     def as_json(self) -> dict:
         data = {
             "address": address_text(self.address),
             "id": self.node_id or None,
             "role": self.role or None,
-            "cluster_state": self.state or None,
+            "cluster_state": self.view.state if self.view else None,
             "slots": self.slots,
             "ok": not self.lacks,
             "lacks": self.lacks,
@@ -220,90 +206,92 @@ class NodeReport:
         return data
 
 
-def address_text(address: Address) -> str:
-    host, port = address
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _ask(session: Session, address: Address) -> NodeReport:
-    report = NodeReport(address=address)
+def _ask(session, address: tuple) -> NodeReport:
     try:
-        connection = session.connect(*address)
-        report.view = ask_node(connection, session, address)
-        report.state = report.view.state
-        report.node_id = report.view.node_id
-    except ReplyError as exc:
-        report.failure = from_error_reply(exc.text).failure
-    except ProtocolError as exc:
-        report.failure = ProbeFailure("protocol", str(exc)).failure
-    except ProbeFailure as exc:
-        report.failure = exc.failure
-    except OSError as exc:
-        report.failure = from_os_error(exc, address_text(address)).failure
-    return report
+        return NodeReport(address, view=ask_node(session, address))
+    except Exception as exc:  # noqa: BLE001 - every error is classified and reported per node
+        return NodeReport(address, failure=classify(exc, address_text(address)))
 
 
-def survey(session: Session, seeds: List[Address]) -> List[NodeReport]:
+def survey(session, seeds: list) -> list:
     """Ask every seed, then every node they know of, in parallel rounds; one report per node."""
-    reports: Dict[Address, NodeReport] = {}
-    pending = list(dict.fromkeys(seeds))
+    reports: dict = {}
     lock = threading.Lock()
 
-    def ask(address: Address) -> None:
+    def ask(address: tuple) -> None:
         report = _ask(session, address)
         with lock:
             reports[address] = report
 
+    pending = list(dict.fromkeys(seeds))
     while pending and not session.deadline.expired():
-        threads = [threading.Thread(target=ask, args=(a,), daemon=True) for a in pending]
+        threads = [threading.Thread(target=ask, args=(address,), daemon=True) for address in pending]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(max(session.deadline.remaining(), 0))
         with lock:
-            learned = [node.address for r in reports.values() if r.view for node in r.view.known]
-            pending = [a for a in dict.fromkeys(learned) if a not in reports]
+            learned = [node.address for report in reports.values() if report.view for node in report.view.known]
+            pending = [address for address in dict.fromkeys(learned) if address not in reports]
     with lock:
-        return _merge_aliases(list(reports.values()))
+        return _one_per_node([reports[address] for address in sorted(reports)])
 
 
-def _merge_aliases(reports: List[NodeReport]) -> List[NodeReport]:
-    """One report per node id: a seed given as `localhost:7000` is the node `127.0.0.1:7000`."""
+def _one_per_node(reports: list) -> list:
+    """A seed given as `localhost:7000` and the node announced as `127.0.0.1:7000` are one node."""
     seen = set()
-    merged = []
+    unique = []
     for report in reports:
         if report.node_id and report.node_id in seen:
             continue
         seen.add(report.node_id)
-        merged.append(report)
-    return merged
+        unique.append(report)
+    return unique
 
 
 # --------------------------------------------------------------------------- the verdict
 
 
-@dataclass
 class ClusterVerdict:
-    """Every node's report and, when the cluster is not ready, the one failure that says why."""
+    """Every node's report, the slot map most nodes hold, and the failure (None when ready)."""
 
-    nodes: List[NodeReport]
-    slot_map: SlotMap
-    failure: Optional[ProbeFailure]
+    def __init__(self, nodes: list, slot_map: tuple, failure):
+        self.nodes = nodes
+        self.slot_map = slot_map
+        self.failure = failure
+
+    @property
+    def masters(self) -> list:
+        return sorted({master for _, _, master in self.slot_map})
+
+    def summary(self) -> str:
+        answering = sum(1 for node in self.nodes if node.view)
+        return f"cluster of {answering} nodes, {len(self.masters)} masters"
 
     def as_json(self) -> dict:
         return {
-            "nodes": [node.as_json() for node in self.nodes],
-            "masters": len({master for _, _, master in self.slot_map}),
-            "slots_covered": sum(last - first + 1 for first, last, _ in self.slot_map),
+            "cluster": {
+                "nodes": [node.as_json() for node in self.nodes],
+                "masters": len(self.masters),
+                "slots_served": sum(last - first + 1 for first, last, _ in self.slot_map),
+            }
         }
 
+    def write_check(self, session) -> None:
+        """The `rw` check on a cluster: SET/GET/DEL one key on every master, each hashed to a
+        slot that master serves."""
+        token = nonce()
+        addresses = {node.node_id: node.address for node in self.nodes}
+        for master in self.masters:
+            ranges = [(first, last) for first, last, owner in self.slot_map if owner == master]
+            write_read_delete(session, addresses[master], key_in(ranges, token), token)
 
-def assess(reports: List[NodeReport], replicas: int = 0) -> ClusterVerdict:
+
+def assess(reports: list, replicas: int = 0) -> ClusterVerdict:
     """Judge the survey: the slot map most nodes hold, and what each node lacks against it."""
-    answered = [r for r in reports if r.view is not None]
-    maps = Counter(r.view.slot_map for r in answered)
-    consensus: SlotMap = maps.most_common(1)[0][0] if maps else ()
-    known = {node.node_id: node for r in answered for node in r.view.known}
+    maps = Counter(report.view.slot_map for report in reports if report.view)
+    consensus = maps.most_common(1)[0][0] if maps else ()
+    known = {node.node_id: node for report in reports if report.view for node in report.view.known}
     by_address = {node.address: node for node in known.values()}
     serving = {master for _, _, master in consensus}
 
@@ -319,83 +307,82 @@ def assess(reports: List[NodeReport], replicas: int = 0) -> ClusterVerdict:
             else:
                 report.lacks.append(f"does not answer: {report.failure.message}")
             continue
-        if report.state != "ok":
-            report.lacks.append(f"cluster_state:{report.state}")
-        if report.view.covered < SLOT_COUNT:
-            report.lacks.append(f"sees {report.view.covered} of {SLOT_COUNT} slots served")
+        if report.view.state != "ok":
+            report.lacks.append(f"cluster_state:{report.view.state}")
+        served = sum(last - first + 1 for first, last, _ in report.view.slot_map)
+        if served < SLOT_COUNT:
+            report.lacks.append(f"sees {served} of {SLOT_COUNT} slots served")
         if report.view.slot_map != consensus:
             report.lacks.append("its slot map differs from the other nodes'")
 
-    short_shards = _shards_short_of_replicas(consensus, known, replicas)
+    short = _masters_short_of_replicas(serving, known, replicas)
     for report in reports:
-        if report.node_id in short_shards:
-            report.lacks.append(short_shards[report.node_id])
-    return ClusterVerdict(reports, consensus, _cluster_failure(reports, consensus, maps, short_shards))
+        if report.node_id in short:
+            report.lacks.append(short[report.node_id])
+    return ClusterVerdict(reports, consensus, _cluster_failure(reports, consensus, len(maps), short))
 
 
-def _shards_short_of_replicas(consensus: SlotMap, known: Dict[str, KnownNode], wanted: int) -> Dict[str, str]:
+def _masters_short_of_replicas(masters: set, known: dict, wanted: int) -> dict:
     """master id -> what it lacks, for masters with fewer than `wanted` live replicas."""
-    if wanted <= 0:
-        return {}
     short = {}
-    for master in {master for _, _, master in consensus}:
-        live = sum(1 for n in known.values() if n.role == "replica" and n.master_id == master and not n.failed)
+    for master in masters if wanted > 0 else ():
+        live = sum(1 for node in known.values() if node.role == "replica" and node.master_id == master
+                   and not node.failed)
         if live < wanted:
-            short[master] = f"has {live} of {wanted} replicas"
+            short[master] = f"has {live} of {wanted} live replicas"
     return short
 
 
-def _cluster_failure(reports, consensus: SlotMap, maps: Counter, short_shards) -> Optional[ProbeFailure]:
-    """The one failure that best explains why the cluster is not ready (None when it is)."""
-    silent = [r for r in reports if r.view is None and not r.ignored]
+def _cluster_failure(reports: list, consensus: tuple, map_count: int, short: dict):
+    """The ProbeFailure that best explains why the cluster is not ready (None when it is):
+    a final error first, then missing slots, a failed state, disagreement, a silent node."""
+    if not reports:  # the attempt's time ran out before any node answered or failed
+        return ProbeFailure("timeout", "no cluster node answered in time")
+    silent = [report for report in reports if report.view is None and not report.ignored]
     for report in silent:
-        if report.failure.final:
+        if report.failure.final or not any(r.view for r in reports):
             return ProbeFailure(report.failure.kind, f"node {address_text(report.address)}: "
-                                f"{report.failure.message}", final=True)
-    if not any(r.view for r in reports):
-        if silent:
-            return ProbeFailure(silent[0].failure.kind, silent[0].failure.message)
-        return ProbeFailure("cluster-down", "no cluster node answered")
-    covered = set()
+                                f"{report.failure.message}", final=report.failure.final)
+    served = set()
     for first, last, _ in consensus:
-        covered.update(range(first, last + 1))
-    missing = [slot for slot in range(SLOT_COUNT) if slot not in covered]
+        served.update(range(first, last + 1))
+    missing = [slot for slot in range(SLOT_COUNT) if slot not in served]
     if missing:
-        return ProbeFailure(
-            "slots-uncovered",
-            f"{len(missing)} of {SLOT_COUNT} slots are not served by any node: {slot_ranges_text(missing)}",
-        )
-    down = [address_text(r.address) for r in reports if r.view is not None and r.state != "ok"]
+        return ProbeFailure("slots-uncovered", f"{len(missing)} of {SLOT_COUNT} slots are not served by any "
+                            f"node: {slot_ranges_text(missing)}")
+    down = [address_text(r.address) for r in reports if r.view and r.view.state != "ok"]
     if down:
         also = f"; not answering: {', '.join(address_text(r.address) for r in silent)}" if silent else ""
         return ProbeFailure("cluster-down", f"cluster_state is not ok on {', '.join(down)}{also}")
-    if len(maps) > 1:
-        odd = [address_text(r.address) for r in reports if r.view is not None and r.view.slot_map != consensus]
+    if map_count > 1:
+        odd = [address_text(r.address) for r in reports if r.view and r.view.slot_map != consensus]
         return ProbeFailure("cluster-disagree", f"{', '.join(odd)} hold a different slot map than the others")
     if silent:
-        return ProbeFailure(silent[0].failure.kind, f"node {address_text(silent[0].address)}: "
-                            f"{silent[0].failure.message}")
-    if short_shards:
-        master, lack = sorted(short_shards.items())[0]
-        return ProbeFailure("replicas-missing", f"the master {master[:8]} {lack}")
+        failure = silent[0].failure
+        return ProbeFailure(failure.kind, f"node {address_text(silent[0].address)}: {failure.message}")
+    if short:
+        master, lack = sorted(short.items())[0]
+        return ProbeFailure("replicas-missing", f"master {master[:8]} {lack}")
     return None
+
+
+def check_cluster(session) -> None:
+    """Every node answers, says cluster_state:ok, all slots are served and every node holds the
+    same slot map; the verdict stays on the session for the report and the `rw` check."""
+    options = session.requirements.topology
+    target = session.target
+    seeds = [(target.host, target.port), *options.seeds]
+    verdict = assess(survey(session, seeds), options.replicas)
+    session.topology = verdict
+    if verdict.failure is not None:
+        raise verdict.failure
 
 
 # --------------------------------------------------------------------------- rw on every shard
 
 
-def write_every_shard(session: Session, verdict: ClusterVerdict) -> None:
-    """SET/GET/DEL one key per master, each hashed to a slot that master serves; a MOVED reply
-    (a failover between the survey and the write) is followed once. Raises on the first fault."""
-    token = nonce()
-    addresses = {report.node_id: report.address for report in verdict.nodes}
-    for master in sorted({master for _, _, master in verdict.slot_map}):
-        ranges = [(first, last) for first, last, owner in verdict.slot_map if owner == master]
-        _write_read_delete(session, addresses[master], key_in(ranges, token), token)
-
-
-def key_in(ranges: List[Tuple[int, int]], token: str) -> str:
-    """A key under the probe's prefix whose hash slot falls in one of `ranges`."""
+def key_in(ranges: list, token: str) -> str:
+    """A key under the probe's prefix whose hash slot falls in one of `ranges` (a few tries)."""
     attempt = 0
     while True:
         key = f"{KEY_PREFIX}{token}:{attempt}"
@@ -405,9 +392,11 @@ def key_in(ranges: List[Tuple[int, int]], token: str) -> str:
         attempt += 1
 
 
-def _write_read_delete(session: Session, address: Address, key: str, token: str, hops: int = 1) -> None:
-    connection = session.connect(*address)
+def write_read_delete(session, address: tuple, key: str, token: str, hops: int = 1) -> None:
+    """SET/GET/DEL `key` on the node at `address`; a MOVED reply (a failover since the survey)
+    is followed once."""
     deadline = session.deadline
+    connection = session.connect(*address)
     try:
         connection.call(deadline, "SET", key, token, "PX", RW_KEY_TTL_MS)
         value = connection.call(deadline, "GET", key)
@@ -416,7 +405,36 @@ def _write_read_delete(session: Session, address: Address, key: str, token: str,
         words = exc.text.split()
         if hops and words[0] == "MOVED" and len(words) == 3:
             host, _, port = words[2].rpartition(":")
-            return _write_read_delete(session, (host.strip("[]") or address[0], int(port)), key, token, hops - 1)
+            return write_read_delete(session, (host.strip("[]") or address[0], int(port)), key, token, hops - 1)
         raise
     if value != token.encode():
         raise ProbeFailure("error", f"{address_text(address)} returned {value!r} for a key just written")
+
+
+# --------------------------------------------------------------------------- command-line options
+
+
+def parse_addresses(values: list, flag: str) -> list:
+    """`["h1:7000,h2:7001", "[::1]:7002"]` -> [(host, port), ...]; bad input is a UsageError."""
+    from redis_ci.errors import UsageError
+    from redis_ci.probe.target import parse_port
+
+    addresses = []
+    for item in (part.strip() for value in values for part in value.split(",")):
+        host, sep, port = item.rpartition(":")
+        if not (sep and host and port):
+            raise UsageError(f"bad {flag} {item!r}: expected HOST:PORT")
+        addresses.append((host.strip("[]"), parse_port(port)))
+    return addresses
+
+
+def options_from_args(args, target):
+    """--cluster: the target is the first seed and `--node` adds more; returns (the target,
+    the ClusterOptions)."""
+    from redis_ci.errors import UsageError
+
+    if target.unix_path:
+        raise UsageError("--cluster needs TCP seed nodes, not a unix:// socket")
+    if target.db:
+        raise UsageError("a cluster has only database 0: drop /db from the URL or --db")
+    return target, ClusterOptions(parse_addresses(args.node, "--node"), args.replicas or 0)

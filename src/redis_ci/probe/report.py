@@ -78,7 +78,7 @@ class Reporter:
     def ready_line(self, outcome) -> str:
         server = outcome.server
         about = f" ({server.name} {server.version}, {server.mode}, {server.role})" if server else ""
-        if outcome.topology is not None:
+        if outcome.topology is not None:  # --cluster, --sentinel: what the gate covered
             about += f" ({outcome.topology.summary()})"
         checks = ", ".join(self.check_names)
         return f"redis ready at {self.target.address}{about} after {outcome.elapsed_ms / 1000:.3f} s: {checks}"

@@ -1,0 +1,161 @@
+"""`redis-ci wait --cluster` against a real 6-node cluster: before it is created, after, with a
+master killed, and after the failover; redis-py's RedisCluster is the independent witness."""
+
+from __future__ import annotations
+
+import pytest
+from redis.cluster import RedisCluster
+from redis.crc import key_slot as redis_py_key_slot
+
+from redis_ci.probe.cluster import SLOT_COUNT, key_in, key_slot, slot_ranges_text
+from topology_servers import (
+    ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, NOPERM_PASSWORD, NOPERM_USER, Security, run_wait,
+)
+
+
+def cluster_wait(cluster, *args, seed=None):
+    seed = seed or next(node for node in cluster.nodes if node.running)
+    url = f"{cluster.security.scheme}://{seed.address}"
+    return run_wait("--cluster", "--url", url, *cluster.security.wait_args(), *args)
+
+
+def nodes_by_address(report) -> dict:
+    return {node["address"]: node for node in report["topology"]["cluster"]["nodes"]}
+
+
+def set_calls(node) -> int:
+    with node.client() as client:
+        return client.info("commandstats").get("cmdstat_set", {}).get("calls", 0)
+
+
+def test_cluster_lifecycle_before_created_after_killed_master_after_failover(make_cluster):
+    cluster = make_cluster()
+    seeds = ",".join(cluster.seeds[1:])
+
+    # Nodes up, cluster not formed: not ready, and it says which slots have no master.
+    before = cluster_wait(cluster, "--node", seeds, "--timeout", "0.5")
+    assert before.returncode == 1, before
+    error = before.json["last_error"]
+    assert error["kind"] == "slots-uncovered"
+    assert "16384 of 16384 slots" in error["message"] and "0-16383" in error["message"]
+    nodes = nodes_by_address(before.json)
+    assert set(nodes) == set(cluster.seeds)
+    assert all("cluster_state:fail" in node["lacks"] and not node["ok"] for node in nodes.values())
+
+    # Formed: ready, every node listed (found from one seed), slots and roles as redis-py sees them.
+    cluster.create()
+    after = cluster_wait(cluster, "--checks", "ping,pubsub,rw", "--timeout", "10")
+    assert after.returncode == 0, after
+    assert after.json["ready"] and after.json["last_error"] is None
+    nodes = nodes_by_address(after.json)
+    assert set(nodes) == set(cluster.seeds)
+    assert all(node["ok"] and node["cluster_state"] == "ok" for node in nodes.values())
+    with RedisCluster(host=LOOPBACK, port=cluster.nodes[0].port) as witness:
+        masters = {f"{n.host}:{n.port}" for n in witness.get_nodes() if n.server_type == "primary"}
+        assert {address for address, node in nodes.items() if node["role"] == "master"} == masters
+        for address, node in nodes.items():
+            owned = sum(1 for slot in range(SLOT_COUNT) if witness.nodes_manager.slots_cache[slot][0].name == address)
+            assert node["slots"] == owned
+    assert sum(node["slots"] for node in nodes.values()) == SLOT_COUNT
+    assert after.json["topology"]["cluster"]["masters"] == 3
+
+    # rw writes on every shard, not just on the seed.
+    master_nodes = [n for n in cluster.nodes if n.address in masters]
+    before_calls = [set_calls(node) for node in master_nodes]
+    assert cluster_wait(cluster, "--checks", "rw", "--timeout", "10").returncode == 0
+    assert all(set_calls(node) == calls + 1 for node, calls in zip(master_nodes, before_calls))
+
+    # A master killed: not ready; the dead node is named as not answering.
+    victim = cluster.kill_master()
+    killed = cluster_wait(cluster, "--timeout", "0.3")
+    assert killed.returncode == 1, killed
+    assert killed.json["last_error"]["kind"] in ("refused", "cluster-down")
+    assert victim.address in killed.json["last_error"]["message"]
+    dead = nodes_by_address(killed.json)[victim.address]
+    assert not dead["ok"] and dead["lacks"][0].startswith("does not answer")
+
+    # Waiting through the failover: ready again once a replica took over; the dead node is
+    # listed, marked failed by the cluster, and no longer blocks.
+    healed = cluster_wait(cluster, "--checks", "ping,rw", "--timeout", "20")
+    assert healed.returncode == 0, healed
+    cluster.wait_state_ok()
+    nodes = nodes_by_address(healed.json)
+    assert nodes[victim.address]["ignored"] and nodes[victim.address]["ok"]
+    assert sum(node["slots"] for node in nodes.values()) == SLOT_COUNT
+    with RedisCluster(host=LOOPBACK, port=next(n for n in cluster.nodes if n.running).port) as witness:
+        masters = {f"{n.host}:{n.port}" for n in witness.get_nodes() if n.server_type == "primary"}
+    assert {address for address, node in nodes.items() if node["role"] == "master" and node["slots"]} == masters
+    assert victim.address not in masters
+
+
+def test_one_seed_before_creation_sees_only_itself(make_cluster):
+    cluster = make_cluster()
+    result = cluster_wait(cluster, "--timeout", "0.3", seed=cluster.nodes[0])
+    assert result.returncode == 1
+    assert list(nodes_by_address(result.json)) == [cluster.nodes[0].address]
+    assert result.json["last_error"]["kind"] == "slots-uncovered"
+
+
+def test_replicas_per_master_required(make_cluster):
+    cluster = make_cluster().create()
+    assert cluster_wait(cluster, "--replicas", "1", "--timeout", "10").returncode == 0
+    short = cluster_wait(cluster, "--replicas", "2", "--timeout", "0.3")
+    assert short.returncode == 1
+    assert short.json["last_error"]["kind"] == "replicas-missing"
+    masters = [node for node in nodes_by_address(short.json).values() if node["role"] == "master"]
+    assert len(masters) == 3 and all("has 1 of 2 live replicas" in node["lacks"] for node in masters)
+
+
+def test_tls_client_certificates_and_acl_users_on_a_cluster(make_cluster, topology_tls):
+    security = Security(tls=topology_tls, acl=True)
+    cluster = make_cluster(security).create()
+    url = f"rediss://{cluster.nodes[0].address}"
+    tls_args = security.wait_args()
+
+    ready = run_wait("--cluster", "--url", url, *security.wait_args(CI_USER, CI_PASSWORD),
+                     "--checks", "ping,pubsub,rw", "--timeout", "10")
+    assert ready.returncode == 0, ready
+    assert len(ready.json["topology"]["cluster"]["nodes"]) == 6
+    assert CI_PASSWORD not in ready.stdout + ready.stderr
+
+    # A user without the cluster commands: a final, clear verdict at once.
+    denied = run_wait("--cluster", "--url", url, *security.wait_args(NOPERM_USER, NOPERM_PASSWORD), "--timeout", "10")
+    assert denied.returncode == 1
+    assert denied.json["last_error"]["kind"] == "noperm"
+    assert "cluster" in denied.json["last_error"]["message"]
+    assert denied.json["attempts"] == 1
+
+    wrong = run_wait("--cluster", "--url", url, *security.wait_args(CI_USER, "not-the-password"), "--timeout", "10")
+    assert wrong.returncode == 1 and wrong.json["last_error"]["kind"] == "auth"
+
+    # The server demands a client certificate: without one the handshake cannot succeed.
+    no_cert = run_wait("--cluster", "--url", url, "--tls-ca-cert", tls_args[1], "--username", CI_USER,
+                       "--password", CI_PASSWORD, "--timeout", "0.5")
+    assert no_cert.returncode == 1
+    assert no_cert.json["last_error"]["kind"] in ("tls", "closed")
+
+    with RedisCluster(host=LOOPBACK, port=cluster.nodes[0].port, password=ADMIN_PASSWORD,
+                      **security.redis_py_tls()) as witness:
+        assert witness.ping() and len(witness.get_nodes()) == 6
+
+
+def test_key_slots_match_redis_py_and_keys_land_where_asked():
+    for key in (b"", b"foo", b"{user1000}.following", b"{}x", b"a{b}c{d}", "ключ".encode(), b"redis-ci:wait:1"):
+        assert key_slot(key) == redis_py_key_slot(key)
+    key = key_in([(100, 200)], "token")
+    assert 100 <= key_slot(key.encode()) <= 200 and key.startswith("redis-ci:")
+    assert slot_ranges_text([0, 1, 2, 7, 9, 10]) == "0-2,7,9-10"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--cluster", "--sentinel", "127.0.0.1:26379", "--master-name", "m"], "exclude each other"),
+    (["--node", "127.0.0.1:7000"], "add --cluster"),
+    (["--cluster", "--node", "nonsense"], "HOST:PORT"),
+    (["--cluster", "--node", "127.0.0.1:99999"], "bad port"),
+    (["--cluster", "--url", "redis://127.0.0.1:7000/3"], "database 0"),
+    (["--replicas", "1"], "--replicas"),
+])
+def test_bad_topology_flags_are_one_line_usage_errors(args, message):
+    result = run_wait(*args, "--timeout", "1")
+    assert result.returncode == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
