@@ -204,6 +204,13 @@ def test_into_a_missing_file_is_exit_3(tmp_path, capsys):
     assert code == 3 and err.count("\n") == 1 and "cannot read" in err
 
 
+def test_container_image_pinned_by_digest_is_accepted(capsys):
+    digest = "python@sha256:" + "0123456789abcdef" * 4
+    code, out, err = run_generate(["generate", "job", "--container-job", digest], capsys)
+    assert code == 0, err
+    assert f"image: {digest}" in out
+
+
 BAD_OPTIONS = [
     [],
     ["cake"],

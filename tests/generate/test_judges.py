@@ -66,6 +66,12 @@ INTO_CASES = {
     "into-matrix-axis": ("matrix_job.yml", "test", {"versions": "7.4,8.2", "gate": "both"}),
 }
 
+# The repository's own workflows and the shipped templates, judged in the same batch.
+PROJECT_FILES = {
+    str(path.relative_to(ROOT)): f"project-{path.parent.name}-{path.name}"
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")) + sorted((ROOT / "workflows-templates").glob("*.yml"))
+}
+
 # Must be flagged: proves each judge is really looking (a judge that never fails proves nothing).
 CANARY_RISKY = """\
 on: pull_request
@@ -111,6 +117,8 @@ def judged(tmp_path_factory):
         target = workflows / f"{ident}.yml"
         shutil.copyfile(FIXTURES / fixture, target)
         target.write_bytes(add_redis_to_job(str(target), Setup.checked(job_name=job, **options)).encode())
+    for source in PROJECT_FILES:
+        shutil.copyfile(ROOT / source, workflows / PROJECT_FILES[source])
     (workflows / "canary-risky.yml").write_text(CANARY_RISKY)
     (workflows / "canary-schema.yml").write_text(CANARY_SCHEMA)
     names = sorted(path.name for path in workflows.iterdir())
@@ -155,10 +163,19 @@ def judged(tmp_path_factory):
 JUDGES = ("actionlint", "zizmor", "check-jsonschema", "redis-ci lint")
 
 
+def findings(judged, name):
+    """{judge: its findings} for one file, judges that found nothing left out."""
+    return {judge: judged[judge][name] for judge in JUDGES if judged[judge].get(name)}
+
+
 @pytest.mark.parametrize("ident", list(COMBINATIONS) + list(INTO_CASES))
 def test_generated_workflow_passes_every_judge(judged, ident):
-    problems = {judge: judged[judge].get(f"{ident}.yml") for judge in JUDGES}
-    assert {judge: found for judge, found in problems.items() if found} == {}
+    assert findings(judged, f"{ident}.yml") == {}
+
+
+@pytest.mark.parametrize("source", sorted(PROJECT_FILES))
+def test_project_workflow_and_template_pass_every_judge(judged, source):
+    assert findings(judged, PROJECT_FILES[source]) == {}
 
 
 @pytest.mark.parametrize("judge", ("actionlint", "zizmor", "redis-ci lint"))

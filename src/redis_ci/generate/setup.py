@@ -176,6 +176,8 @@ def _check_tag(image: str, tag: str) -> None:
 
 
 def _check_container_image(reference: str) -> None:
+    if re.fullmatch(r"[^@\s]+@sha256:[0-9a-f]{64}", reference):  # pinned by digest: the strictest pin
+        reference = reference.partition("@")[0] + ":digest"
     name, _, tag = reference.rpartition(":") if ":" in reference.split("/")[-1] else (reference, "", "")
     if not _IMAGE.fullmatch(name):
         raise UsageError(f"--container-job {reference!r} is not an image reference")
