@@ -180,6 +180,7 @@ class Step:
     shell: Value | None
     with_: dict
     env: list[EnvVar]
+    timeout_minutes: Value | None = None  # the step's own `timeout-minutes:` (bounds a wait loop)
 
     @property
     def uses_action(self) -> str | None:
@@ -405,6 +406,7 @@ class _Builder:
                 if (value := self.value(item, path + ("with", name))) is not None
             },
             env=self.env(_get(node, "env"), "step", path + ("env",)),
+            timeout_minutes=self.value(_get(node, "timeout-minutes"), path + ("timeout-minutes",)),
         )
 
     def runs_on(self, node: Node | None, path: tuple, matrix: dict) -> list[Value]:
@@ -712,6 +714,12 @@ def _env_endpoint(env: EnvVar, step: Step | None) -> ClientEndpoint | None:
     return None
 
 
+def env_endpoint(env: EnvVar) -> ClientEndpoint | None:
+    """The endpoint an `env:` entry describes, by the Client endpoint rules, wherever it is
+    written (RC206 reads a service's env with it); None when it is not one."""
+    return _env_endpoint(env, None)
+
+
 _TOKEN = re.compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
 
 
@@ -750,9 +758,13 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
             yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, span, step, host_span)
 
 
+# Words before `redis-cli` that look it up rather than run it (`command -v redis-cli`).
+_LOOKUP_WORDS = ("which", "-v", "type", "hash")
+
+
 def redis_cli_calls(step: Step) -> list[Span]:
     """The `redis-cli` commands a step's `run:` executes on its own machine (not through
-    `docker exec` and the like), as spans of the word `redis-cli`."""
+    `docker exec` and the like, not `which redis-cli`), as spans of the word `redis-cli`."""
     if step.run is None:
         return []
     tokens = list(_TOKEN.finditer(step.run.text))
@@ -760,6 +772,7 @@ def redis_cli_calls(step: Step) -> list[Span]:
         step.run.locate(token.start(), token.end())
         for index, token in enumerate(tokens)
         if token.group(0) == "redis-cli" and not _in_docker(tokens, index)
+        and not (index and tokens[index - 1].group(0) in _LOOKUP_WORDS)
     ]
 
 
@@ -815,14 +828,15 @@ class RedisStart:
 
 
 def is_project_action(step: Step) -> bool:
-    """`uses: */redis-ci-action@*`, or a local action (`./...`) whose path or step name says redis-ci."""
+    """`uses: */redis-ci-action@*`, or a local action (`./...`) whose path or step name says
+    redis-ci or that takes this action's `service-id` input (this repository dogfooding `./`)."""
     action = step.uses_action
     if action is None:
         return False
     if action.endswith("/" + ACTION_NAME) or action == ACTION_REPOSITORY:
         return True
     name = step.name.text.lower() if step.name else ""
-    return action.startswith("./") and ("redis-ci" in action or "redis-ci" in name)
+    return action.startswith("./") and ("redis-ci" in action or "redis-ci" in name or "service-id" in step.with_)
 
 
 _WAIT_COMMAND = re.compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
@@ -888,3 +902,160 @@ def redis_start(step: Step) -> RedisStart | None:
     if match:
         return RedisStart("compose", run.locate(match.start(), match.end()))
     return None
+
+
+# --- readiness: steps that only prepare, service passwords, option text ----------------
+
+# Actions that prepare a job and never talk to Redis (matched against the action's name).
+_PREPARATION_ACTION = re.compile(r"checkout|setup|cache|toolchain|artifact|install|login")
+# Package managers, and the verbs with which they only install (`npm ci`, not `npm test`).
+_INSTALL_TOOLS = frozenset({
+    "pip", "pip3", "pipx", "uv", "poetry", "pdm", "pipenv", "conda", "mamba", "npm", "yarn", "pnpm",
+    "bun", "bundle", "gem", "apt-get", "apt", "brew", "go", "composer", "cargo", "dotnet", "mix",
+})
+_INSTALL_VERBS = frozenset({
+    "install", "ci", "i", "sync", "add", "update", "upgrade", "download", "restore", "fetch",
+    "get", "mod", "deps.get",
+})
+# Commands that neither need Redis nor do work (a sleep is RC102's business, not a user of Redis).
+_NEUTRAL_COMMANDS = frozenset({
+    "fi", "done", "esac", "[", "[[", "test", "echo", "printf", "cd", "export", "set", "mkdir",
+    "true", ":", "sleep",
+})
+_SHELL_PREFIXES = frozenset({"if", "then", "else", "elif", "do", "!", "sudo", "time", "env", "{", "}"})
+_SEGMENT_SPLIT = re.compile(r"\n|;|&&|\|\||\|")
+
+
+def _is_preparation_command(segment: str) -> bool:
+    words = segment.split()
+    while words and (words[0] in _SHELL_PREFIXES or re.fullmatch(r"\w+=\S*", words[0])):
+        words = words[1:]
+    if not words or words[0].startswith("#") or words[0] in _NEUTRAL_COMMANDS:
+        return True
+    if words[0] in ("python", "python3", "py") and len(words) > 2 and words[1] == "-m":
+        words = words[2:]
+    if words[0] not in _INSTALL_TOOLS:
+        return False
+    verbs = [word for word in words[1:] if not word.startswith("-")]
+    return (verbs[0] in _INSTALL_VERBS) if verbs else words[0] in ("yarn", "bundle")
+
+
+def is_preparation_step(step: Step) -> bool:
+    """A step that does not need Redis yet: checkout/setup/cache/artifact/login actions, a
+    `run:` that only installs dependencies (`pip install`, `npm ci`, `apt-get`, ...), echoes or
+    sleeps, or a step that starts Redis. RC101 puts the wait step after these, so Redis starts
+    while they run."""
+    if redis_start(step) is not None:
+        return True
+    if step.run is not None:
+        return all(_is_preparation_command(part) for part in _SEGMENT_SPLIT.split(step.run.text))
+    action = step.uses_action
+    if action is None or action.startswith(("./", "docker://")):
+        return False
+    return bool(_PREPARATION_ACTION.search(action.rsplit("/", 1)[-1]))
+
+
+@dataclass(frozen=True)
+class RequirePass:
+    """The password a Redis service is started with: `--requirepass X` in `command:` or in a
+    REDIS_ARGS env (which redis-stack-server reads). text: X without quotes; env_name: NAME
+    when X is `$NAME`/`${NAME}` (a variable of the container); expression: the `${{ }}`
+    expression the password comes from (X itself or that variable's value), else None."""
+
+    text: str
+    env_name: str | None
+    expression: str | None
+
+
+_REQUIREPASS = re.compile(r"--requirepass[=\s]+[\\\"']*(\$\{\{.*?\}\}|[^\s\\\"']+)")
+_SHELL_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def requirepass(service: Service) -> RequirePass | None:
+    """The service's RequirePass, or None when it starts without one (as far as we can see)."""
+    sources = [service.command.text] if service.command else []
+    sources += [env.value.text for env in service.env if env.name == "REDIS_ARGS"]
+    for source in sources:
+        match = _REQUIREPASS.search(source)
+        if not match:
+            continue
+        text = match.group(1)
+        variable = _SHELL_VARIABLE.fullmatch(text)
+        if variable:
+            values = [env.value.text for env in service.env if env.name == variable.group(1)]
+            expression = values[0] if values and EXPRESSION.fullmatch(values[0].strip()) else None
+            return RequirePass(text, variable.group(1), expression)
+        return RequirePass(text, None, text if EXPRESSION.fullmatch(text) else None)
+    return None
+
+
+def _raw_text(lines: list[str], span: Span) -> tuple:
+    """The file's text that span covers, and the (line, column) of each of its characters."""
+    chars, positions = [], []
+    for line in range(span.line, min(span.end_line, len(lines)) + 1):
+        text = lines[line - 1]
+        start = span.column - 1 if line == span.line else 0
+        end = min(span.end_column - 1, len(text)) if line == span.end_line else len(text)
+        for column in range(start, end):
+            chars.append(text[column])
+            positions.append((line, column + 1))
+        if line != span.end_line:
+            chars.append("\n")
+            positions.append((line, len(text) + 1))
+    return "".join(chars), positions
+
+
+def _argument_end(text: str, start: int, style: str | None) -> int | None:
+    """End (exclusive) of the shell word starting at text[start], as written in a YAML scalar
+    of `style` (inside a double-quoted scalar a shell quote is written `\\"`)."""
+    if style == '"' and text.startswith('\\"', start):
+        end = text.find('\\"', start + 2)
+        return None if end < 0 else end + 2
+    if style == "'" and text.startswith("''", start):
+        end = text.find("''", start + 2)
+        return None if end < 0 else end + 2
+    quote = text[start]
+    if quote in "\"'":
+        cursor = start + 1
+        while cursor < len(text) and text[cursor] != quote:
+            cursor += 2 if quote == '"' and text[cursor] == "\\" else 1
+        return None if cursor >= len(text) else cursor + 1
+    end = start
+    while end < len(text) and not text[end].isspace() and text[end] != style:
+        end += 1
+    return end
+
+
+def option_argument_span(lines: list[str], options: ContainerOptions, flag: str) -> Span | None:
+    """Where the argument of `flag` (its last occurrence) is written in the file, quotes
+    included, in any scalar style (also folded `>-`); None when absent or not found exactly."""
+    if options.value is None:
+        return None
+    span = options.value.span
+    text, positions = _raw_text(lines, span)
+    matches = list(re.finditer(rf"(?<![\w-]){re.escape(flag)}(?=[\s=])", text))
+    if not matches:
+        return None
+    start = matches[-1].end()
+    start += 1 if text[start] == "=" else len(text[start:]) - len(text[start:].lstrip())
+    end = _argument_end(text, start, options.value.style) if start < len(text) else None
+    if end is None or end == start:
+        return None
+    (line, column), (end_line, end_column) = positions[start], positions[end - 1]
+    return Span(line, column, end_line, end_column + 1, span.path)
+
+
+def options_end(lines: list[str], options: ContainerOptions) -> Span | None:
+    """The point right after the last option (before a closing quote): where a fix appends
+    ` --flag value`. None when the service has no `options:`."""
+    if options.value is None:
+        return None
+    span = options.value.span
+    text, positions = _raw_text(lines, span)
+    last = len(text.rstrip()) - 1
+    if options.value.style in ('"', "'"):
+        last = len(text[:last].rstrip()) - 1  # before the closing quote
+    if last < 0:
+        return None
+    line, column = positions[last]
+    return Span(line, column + 1, line, column + 1, span.path)

@@ -1,0 +1,175 @@
+"""The model helpers the readiness rules (RC101-RC105, RC302) read: preparation steps,
+service passwords, option arguments as written, step timeouts, the runner's hold."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from redis_ci.lint.model import (
+    build_workflow,
+    is_gate,
+    is_preparation_step,
+    option_argument_span,
+    options_end,
+    requirepass,
+)
+from redis_ci.lint.yaml_nodes import parse_document
+from redis_ci.runner_model import first_probe_seconds, runner_hold
+
+
+def model(text: str):
+    source = textwrap.dedent(text)
+    return build_workflow(parse_document(source.encode()), "w.yml"), source.splitlines()
+
+
+def test_preparation_steps():
+    wf, _ = model("""
+        jobs:
+          t:
+            steps:
+              - uses: actions/checkout@v5
+              - uses: actions/setup-python@v6
+              - uses: ruby/setup-ruby@v1
+              - uses: actions/cache@v4
+              - run: |
+                  python -m pip install --upgrade pip
+                  if [ -f requirements.txt ]; then python -m pip install -r requirements.txt; fi
+              - run: npm ci
+              - run: sudo apt-get update -qq && sudo apt-get install -y redis-tools
+              - run: sleep 5
+              - run: docker run -d -p 6379:6379 redis:8.2
+              - run: pip install -e . && pytest
+              - run: npm test
+              - run: go test ./...
+              - uses: ./
+              - uses: acme/integration-tests@v1
+    """)
+    flags = [is_preparation_step(step) for step in wf.jobs[0].steps]
+    assert flags == [True] * 9 + [False] * 5
+
+
+def test_requirepass_forms():
+    wf, _ = model("""
+        jobs:
+          t:
+            services:
+              literal:
+                image: redis
+                command: redis-server --requirepass s3cret
+              secret:
+                image: redis
+                command: redis-server --requirepass "${{ secrets.REDIS_PASSWORD }}"
+              variable:
+                image: redis
+                env:
+                  REDISCLI_AUTH: ${{ secrets.PW }}
+                command: sh -c "exec docker-entrypoint.sh redis-server --requirepass \\"$REDISCLI_AUTH\\""
+              stack:
+                image: redis/redis-stack-server:7.4.0-v6
+                env:
+                  REDIS_ARGS: --requirepass ${PW} --save
+              open:
+                image: redis
+                command: redis-server --save ""
+    """)
+    found = [requirepass(service) for service in wf.jobs[0].services]
+    assert [(p.text, p.env_name, p.expression) if p else None for p in found] == [
+        ("s3cret", None, None),
+        ("${{ secrets.REDIS_PASSWORD }}", None, "${{ secrets.REDIS_PASSWORD }}"),
+        ("$REDISCLI_AUTH", "REDISCLI_AUTH", "${{ secrets.PW }}"),
+        ("${PW}", "PW", None),
+        None,
+    ]
+
+
+@pytest.mark.parametrize("options, flag, expected", [
+    ('options: --health-cmd "redis-cli ping" --health-interval 10s', "--health-cmd", '"redis-cli ping"'),
+    ('options: --health-cmd "redis-cli ping" --health-interval 10s', "--health-interval", "10s"),
+    ("options: --health-interval=10s --health-retries 5", "--health-interval", "10s"),
+    ("options: \"--health-cmd 'redis-cli ping' --health-retries 5\"", "--health-retries", "5"),
+    ("options: \"--health-cmd 'redis-cli ping' --health-retries 5\"", "--health-cmd", "'redis-cli ping'"),
+    ('options: "--health-cmd \\"redis-cli ping\\" --health-retries 5"', "--health-cmd", '\\"redis-cli ping\\"'),
+    ('options: --health-timeout 5s', "--health-interval", None),
+])
+def test_option_argument_as_written(options, flag, expected):
+    wf, lines = model(f"""
+        jobs:
+          t:
+            services:
+              redis:
+                image: redis
+                {options}
+    """)
+    opts = wf.jobs[0].services[0].options
+    span = option_argument_span(lines, opts, flag)
+    assert (lines[span.line - 1][span.column - 1:span.end_column - 1] if span else None) == expected
+
+
+def test_option_argument_in_folded_options_and_end():
+    wf, lines = model("""
+        jobs:
+          t:
+            services:
+              redis:
+                image: redis
+                options: >-
+                  --health-cmd "redis-cli ping"
+                  --health-interval 10s
+                  --health-retries 5
+                ports: ["6379:6379"]
+    """)
+    opts = wf.jobs[0].services[0].options
+    span = option_argument_span(lines, opts, "--health-interval")
+    assert (span.line, lines[span.line - 1][span.column - 1:span.end_column - 1]) == (9, "10s")
+    end = options_end(lines, opts)
+    assert (end.line, end.column) == (10, len(lines[9]) + 1)
+
+
+def test_options_end_before_a_closing_quote():
+    wf, lines = model("""
+        jobs:
+          t:
+            services:
+              redis:
+                image: redis
+                options: "--health-cmd 'redis-cli ping'"
+    """)
+    end = options_end(lines, wf.jobs[0].services[0].options)
+    assert lines[end.line - 1][end.column - 1:] == '"'
+
+
+def test_step_timeout_and_dogfooded_local_action():
+    wf, _ = model("""
+        jobs:
+          t:
+            steps:
+              - run: until redis-cli ping; do sleep 1; done
+                timeout-minutes: 2
+              - uses: ./
+                with:
+                  service-id: ${{ job.services.redis.id }}
+              - uses: ./some/other-action
+    """)
+    steps = wf.jobs[0].steps
+    assert steps[0].timeout_minutes.text == "2" and steps[1].timeout_minutes is None
+    assert [is_gate(step) for step in steps[1:]] == [True, False]
+
+
+@pytest.mark.parametrize("interval, start_period, start_interval, hold", [
+    (1, None, None, 2),  # recipe.HEALTH_OPTIONS
+    (10, None, None, 14),  # GitHub's docs recipe (FACTS.md: seen at ~+14 s)
+    (None, None, None, 62),  # only --health-cmd: Docker's 30 s default interval
+    (5, None, None, 6),
+    (30, 10, 1, 2),  # start-interval inside the start period
+    (30, 10, None, 6),  # start period with Docker's default 5 s start-interval
+    (1, None, 5, 2),  # a start-interval without a start period is not used
+    (90, None, None, 94),
+])
+def test_runner_hold(interval, start_period, start_interval, hold):
+    assert runner_hold(interval, start_period, start_interval) == hold
+
+
+def test_first_probe_uses_docker_defaults_for_zero():
+    assert first_probe_seconds(0, 0, 0) == 30 and first_probe_seconds(None, 5, 0) == 5
