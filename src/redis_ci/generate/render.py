@@ -107,7 +107,7 @@ def services_block(setup: Setup) -> Lines:
 def gate_steps(setup: Setup) -> Lines:
     """The wait step and/or the overcommit step, as items of a `steps:` sequence."""
     if setup.uses_wait_step:
-        return _wait_step(setup)
+        return wait_step(setup)
     if not setup.is_container_job:
         return [
             "# Lets Redis fork for snapshots (else writes fail with MISCONF); Docker cannot set it per container.",
@@ -117,16 +117,20 @@ def gate_steps(setup: Setup) -> Lines:
     return []
 
 
-def _wait_step(setup: Setup) -> Lines:
+def wait_step(setup: Setup, label: str | None = recipe.SERVICE_LABEL, url: str | None = None) -> Lines:
+    """The wait step. label: the service whose container log it shows on failure (None: Redis
+    is not a service); url: where Redis is, default `setup.url`. `lint --fix` (RC101) writes
+    this same step for the user's own service label and port."""
     lines = ["# Holds the next steps until Redis answers PING and pub/sub; on failure it shows why and the server log."]
     if setup.is_container_job:
         lines.append("# It runs inside the job container, whose image needs python3.")
     else:
         lines.append("# It also enables memory overcommit, which Redis needs to fork for snapshots.")
-    lines += ["- name: Wait for Redis", f"  uses: {setup.action_ref}", "  with:", f"    url: {setup.url}"]
+    lines += ["- name: Wait for Redis", f"  uses: {setup.action_ref}", "  with:", f"    url: {url or setup.url}"]
     if setup.password_expression:
         lines.append(f"    password: {setup.password_expression}")
-    lines.append(f"    service-id: ${{{{ job.services.{recipe.SERVICE_LABEL}.id }}}}")
+    if label is not None:
+        lines.append(f"    service-id: ${{{{ job.services.{label}.id }}}}")
     if setup.is_container_job:
         lines.append("    # The host's overcommit is out of reach here; snapshots are off instead.")
         lines.append('    overcommit: "false"')
@@ -219,11 +223,8 @@ def job_body(setup: Setup) -> Lines:
         ]
     lines += services_block(setup)
     lines += ["env:", *indent(client_env(setup), 2)]
-    install = _install_steps(setup)
-    gate = gate_steps(setup)
-    if gate and install:
-        gate = ["# Placed after the install, so Redis starts while the dependencies install."] + gate
-    steps = _checkout_step() + _toolchain_steps(setup) + install + gate + _test_step(setup)
+    # The gate goes before the first step that runs commands (RC101), like `--into` puts it.
+    steps = _checkout_step() + _toolchain_steps(setup) + gate_steps(setup) + _install_steps(setup) + _test_step(setup)
     lines += ["steps:", *indent(steps, 2)]
     return lines
 
