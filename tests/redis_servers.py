@@ -1,11 +1,12 @@
 """Real Debian `redis-server` processes on free loopback ports, for any test or bench script.
 
     servers = RedisServers(tmp_path)           # or the `redis_servers` pytest fixture
-    plain = servers.start()                    # started, waits for "Ready to accept connections"
+    plain = servers.start()                    # started, waits until its log says it is ready
     secret = servers.start(password="s3cret")  # requirepass
     tls = servers.start(tls=make_tls_files(tmp_path / "tls"))
     late = servers.new().start_later(0.3)      # starts in the background after 0.3 s
     replica = servers.start(args=["--replicaof", "127.0.0.1", str(plain.port)])
+    sentinel = servers.start(config=f"sentinel monitor m 127.0.0.1 {plain.port} 1\n", args=["--sentinel"])
     plain.kill(); plain.pause(); plain.resume(); servers.close()
 
 Each server binds 127.0.0.1 only, keeps no data on disk unless asked (`--save ''`,
@@ -25,7 +26,8 @@ import time
 from collections import namedtuple
 from pathlib import Path
 
-READY_LOG_LINE = "Ready to accept connections"
+# What the log says once the server serves (a Sentinel never says the first).
+READY_LOG_LINES = ("Ready to accept connections", "Sentinel ID is")
 START_SECONDS = 10.0
 
 TlsFiles = namedtuple("TlsFiles", "ca_cert ca_key server_cert server_key client_cert client_key")
@@ -82,7 +84,7 @@ class RedisServer:
     """One redis-server process (not started until `start()` or `start_later()`)."""
 
     def __init__(self, workdir: Path, port: int | None = None, password: str = "", tls: TlsFiles | None = None,
-                 tls_auth_clients: bool = False, unix_socket: bool = False, args: tuple = ()):
+                 tls_auth_clients: bool = False, unix_socket: bool = False, args: tuple = (), config: str = ""):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.host = "127.0.0.1"
@@ -92,6 +94,7 @@ class RedisServer:
         self.tls_auth_clients = tls_auth_clients
         self.unix_socket = str(self.workdir / "redis.sock") if unix_socket else ""
         self.extra_args = list(args)
+        self.config = config  # redis.conf text, written to the workdir (Sentinel needs a writable file)
         self.log_path = self.workdir / "server.log"
         self.process: subprocess.Popen | None = None
         self._timer: threading.Timer | None = None
@@ -99,8 +102,13 @@ class RedisServer:
         self._stopped = False
 
     def command(self) -> list:
-        command = [
-            "redis-server", "--bind", self.host, "--dir", str(self.workdir), "--logfile", str(self.log_path),
+        command = ["redis-server"]
+        if self.config:
+            config_path = self.workdir / "redis.conf"
+            config_path.write_text(self.config)
+            command.append(str(config_path))
+        command += [
+            "--bind", self.host, "--dir", str(self.workdir), "--logfile", str(self.log_path),
             "--save", "", "--appendonly", "no", "--daemonize", "no",
         ]
         if self.tls:
@@ -137,7 +145,7 @@ class RedisServer:
             self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if wait == "ready":
-            self.wait_for(lambda: READY_LOG_LINE in self.log_text(), "to log that it is ready")
+            self.wait_for(lambda: any(line in self.log_text() for line in READY_LOG_LINES), "to log that it is ready")
         elif wait == "listening":
             self.wait_for(self.accepts_connections, "to accept TCP connections")
         return self

@@ -146,3 +146,16 @@ def test_server_killed_mid_check_then_restarted(redis_servers):
 def test_role_matches_redis_py(plain_server, role_args, role):
     result = run_wait("--url", plain_server.url, "--format", "json")
     assert result.json["server"]["role"] == plain_server.client().info("replication")["role"] == role
+
+
+def test_sentinel_port_ping_ready_pubsub_final(redis_servers, plain_server):
+    sentinel = redis_servers.start(config=f"sentinel monitor m 127.0.0.1 {plain_server.port} 1\n", args=["--sentinel"])
+    ping = run_wait("--url", sentinel.url, "--checks", "ping,info", "--format", "json")
+    assert ping.returncode == 0, ping
+    info = sentinel.client().info("server")
+    assert ping.json["server"] == {"version": info["redis_version"], "mode": "sentinel", "role": "sentinel"}
+    assert info["redis_mode"] == "sentinel"
+    default = run_wait("--url", sentinel.url, "--format", "json", "--timeout", "5")
+    assert default.returncode == 1 and default.json["attempts"] == 1, default  # final: waiting cannot help
+    assert default.json["last_error"]["kind"] == "pubsub-undelivered"
+    assert "Sentinel" in default.json["last_error"]["message"]

@@ -143,7 +143,15 @@ def check_pubsub(session: Session) -> None:
     confirmation = subscriber.read_reply(session.deadline)
     if not (isinstance(confirmation, list) and confirmation[:1] == [b"subscribe"]):
         raise ProbeFailure("protocol", f"SUBSCRIBE answered {confirmation!r}")
-    receivers = session.main.call(session.deadline, "PUBLISH", channel, token)
+    try:
+        receivers = session.main.call(session.deadline, "PUBLISH", channel, token)
+    except ReplyError as exc:
+        if "Sentinel" not in exc.text:
+            raise
+        raise ProbeFailure(
+            "pubsub-undelivered", f"{session.target.address} is a Sentinel, which relays no pub/sub: "
+            "use --checks ping here, or probe the master", final=True,
+        ) from None
     if receivers == 0:
         raise ProbeFailure("pubsub-undelivered", "PUBLISH reached no subscriber")
     try:

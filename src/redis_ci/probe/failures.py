@@ -108,8 +108,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "pubsub-undelivered",
             False,
-            "a published message did not reach the subscriber: a proxy or cluster in front of Redis "
-            "that does not route pub/sub",
+            "a published message did not reach the subscriber: a proxy or load balancer that does not "
+            "route pub/sub, or a Sentinel port",
         ),
         Kind("version", True, "the server is older than --min-version: use a newer image"),
         Kind(
@@ -147,8 +147,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "sentinel-disagree",
             False,
-            "the sentinels do not all answer or name the same master: a failover is in progress, or a "
-            "--sentinel address is wrong",
+            "the sentinels name different masters: a failover is still spreading, or the --sentinel "
+            "addresses belong to different sentinel groups",
         ),
         Kind(
             "no-master",
