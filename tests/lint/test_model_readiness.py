@@ -11,8 +11,10 @@ from redis_ci.lint.model import (
     build_workflow,
     is_gate,
     is_preparation_step,
+    next_step_needing_redis,
     option_argument_span,
     options_end,
+    redis_in_job,
     requirepass,
 )
 from redis_ci.lint.yaml_nodes import parse_document
@@ -173,3 +175,29 @@ def test_runner_hold(interval, start_period, start_interval, hold):
 
 def test_first_probe_uses_docker_defaults_for_zero():
     assert first_probe_seconds(0, 0, 0) == 30 and first_probe_seconds(None, 5, 0) == 5
+
+
+def test_redis_in_job_and_the_step_that_needs_it_first():
+    wf, _ = model("""
+        jobs:
+          t:
+            services:
+              redis:
+                image: redis:8.2
+              checked:
+                image: valkey/valkey:8.1
+                options: --health-cmd "redis-cli ping | grep -q PONG"
+              db:
+                image: postgres:17
+            steps:
+              - uses: actions/checkout@v5
+              - run: docker compose up -d web
+              - run: docker compose up -d redis
+              - run: pip install -r requirements.txt
+              - run: pytest
+    """)
+    job = wf.jobs[0]
+    found = [(r.service.label if r.service else r.step.index, r.begin, r.waits_by_itself) for r in redis_in_job(job)]
+    assert found == [("redis", 0, False), ("checked", 0, True), (2, 3, False)]
+    assert next_step_needing_redis(job.steps, 0).index == 4
+    assert next_step_needing_redis(job.steps, 5) is None

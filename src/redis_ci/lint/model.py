@@ -1059,3 +1059,44 @@ def options_end(lines: list[str], options: ContainerOptions) -> Span | None:
         return None
     line, column = positions[last]
     return Span(line, column + 1, line, column + 1, span.path)
+
+
+@dataclass(frozen=True)
+class RedisInJob:
+    """Redis that a job starts: a Redis service (`service`), or a step that starts it (`step`
+    and `start`). begin: index of the first step that runs once it has been started. A
+    `docker compose up` counts only when that command names a redis/valkey service."""
+
+    service: Service | None
+    step: Step | None
+    start: RedisStart | None
+    begin: int
+
+    @property
+    def waits_by_itself(self) -> bool:
+        """A health check on the service, or a starting step that is itself a gate."""
+        if self.service is not None:
+            return service_has_health_check(self.service)
+        return is_gate(self.step)
+
+
+def redis_in_job(job: Job) -> list[RedisInJob]:
+    """Every Redis the job starts: its Redis services, then the steps that start Redis."""
+    found = [RedisInJob(service, None, None, 0) for service in job.redis_services]
+    for step in job.steps:
+        start = redis_start(step)
+        if start is None:
+            continue
+        if start.kind == "compose" and not re.search(r"redis|valkey", step.run.text, re.I):
+            continue
+        found.append(RedisInJob(None, step, start, step.index + 1))
+    return found
+
+
+def next_step_needing_redis(steps: list[Step], begin: int) -> Step | None:
+    """The first step from index `begin` on that is not a preparation step (a gate counts:
+    it is the step that needs Redis first); None when no step does."""
+    for step in steps[begin:]:
+        if not is_preparation_step(step):
+            return step
+    return None
