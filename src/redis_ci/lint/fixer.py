@@ -233,7 +233,7 @@ def unified_diff(result: FixResult) -> str:
     without a newline); "" when nothing changes."""
     if not result.changed:
         return ""
-    name = result.path.replace(os.sep, "/").lstrip("/")
+    name = os.path.normpath(result.path).replace(os.sep, "/").lstrip("/")  # git's a/tmp/x for /tmp/x
     out = []
     for line in difflib.unified_diff(_lines(result.original), _lines(result.fixed), f"a/{name}", f"b/{name}"):
         out.append(line)
