@@ -16,7 +16,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -226,6 +225,21 @@ class CommandInBrokenYaml(CommandAfterImage):
         return [insert_lines_before(finding.data["image_line"] + 1, "        command: [\n")]
 
 
+class CommandBrokenForOneService(CommandAfterImage):
+    """The same finding; the fix breaks the file for the service labelled `bad` only."""
+
+    code = "RC995"
+
+    def fix(self, finding, workflow):
+        if "`bad`" not in finding.message:
+            return super().fix(finding, workflow)
+        return [insert_lines_before(finding.data["image_line"] + 1, "        command: [\n")]
+
+    def check_job(self, job, workflow):
+        for found in super().check_job(job, workflow):
+            yield self.finding(f"no command in `{job.services[0].label}`", found.span, **found.data)
+
+
 UNTAGGED = b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    services:\n      cache:\n        image: memcached\n    steps: [{run: 'true'}]\n"
 
 
@@ -244,6 +258,15 @@ def test_one_bad_fix_does_not_block_the_others():
     result = fix(NO_PORTS.read_bytes(), [UnmappedServicePort, CommandInBrokenYaml])
     assert result.fixed == NO_PORTS_FIXED.read_bytes()
     assert [finding.code for finding in result.after.findings] == ["RC991"]
+
+
+def test_one_bad_fix_of_a_rule_does_not_block_its_other_fixes():
+    two_jobs = NO_PORTS.read_text() + NO_PORTS.read_text().split("jobs:\n", 1)[1]
+    two_jobs = two_jobs.replace("  test:\n", "  one:\n", 1).replace("  test:\n", "  two:\n", 1)
+    two_jobs = two_jobs.replace("      redis:\n", "      good:\n", 1).replace("      redis:\n", "      bad:\n", 1)
+    result = fix(two_jobs.encode(), [CommandBrokenForOneService])
+    assert [finding.message for finding in result.after.findings] == ["no command in `bad`"]
+    assert result.fixed.decode().count("command: redis-server") == 1
 
 
 def test_fixes_at_one_point_take_two_passes():

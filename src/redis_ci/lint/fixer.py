@@ -11,7 +11,8 @@ ignores applied, severities as configured):
 - no severity has more findings than before, and at least one has fewer.
 So a fix never trades an error for another error, nor an error for new warnings. When the
 fixes of one round together are not cleaner, each rule's fixes are tried alone (in code
-order) and the first that is cleaner is kept, so one bad fix does not block the others.
+order), then each finding's, and the first that is cleaner is kept: one bad fix does not
+block the others.
 
 A file with a syntax error (RC001, whatever is selected) is never touched. A suppressed
 finding is never fixed: `check` returns only reported findings, and only those are fixed.
@@ -106,23 +107,26 @@ class _FileFixer:
     def encode(self, text: str) -> bytes:
         return self.bom + text.encode("utf-8")
 
-    def edits_by_rule(self, document: Document, result: FileResult) -> dict[str, list[TextEdit]]:
+    def candidates(self, document: Document, result: FileResult) -> list[tuple[TextEdit, ...]]:
+        """Edit sets to try, in order: every fix, each rule's fixes, each finding's fix."""
         workflow = build_workflow(document, self.path)
-        edits: dict[str, list[TextEdit]] = {}
-        for finding in result.findings:
+        by_finding = []
+        for finding in result.findings:  # sorted by position, so the order is stable
             if finding.fixable and finding.code in self.fixers:
-                fix = self.fixers[finding.code]().fix(finding, workflow)
-                edits.setdefault(finding.code, []).extend(fix)
-        return edits
+                edits = tuple(self.fixers[finding.code]().fix(finding, workflow))
+                if edits:
+                    by_finding.append((finding.code, edits))
+        by_rule: dict[str, tuple[TextEdit, ...]] = {}
+        for code, edits in by_finding:
+            by_rule[code] = by_rule.get(code, ()) + edits
+        everything = tuple(edit for _code, edits in by_finding for edit in edits)
+        ordered = [everything] + [by_rule[code] for code in sorted(by_rule)] + [edits for _code, edits in by_finding]
+        return list(dict.fromkeys(ordered))  # an edit set already tried is not tried again
 
     def improve(self, text: str, document: Document, result: FileResult):
-        """The first cleaner text among: all fixes together, then each rule's fixes alone.
+        """The first cleaner text among `candidates`.
         Returns (text, document, result, applied edits) or None."""
-        by_rule = self.edits_by_rule(document, result)
-        candidates = [edits for _code, edits in sorted(by_rule.items()) if edits]
-        if len(candidates) > 1:
-            candidates.insert(0, [edit for edits in candidates for edit in edits])
-        for edits in candidates:
+        for edits in self.candidates(document, result):
             new_text, applied = apply_edits(text, edits)
             if new_text == text:
                 continue
