@@ -35,21 +35,18 @@ def test_preparation_steps():
               - uses: actions/setup-python@v6
               - uses: ruby/setup-ruby@v1
               - uses: actions/cache@v4
-              - run: |
-                  python -m pip install --upgrade pip
-                  if [ -f requirements.txt ]; then python -m pip install -r requirements.txt; fi
-              - run: npm ci
-              - run: sudo apt-get update -qq && sudo apt-get install -y redis-tools
-              - run: sleep 5
+              - uses: actions/upload-artifact@v4
               - run: docker run -d -p 6379:6379 redis:8.2
-              - run: pip install -e . && pytest
-              - run: npm test
-              - run: go test ./...
+              - uses: supercharge/redis-github-action@1.8.0
+              - run: npm ci
+              - run: sleep 5
+              - run: pytest
               - uses: ./
               - uses: acme/integration-tests@v1
+              - uses: docker://alpine:3
     """)
     flags = [is_preparation_step(step) for step in wf.jobs[0].steps]
-    assert flags == [True] * 9 + [False] * 5
+    assert flags == [True] * 7 + [False] * 6
 
 
 def test_requirepass_forms():
@@ -193,7 +190,7 @@ def test_redis_in_job_and_the_step_that_needs_it_first():
               - uses: actions/checkout@v5
               - run: docker compose up -d web
               - run: docker compose up -d redis
-              - run: pip install -r requirements.txt
+              - uses: actions/setup-python@v6
               - run: pytest
     """)
     job = wf.jobs[0]

@@ -908,49 +908,16 @@ def redis_start(step: Step) -> RedisStart | None:
 
 # Actions that prepare a job and never talk to Redis (matched against the action's name).
 _PREPARATION_ACTION = re.compile(r"checkout|setup|cache|toolchain|artifact|install|login")
-# Package managers, and the verbs with which they only install (`npm ci`, not `npm test`).
-_INSTALL_TOOLS = frozenset({
-    "pip", "pip3", "pipx", "uv", "poetry", "pdm", "pipenv", "conda", "mamba", "npm", "yarn", "pnpm",
-    "bun", "bundle", "gem", "apt-get", "apt", "brew", "go", "composer", "cargo", "dotnet", "mix",
-})
-_INSTALL_VERBS = frozenset({
-    "install", "ci", "i", "sync", "add", "update", "upgrade", "download", "restore", "fetch",
-    "get", "mod", "deps.get",
-})
-# Commands that neither need Redis nor do work (a sleep is RC102's business, not a user of Redis).
-_NEUTRAL_COMMANDS = frozenset({
-    "fi", "done", "esac", "[", "[[", "test", "echo", "printf", "cd", "export", "set", "mkdir",
-    "true", ":", "sleep",
-})
-_SHELL_PREFIXES = frozenset({"if", "then", "else", "elif", "do", "!", "sudo", "time", "env", "{", "}"})
-_SEGMENT_SPLIT = re.compile(r"\n|;|&&|\|\||\|")
-
-
-def _is_preparation_command(segment: str) -> bool:
-    words = segment.split()
-    while words and (words[0] in _SHELL_PREFIXES or re.fullmatch(r"\w+=\S*", words[0])):
-        words = words[1:]
-    if not words or words[0].startswith("#") or words[0] in _NEUTRAL_COMMANDS:
-        return True
-    if words[0] in ("python", "python3", "py") and len(words) > 2 and words[1] == "-m":
-        words = words[2:]
-    if words[0] not in _INSTALL_TOOLS:
-        return False
-    verbs = [word for word in words[1:] if not word.startswith("-")]
-    return (verbs[0] in _INSTALL_VERBS) if verbs else words[0] in ("yarn", "bundle")
 
 
 def is_preparation_step(step: Step) -> bool:
-    """A step that does not need Redis yet: checkout/setup/cache/artifact/login actions, a
-    `run:` that only installs dependencies (`pip install`, `npm ci`, `apt-get`, ...), echoes or
-    sleeps, or a step that starts Redis. RC101 puts the wait step after these, so Redis starts
-    while they run."""
+    """A step that does not run commands against Redis: a checkout, setup, cache, artifact,
+    login or toolchain action, or a step that itself starts Redis. Every `run:` counts as
+    running commands (so RC101's wait step and `generate`'s go before the first `run:`)."""
     if redis_start(step) is not None:
         return True
-    if step.run is not None:
-        return all(_is_preparation_command(part) for part in _SEGMENT_SPLIT.split(step.run.text))
     action = step.uses_action
-    if action is None or action.startswith(("./", "docker://")):
+    if step.run is not None or action is None or action.startswith(("./", "docker://")):
         return False
     return bool(_PREPARATION_ACTION.search(action.rsplit("/", 1)[-1]))
 
