@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from topology_servers import Cluster, Security, SentinelSet, TlsFiles, make_tls_files
+from .topology_servers import Cluster, Security, SentinelSet, TlsFiles, make_tls_files
 
 
 @pytest.fixture(scope="session")
@@ -29,11 +29,12 @@ def make_cluster(tmp_path_factory):
 
 @pytest.fixture
 def make_sentinel_set(tmp_path_factory):
-    """Start a master, two replicas and three sentinels: `make_sentinel_set(security)`."""
+    """Start a master, two replicas and three sentinels: `make_sentinel_set(security)`
+    (`replica_count=`, `sentinel_count=` change the numbers)."""
     started = []
 
-    def make(security: Security = Security()) -> SentinelSet:
-        sentinel_set = SentinelSet(tmp_path_factory.mktemp("sentinel"), security)
+    def make(security: Security = Security(), **counts) -> SentinelSet:
+        sentinel_set = SentinelSet(tmp_path_factory.mktemp("sentinel"), security, **counts)
         started.append(sentinel_set)
         return sentinel_set.start()
 

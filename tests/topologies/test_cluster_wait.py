@@ -8,7 +8,7 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot as redis_py_key_slot
 
 from redis_ci.probe.cluster import SLOT_COUNT, key_in, key_slot, slot_ranges_text
-from topology_servers import (
+from .topology_servers import (
     ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, NOPERM_PASSWORD, NOPERM_USER, Security, run_wait,
 )
 

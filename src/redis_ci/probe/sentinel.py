@@ -59,7 +59,7 @@ class SentinelReport:
         self.master = None  # (host, port) once it names one
         self.flags = ""
         self.lacks: list = []
-        self.silent = False  # it did not answer at all
+        self.failure = None  # the Failure met asking it, when it did not answer
 
     def as_json(self) -> dict:
         return {
@@ -143,7 +143,7 @@ def ask_sentinel(session: Session, address: tuple, options: SentinelOptions) -> 
     except ProbeFailure as exc:
         if exc.failure.final:
             raise
-        report.silent = True
+        report.failure = exc.failure
         report.lacks.append(f"does not answer: {exc.failure.message}")
     finally:
         sentinel.close()
@@ -153,8 +153,8 @@ def ask_sentinel(session: Session, address: tuple, options: SentinelOptions) -> 
 def agreed_master(reports: list, master_name: str) -> tuple:
     """The one master address every sentinel names; otherwise a ProbeFailure saying why not."""
     for report in reports:
-        if report.silent:
-            raise ProbeFailure("sentinel-disagree", f"sentinel {report.lacks[0]}")
+        if report.failure is not None:  # a sentinel that does not answer cannot agree: say why
+            raise ProbeFailure(report.failure.kind, f"sentinel {report.failure.message}")
         if report.master is None:
             raise ProbeFailure("no-master", f"sentinel {address_text(report.address)} {report.lacks[0]}")
     named = Counter(report.master for report in reports)
