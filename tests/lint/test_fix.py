@@ -525,6 +525,7 @@ def test_fix_on_the_docs_recipe(recipe, tmp_path, monkeypatch, capsys):
     path = workflows / "redis.yml"
     path.write_text(recipe)
     before = Counter(codes(path.read_bytes(), ALL_RULES))
+    assert before, "the docs recipe has known problems (RULES.md); the catalogue must see them"
     status, out, err = lint(tmp_path, monkeypatch, capsys, "--fix", "--format", "json")
     remaining = Counter(f["code"] for f in json.loads(out)["findings"])
     assert not any(f["fixable"] for f in json.loads(out)["findings"]), f"fixable findings left: {remaining}"
