@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from redis_ci.lint.model import build_workflow, find_client_endpoints, redis_cli_calls
-from redis_ci.lint.yaml_nodes import parse_document
+from redis_ci.lint.model import Value, build_workflow, find_client_endpoints, parse_image, redis_cli_calls
+from redis_ci.lint.yaml_nodes import Span, parse_document
 
 
 def model(text: str):
@@ -62,6 +62,15 @@ def test_host_span_is_none_without_a_literal_host():
     assert [e.host_span for e in endpoints] == [None, None, None]
 
 
+def test_endpoints_are_found_once_per_job_and_callers_get_their_own_list():
+    workflow = model(WIRING)
+    job = workflow.jobs[0]
+    first = find_client_endpoints(workflow, job)
+    first.clear()
+    assert find_client_endpoints(workflow, job) == job.endpoints
+    assert len(job.endpoints) == 5
+
+
 def test_text_at_is_empty_for_a_multi_line_span():
     workflow = model(WIRING)
     run = workflow.jobs[0].steps[0].run
@@ -74,9 +83,23 @@ def test_text_at_is_empty_for_a_multi_line_span():
     ("docker compose exec redis redis-cli ping\nredis-cli -p 6380 info", ["redis-cli"]),
     ("echo 'redis-cli is missing'", []),
     ("which redis-cli-tool", []),
+    ("command -v redis-cli || sudo apt-get install -y redis-tools\nredis-cli ping", ["redis-cli"]),
 ])
 def test_redis_cli_calls_skip_containers_and_strings(script, calls):
     block = "".join(f"          {line}\n" for line in script.splitlines())
     workflow = model("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n" + block)
     step = workflow.jobs[0].steps[0]
     assert [workflow.text_at(span) for span in redis_cli_calls(step)] == calls
+
+
+@pytest.mark.parametrize("text, hub_repository", [
+    ("redis:8.2", "redis"),
+    ("docker.io/library/redis", "redis"),
+    ("library/Redis:7", "redis"),
+    ("valkey/valkey:8.1", "valkey/valkey"),
+    ("index.docker.io/bitnami/redis:7.2", "bitnami/redis"),
+    ("ghcr.io/acme/redis:7", None),
+    ("localhost:5000/redis", None),
+])
+def test_hub_repository_names_docker_hub_images_only(text, hub_repository):
+    assert parse_image(Value(text, Span(1, 1, 1, 1))).hub_repository == hub_repository

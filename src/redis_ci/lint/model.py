@@ -95,6 +95,15 @@ class Image:
         """The last part of the repository (`redis` for `docker.io/library/redis:7`)."""
         return self.repository.rsplit("/", 1)[-1]
 
+    @property
+    def hub_repository(self) -> str | None:
+        """The Docker Hub repository, official images without `library/` (`redis` for
+        `docker.io/library/redis:7`); None for another registry."""
+        if self.registry not in (None, "docker.io", "index.docker.io", "registry-1.docker.io"):
+            return None
+        repository = self.repository.lower()
+        return repository[len("library/"):] if repository.startswith("library/") else repository
+
 
 @dataclass(frozen=True)
 class ServicePort:
@@ -205,6 +214,8 @@ class Job:
     env: list[EnvVar]
     matrix: dict
     uses: Value | None
+    # find_client_endpoints' answer, kept: several rules ask for it per job
+    endpoints: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_container_job(self) -> bool:
@@ -789,6 +800,8 @@ def _in_docker(tokens: list, index: int) -> bool:
 def find_client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
     """Every client endpoint of job: workflow env, job env, each step's env and run script.
     Service/container env is not a client endpoint (RC206 reads Service.env)."""
+    if job.endpoints is not None:
+        return list(job.endpoints)
     endpoints = []
     for env in workflow.env + job.env:
         endpoint = _env_endpoint(env, None)
@@ -801,7 +814,8 @@ def find_client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
                 endpoints.append(endpoint)
         if step.run is not None:
             endpoints.extend(_run_endpoints(step))
-    return endpoints
+    job.endpoints = endpoints
+    return list(endpoints)
 
 
 # --- steps: gates and Redis started in a step ------------------------------------------
