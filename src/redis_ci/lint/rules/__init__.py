@@ -6,8 +6,20 @@ class here and put it in ALL_RULES.
 
 from __future__ import annotations
 
+from redis_ci.lint.rules.client_env_on_service import ClientEnvOnService
+from redis_ci.lint.rules.entrypoint_bypass import EntrypointBypass
+from redis_ci.lint.rules.ephemeral_port_hardcoded import EphemeralPortHardcoded
+from redis_ci.lint.rules.ignored_password_env import IgnoredPasswordEnv
+from redis_ci.lint.rules.localhost_in_container_job import LocalhostInContainerJob
 from redis_ci.lint.rules.merge_key import MergeKey
+from redis_ci.lint.rules.port_mismatch import PortMismatch
+from redis_ci.lint.rules.redis_cli_not_installed import RedisCliNotInstalled
+from redis_ci.lint.rules.service_label_in_runner_job import ServiceLabelInRunnerJob
+from redis_ci.lint.rules.services_on_non_linux import ServicesOnNonLinux
+from redis_ci.lint.rules.sysctl_in_service_options import SysctlInServiceOptions
+from redis_ci.lint.rules.unavailable_or_eol_image import UnavailableOrEolImage
 from redis_ci.lint.rules.unmapped_service_port import UnmappedServicePort
+from redis_ci.lint.rules.unpinned_image import UnpinnedImage
 from redis_ci.lint.rules.workflow_too_large import WorkflowTooLarge
 from redis_ci.lint.rules.yaml_syntax_error import YamlSyntaxError
 
@@ -16,4 +28,16 @@ ALL_RULES = [
     MergeKey,
     WorkflowTooLarge,
     UnmappedServicePort,
+    LocalhostInContainerJob,
+    ServiceLabelInRunnerJob,
+    PortMismatch,
+    EphemeralPortHardcoded,
+    ClientEnvOnService,
+    ServicesOnNonLinux,
+    SysctlInServiceOptions,
+    RedisCliNotInstalled,
+    UnpinnedImage,
+    IgnoredPasswordEnv,
+    EntrypointBypass,
+    UnavailableOrEolImage,
 ]

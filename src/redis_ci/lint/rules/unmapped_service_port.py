@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redis_ci.lint.edits import indentation_of, insert_lines_before
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import REDIS_PORT
 
@@ -41,8 +42,11 @@ class UnmappedServicePort(Rule):
     ```
 
     ## Fix safety
-    Safe: the fix adds `ports: ["6379:6379"]` to the service. If another process on the
-    runner already uses port 6379 the service fails to start, which is reported clearly.
+    Safe: the fix adds `ports:` with `- "6379:6379"` right after the service's `image:`,
+    indented like its other keys (for a service shared through an alias, at the anchor).
+    It is not offered for a flow-style service (`redis: {image: redis}`) or when the
+    service already has a `ports:` key. If another process on the runner already uses
+    port 6379 the service fails to start, which is reported clearly.
     """
 
     code = "RC201"
@@ -61,4 +65,18 @@ class UnmappedServicePort(Rule):
                     service.span,
                     label=service.label,
                     container_port=REDIS_PORT,
+                    image_span=service.image.value.span if service.image else None,
+                    has_ports_key=service.ports_span is not None,
                 )
+
+    def fix(self, finding, workflow):
+        image_span = finding.data["image_span"]
+        if image_span is None or finding.data["has_ports_key"]:
+            return []
+        image_line = workflow.lines[image_span.line - 1]
+        if not image_line.lstrip().startswith("image:"):  # flow style: no line of its own
+            return []
+        indent = indentation_of(workflow.lines, image_span.line)
+        port = finding.data["container_port"]
+        text = f'{indent}ports:\n{indent}  - "{port}:{port}"\n'
+        return [insert_lines_before(image_span.end_line + 1, text)]

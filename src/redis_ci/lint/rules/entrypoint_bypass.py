@@ -1,0 +1,58 @@
+"""RC403 entrypoint-bypass."""
+
+from __future__ import annotations
+
+from redis_ci.lint.rule import Rule
+
+
+class EntrypointBypass(Rule):
+    """`--entrypoint` in a Redis service's options skips the image's entrypoint script.
+
+    ## What it does
+    Reports `--entrypoint` in the `options:` of a Redis service (RULES.md "Redis
+    service").
+
+    ## Why is this bad?
+    The official images start through `docker-entrypoint.sh`, which drops root before
+    running the server and, in Redis 8, loads the bundled modules (JSON, search, time
+    series, ...). `--entrypoint redis-server` skips it: the server runs as root, and the
+    modules the tests may use are missing. It is usually written to pass server
+    arguments, which services can now take directly.
+
+    ## Example
+    ```yaml
+    services:
+      redis:
+        image: redis:8.2
+        options: --entrypoint redis-server
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      redis:
+        image: redis:8.2
+        command: redis-server --save ""
+    ```
+    `command:` on services needs a github.com runner from 2026-04 or later.
+
+    ## Fix safety
+    No automatic fix: the arguments that went with the entrypoint have to move to
+    `command:` by hand.
+    """
+
+    code = "RC403"
+    name = "entrypoint-bypass"
+    severity = "warning"
+    fixable = False
+
+    def check_job(self, job, workflow):
+        for service in job.redis_services:
+            if service.options.entrypoint is None:
+                continue
+            yield self.finding(
+                f"`--entrypoint` in the options of service `{service.label}` skips the image's entrypoint "
+                "script: Redis runs as root and Redis 8 modules are not loaded; pass server arguments with "
+                "`command:` instead",
+                service.options.span_of("--entrypoint"),
+            )

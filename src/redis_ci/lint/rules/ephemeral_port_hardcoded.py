@@ -1,0 +1,73 @@
+"""RC205 ephemeral-port-hardcoded."""
+
+from __future__ import annotations
+
+from redis_ci.lint.model import find_client_endpoints, redis_start
+from redis_ci.lint.rule import Rule
+
+
+class EphemeralPortHardcoded(Rule):
+    """A service publishes a random host port, but the steps connect to a literal port.
+
+    ## What it does
+    In a runner job whose Redis service maps a random host port (`- 6379`, `6379/tcp`,
+    `127.0.0.1::6379`), reports client endpoints (RULES.md "Client endpoint") on the
+    runner that use a literal port (a URL without a port means 6379) instead of
+    `${{ job.services.<label>.ports['6379'] }}`. Ports that another service publishes
+    at a fixed host port, and jobs that also start Redis in a step, are left alone.
+
+    ## Why is this bad?
+    Docker picks a free host port for such a mapping, different on every run (32768 and
+    up). Port 6379 on the runner is closed, so every connection is refused.
+
+    ## Example
+    ```yaml
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        services:
+          redis:
+            image: redis:8.2
+            ports:
+              - 6379
+        env:
+          REDIS_PORT: 6379
+    ```
+
+    ## Use instead
+    ```yaml
+        env:
+          REDIS_PORT: ${{ job.services.redis.ports['6379'] }}
+    ```
+    or publish a fixed port: `- "6379:6379"`.
+
+    ## Fix safety
+    No automatic fix: which of the two (the mapping or the client) to change is yours to
+    decide.
+    """
+
+    code = "RC205"
+    name = "ephemeral-port-hardcoded"
+    severity = "error"
+    fixable = False
+
+    def check_job(self, job, workflow):
+        if job.is_container_job:
+            return
+        services = job.redis_services
+        random = [(service, port) for service in services for port in service.ports if port.is_random_host_port]
+        if not random or any(redis_start(step) for step in job.steps):
+            return
+        fixed = {port.host for service in services for port in service.ports if port.host is not None}
+        for endpoint in find_client_endpoints(workflow, job):
+            if endpoint.port is None or endpoint.port in fixed:
+                continue
+            if endpoint.host is not None and not endpoint.is_localhost:
+                continue  # another host: not this service
+            service, port = next(((s, p) for s, p in random if p.container == endpoint.port), random[0])
+            yield self.finding(
+                f"`{endpoint.name}` uses the literal port {endpoint.port}, but service `{service.label}` "
+                f"publishes {port.container} on a random host port: nothing answers there; use "
+                f"`${{{{ job.services.{service.label}.ports['{port.container}'] }}}}`",
+                endpoint.span,
+            )

@@ -1,0 +1,129 @@
+"""RC204 port-mismatch."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci.lint.model import find_client_endpoints, redis_start
+from redis_ci.lint.rule import Rule
+from redis_ci.recipe import REDIS_PORT
+
+# `--port 6380` in a service's `command:` moves the server off 6379.
+_PORT_ARGUMENT = re.compile(r"--port[\s=]+(\d+)")
+
+
+class PortMismatch(Rule):
+    """A client connects to a port that no Redis service of the job serves.
+
+    ## What it does
+    Compares the port of each client endpoint (RULES.md "Client endpoint") with the ports
+    the job's Redis services serve. In a runner job that is the host side of `ports:`
+    (`"6380:6379"` serves 6380); in a container job it is the port Redis listens on inside
+    its container (6379, the container side of `ports:`, or `--port` in `command:`).
+    `${{ job.services.<label>.ports['N'] }}` must name a service and a container port it
+    publishes. Endpoints on other hosts, jobs where Redis is also started in a step, and
+    ports that are expressions are not checked; a runner job whose Redis service has no
+    `ports:` is RC201's, a random host port RC205's.
+
+    ## Why is this bad?
+    Nothing listens on that port: the first connection is refused, or, worse, the
+    tests reach some other server that happens to listen there.
+
+    ## Example
+    ```yaml
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        services:
+          redis:
+            image: redis:8.2
+            ports:
+              - "6379:6379"
+        env:
+          REDIS_URL: redis://127.0.0.1:6380/0
+    ```
+
+    ## Use instead
+    ```yaml
+        env:
+          REDIS_URL: redis://127.0.0.1:6379/0
+    ```
+
+    ## Fix safety
+    No automatic fix: either the port or the mapping may be the mistake.
+    """
+
+    code = "RC204"
+    name = "port-mismatch"
+    severity = "error"
+    fixable = False
+
+    def check_job(self, job, workflow):
+        services = job.redis_services
+        served = _served_ports(job, services) if services else None
+        if served is None or any(redis_start(step) for step in job.steps):
+            return
+        for endpoint in find_client_endpoints(workflow, job):
+            if endpoint.port_ref and not job.is_container_job:
+                yield from self._check_port_ref(job, endpoint)
+                continue
+            if endpoint.port is None:
+                continue
+            ports = _ports_for_endpoint(job, endpoint, served)
+            if ports is None or endpoint.port in ports:
+                continue
+            how = "the port inside the service container" if job.is_container_job else "the host side of `ports:`"
+            yield self.finding(
+                f"`{endpoint.name}` connects to port {endpoint.port}, but this job's Redis services serve "
+                f"{_listing(ports)} ({how}): nothing answers there; use {_listing(ports, 'or')}",
+                endpoint.span,
+            )
+
+    def _check_port_ref(self, job, endpoint):
+        label, container_port = endpoint.port_ref
+        service = job.service(label)
+        if service is not None and (service.ports_unknown or any(p.container is None for p in service.ports)):
+            return
+        if service is not None and container_port in {p.container for p in service.ports}:
+            return
+        problem = (f"service `{label}` publishes no container port {container_port}" if service
+                   else f"this job has no service `{label}`")
+        yield self.finding(
+            f"`{endpoint.name}` reads `job.services.{label}.ports['{container_port}']`, but {problem}: "
+            "the expression is empty; name a service and a port it lists under `ports:`",
+            endpoint.span,
+        )
+
+
+def _served_ports(job, services) -> dict | None:
+    """label -> the ports its Redis serves to the steps; None when any of it is unknown."""
+    served = {}
+    for service in services:
+        if service.ports_unknown or any(port.container is None for port in service.ports):
+            return None
+        if job.is_container_job:
+            if "cluster" in service.label.lower() or any("cluster" in i.repository for i in service.images):
+                return None  # cluster images listen on their own port ranges
+            moved = _PORT_ARGUMENT.search(service.command.text) if service.command else None
+            ports = {int(moved.group(1))} if moved else {REDIS_PORT}
+            served[service.label] = ports | {port.container for port in service.ports}
+        else:
+            if not service.ports or any(port.host is None for port in service.ports):
+                return None  # RC201 (no ports) or RC205 (random host port) says what is wrong
+            served[service.label] = {port.host for port in service.ports}
+    return served
+
+
+def _ports_for_endpoint(job, endpoint, served: dict) -> set | None:
+    """The ports the endpoint's host may use; None when it is not a host we can judge."""
+    every = set().union(*served.values())
+    if endpoint.host is None:
+        return every
+    if job.is_container_job:
+        return served.get(endpoint.host)  # localhost is RC202's; other hosts are not ours
+    return every if endpoint.is_localhost else None
+
+
+def _listing(ports: set, last: str = "and") -> str:
+    ordered = [str(port) for port in sorted(ports)]
+    return ordered[0] if len(ordered) == 1 else ", ".join(ordered[:-1]) + f" {last} " + ordered[-1]

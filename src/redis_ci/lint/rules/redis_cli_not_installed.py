@@ -1,0 +1,84 @@
+"""RC304 redis-cli-not-installed."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci.lint.model import REDIS_ACTIONS, redis_cli_calls
+from redis_ci.lint.rule import Rule
+
+# Labels of GitHub-hosted runner images, none of which ship redis-cli.
+_HOSTED_PREFIXES = ("ubuntu-", "macos-", "windows-")
+# A package manager installing Redis or its tools (`apt-get install -y redis-tools`,
+# `brew install redis`), continued lines included.
+_INSTALL = re.compile(
+    r"\b(?:apt-get|apt|brew|snap|yum|dnf|apk|choco|pacman|zypper)\b(?:[^\n;|&]|\\\n)*?"
+    r"\b(?:install|add)\b(?:[^\n;|&]|\\\n)*?\b(?:redis|valkey)",
+)
+
+
+class RedisCliNotInstalled(Rule):
+    """A step runs `redis-cli` on a GitHub-hosted runner, where it is not installed.
+
+    ## What it does
+    Reports the first `redis-cli` a step runs itself (not through `docker exec` and the
+    like) in a runner job on a GitHub-hosted runner (`ubuntu-*`, `macos-*`, `windows-*`)
+    when neither an earlier step nor the step itself installs it: a package
+    manager installing `redis-tools`/`redis-server`/`redis` (`apt-get`, `brew`, ...), an
+    action given such a package, or an action that puts Redis on PATH
+    (`shogo82148/actions-setup-redis`). Container jobs and self-hosted runners are left
+    alone: their images may have it.
+
+    ## Why is this bad?
+    GitHub's runner images do not include Redis or its client. The step fails with
+    `redis-cli: command not found`, which reads like a Redis problem but is not.
+
+    ## Example
+    ```yaml
+    steps:
+      - run: redis-cli -h 127.0.0.1 ping
+    ```
+
+    ## Use instead
+    ```yaml
+    steps:
+      - run: sudo apt-get update && sudo apt-get install -y redis-tools
+      - run: redis-cli -h 127.0.0.1 ping
+    ```
+    or run the client inside the service container, which has it:
+    `docker exec ${{ job.services.redis.id }} redis-cli ping`.
+
+    ## Fix safety
+    No automatic fix: installing costs ~20 s; `docker exec` or the project's wait step
+    may be what you want instead.
+    """
+
+    code = "RC304"
+    name = "redis-cli-not-installed"
+    severity = "warning"
+    fixable = False
+
+    def check_step(self, step, job, workflow):
+        if job.is_container_job or not _on_hosted_runner(job):
+            return
+        calls = redis_cli_calls(step)
+        if not calls or any(_installs_redis(other) for other in job.steps if other.index <= step.index):
+            return
+        yield self.finding(
+            "`redis-cli` is not installed on GitHub-hosted runners, so this step fails with `command "
+            "not found`; install `redis-tools` in an earlier step or run it with `docker exec` in the service",
+            calls[0],
+        )
+
+
+def _on_hosted_runner(job) -> bool:
+    labels = [label.text.strip().lower() for label in job.runs_on]
+    return bool(labels) and all(label.startswith(_HOSTED_PREFIXES) for label in labels)
+
+
+def _installs_redis(step) -> bool:
+    if REDIS_ACTIONS.get(step.uses_action or "", False):
+        return True  # it installs native binaries, redis-cli included
+    if step.uses is not None:
+        return any(re.search(r"\bredis-(?:tools|server)\b", value.text) for value in step.with_.values())
+    return step.run is not None and bool(_INSTALL.search(step.run.text))

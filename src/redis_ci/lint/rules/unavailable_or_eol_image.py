@@ -1,0 +1,107 @@
+"""RC404 unavailable-or-eol-image."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci.lint.model import Value, parse_image, redis_start
+from redis_ci.lint.rule import Rule
+from redis_ci.recipe import IMAGE_REPOSITORY, OLDEST_SUPPORTED_REDIS, STABLE_VERSION
+
+_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?")
+_OFFICIAL_REDIS = f"{IMAGE_REPOSITORY['redis']}:{STABLE_VERSION['redis']}"
+_OFFICIAL_VALKEY = f"{IMAGE_REPOSITORY['valkey']}:{STABLE_VERSION['valkey']}"
+
+
+class UnavailableOrEolImage(Rule):
+    """A Redis image that can no longer be pulled, is frozen, or runs an end-of-life Redis.
+
+    ## What it does
+    Reports, in a service's `image:` (and its matrix values) or a `docker run` step:
+    - `bitnami/redis*` and `bitnami/valkey*`: Bitnami removed these free images from
+      Docker Hub on 2025-09-29;
+    - `bitnamilegacy/*`: a frozen copy that gets no more updates or security fixes;
+    - `redis` tagged below 6.2 (`redis:6.0`, `redis:5-alpine`): end of life;
+    - `redis/redis-stack*`: superseded by Redis 8, which bundles the same modules.
+
+    ## Why is this bad?
+    A removed image fails the pull and the job before its first step. A frozen or
+    end-of-life server gets no fixes and tests the code against a Redis nobody should
+    run in production any more.
+
+    ## Example
+    ```yaml
+    services:
+      redis:
+        image: bitnami/redis:7.2
+        env:
+          ALLOW_EMPTY_PASSWORD: "yes"
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      redis:
+        image: redis:8.2
+    ```
+    Bitnami's environment settings do not apply to the official image: pass server
+    arguments with `command:`.
+
+    ## Fix safety
+    No automatic fix: the replacement image is configured differently (Bitnami's
+    environment variables, redis-stack's `REDIS_ARGS`), and a server version is a
+    choice about what the tests cover.
+    """
+
+    code = "RC404"
+    name = "unavailable-or-eol-image"
+    severity = "warning"
+    fixable = False
+
+    def check_job(self, job, workflow):
+        for service in job.services:
+            for image in service.images:
+                problem = _problem(image)
+                if problem:
+                    yield self.finding(
+                        f"image `{image.value.text.strip()}` of service `{service.label}` {problem}",
+                        image.value.locate(0, len(image.value.text)),
+                    )
+
+    def check_step(self, step, job, workflow):
+        start = redis_start(step)
+        if start is None or start.kind != "docker-run":
+            return
+        problem = _problem(parse_image(Value(start.image, start.span)))
+        if problem:
+            yield self.finding(f"image `{start.image}` in `docker run` {problem}", start.span)
+
+
+def _problem(image) -> str | None:
+    """Why the image should not be used (the rest of the message), or None."""
+    repository = image.hub_repository
+    if repository is None or "${{" in image.value.text:
+        return None
+    if repository.startswith(("bitnami/redis", "bitnami/valkey")):
+        replacement = _OFFICIAL_VALKEY if "valkey" in repository else _OFFICIAL_REDIS
+        return (f"was removed from Docker Hub on 2025-09-29: the pull fails and so does the job; "
+                f"use the official `{replacement}` (settings go in `command:`)")
+    if repository.startswith("bitnamilegacy/"):
+        replacement = _OFFICIAL_VALKEY if "valkey" in repository else _OFFICIAL_REDIS
+        return f"is a frozen copy that gets no updates or security fixes; use the official `{replacement}`"
+    if repository.startswith("redis/redis-stack"):
+        return f"is superseded by Redis 8, which bundles the same modules; use `{_OFFICIAL_REDIS}`"
+    if repository == IMAGE_REPOSITORY["redis"] and image.tag and _is_end_of_life(image.tag):
+        oldest = ".".join(map(str, OLDEST_SUPPORTED_REDIS))
+        return f"runs Redis {image.tag}, which is end of life (below {oldest}); use `{_OFFICIAL_REDIS}`"
+    return None
+
+
+def _is_end_of_life(tag: str) -> bool:
+    match = _VERSION.match(tag)
+    if match is None:
+        return False
+    major, minor = int(match.group(1)), match.group(2)
+    if minor is None:  # `redis:6` follows the newest 6.x, which is 6.2
+        return major < OLDEST_SUPPORTED_REDIS[0]
+    return (major, int(minor)) < OLDEST_SUPPORTED_REDIS

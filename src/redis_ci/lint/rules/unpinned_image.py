@@ -1,0 +1,105 @@
+"""RC401 unpinned-image."""
+
+from __future__ import annotations
+
+from redis_ci.lint.edits import replace
+from redis_ci.lint.model import is_redis_image
+from redis_ci.lint.rule import Rule
+from redis_ci.recipe import IMAGE_REPOSITORY, MOVING_TAGS, STABLE_VERSION
+
+# Docker Hub repository -> the major `latest` points to today (redis-stack has no major tags).
+_STABLE_MAJOR = {
+    IMAGE_REPOSITORY[kind]: STABLE_VERSION[kind].split(".")[0] for kind in ("redis", "valkey")
+}
+# Tags that follow pre-releases on purpose: pinning them to the stable major changes the test.
+_PRERELEASE_TAGS = MOVING_TAGS - {"latest"}
+
+
+class UnpinnedImage(Rule):
+    """A Redis image without a version tag: each new release changes the server under your tests.
+
+    ## What it does
+    Reports the image of a Redis service, or a Redis image among the matrix values the
+    image reads, that has no tag, `latest`, a moving tag (`edge`, `unstable`, `nightly`)
+    or a tag without any version number (`alpine`, `bookworm`). A tag that comes from an
+    expression (`redis:${{ matrix.redis-version }}`) or a digest (`@sha256:...`) counts
+    as pinned.
+
+    ## Why is this bad?
+    Such tags move with every release. When untagged `redis` became Redis 8 (bundled
+    modules, new defaults), test suites of go-redis and zgrab2 broke overnight without a
+    change of their own. A pinned tag moves only when you change it.
+
+    ## Example
+    ```yaml
+    services:
+      redis:
+        image: redis
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      redis:
+        image: redis:8
+    ```
+
+    ## Fix safety
+    Safe for `redis` and `valkey/valkey` images: the fix writes the major version that
+    `latest` points to today (`redis` -> `redis:8`, `redis:latest` -> `redis:8`,
+    `redis:alpine` -> `redis:8-alpine`), so the server stays the one the job ran
+    yesterday. No fix for other images (their version tags are not known here), for
+    `edge`/`unstable`/`nightly` (they follow pre-releases on purpose), or where the
+    image is written in a way an edit cannot safely reach.
+    """
+
+    code = "RC401"
+    name = "unpinned-image"
+    severity = "warning"
+    fixable = True
+
+    def check_job(self, job, workflow):
+        for service in job.redis_services:
+            written = service.image
+            if written is None or written.digest or (written.tag and "${{" in written.tag):
+                continue  # a digest, or a tag chosen by an expression: pinned where it is chosen
+            for image in service.images:
+                if "${{" in image.value.text or image.digest or not is_redis_image(image):
+                    continue
+                if image.tag is not None and image.tag.lower() not in MOVING_TAGS and _has_version(image.tag):
+                    continue
+                pinned = _pinned(image)
+                written_text = image.value.text.strip()
+                advice = f"write `{pinned}`" if pinned else "pin a version tag"
+                yield self.finding(
+                    f"image `{written_text}` of service `{service.label}` is not pinned: it moves with "
+                    f"every release and changes the server under the tests; {advice}",
+                    image.value.locate(0, len(image.value.text)),
+                    written=image.value.text,
+                    pinned=pinned,
+                )
+
+    def fix(self, finding, workflow):
+        pinned, span = finding.data["pinned"], finding.span
+        if pinned is None or workflow.text_at(span) != finding.data["written"]:
+            return []
+        return [replace(span, pinned)]
+
+
+def _has_version(tag: str) -> bool:
+    return any(character.isdigit() for character in tag)
+
+
+def _pinned(image) -> str | None:
+    """The image text with the stable major as its tag, or None when that is not known."""
+    major = _STABLE_MAJOR.get(image.hub_repository or "")
+    text = image.value.text
+    if major is None or text != text.strip():
+        return None
+    if image.tag is None:
+        return f"{text}:{major}"
+    tag = image.tag.lower()
+    if tag in _PRERELEASE_TAGS:
+        return None
+    base = text[: len(text) - len(image.tag)]
+    return base + (major if tag == "latest" else f"{major}-{image.tag}")
