@@ -107,7 +107,10 @@ start_docker() {
     server_args+=(--requirepass "$REDIS_CI_PASSWORD")
   fi
   echo "starting $REDIS_CI_IMAGE as container $name"
-  "${run[@]}" "$REDIS_CI_IMAGE" "${server_args[@]}" >/dev/null
+  if ! "${run[@]}" "$REDIS_CI_IMAGE" "${server_args[@]}" >/dev/null; then
+    error "Redis not started" "docker run $REDIS_CI_IMAGE failed (Docker's reason is above): is the image name right and the port free?"
+    exit 1
+  fi
   if [ -z "$network" ]; then
     port="$(docker port "$name" 6379/tcp | head -n 1)"
     URL="redis://127.0.0.1:${port##*:}/0"
@@ -123,6 +126,8 @@ install_redis_server() {
     [ "$(id -u)" = 0 ] || sudo=(sudo -n)
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 \
       || { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+    # The package starts its own service on 6379; this action runs the server it was asked for.
+    "${sudo[@]}" systemctl stop redis-server >/dev/null 2>&1 || true
   fi
 }
 

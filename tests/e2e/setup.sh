@@ -2,7 +2,8 @@
 # Prepare a local GitHub Actions runner for the end-to-end tests: Docker, `act`, a runner image
 # and the Redis-compatible images the test workflows and workflows-templates/ name.
 #
-# Idempotent: every step is skipped when its result is already there. Needs root on Linux.
+# Idempotent: every step is skipped when its result is already there. Needs root on a Debian or
+# Ubuntu machine (apt for docker.io, debootstrap, shellcheck).
 # Images are pulled when Docker Hub answers; otherwise they are built from this machine
 # (debootstrap for the runner, the host's redis-server for Redis), because CI here has no
 # Docker Hub. Prints the runner image name on the last line of stdout.
@@ -43,6 +44,11 @@ ensure_docker() {
     apt_install docker.io
   fi
   if docker info >/dev/null 2>&1; then
+    return
+  fi
+  # A machine with systemd runs Docker as its service; elsewhere (containers, CI sandboxes) start it.
+  if command -v systemctl >/dev/null 2>&1 && systemctl start docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    log "started the docker service"
     return
   fi
   local driver

@@ -17,7 +17,7 @@ from .actrun import ROOT, free_port
 SCRIPT = ROOT / "scripts" / "action" / "redis-ci-action.sh"
 
 
-def run_script(tmp_path: Path, **inputs: str) -> subprocess.CompletedProcess:
+def run_script(tmp_path: Path, runner_name: str = "", **inputs: str) -> subprocess.CompletedProcess:
     """Run the script with inputs as the action passes them (REDIS_CI_*), in a fake Actions env."""
     for name in ("output", "summary"):
         (tmp_path / name).touch()
@@ -34,6 +34,7 @@ def run_script(tmp_path: Path, **inputs: str) -> subprocess.CompletedProcess:
         "RUNNER_OS": "Linux",
         # Never touch this machine's vm.overcommit_memory from a test.
         "REDIS_CI_OVERCOMMIT": "false",
+        "RUNNER_NAME": runner_name,
     }
     env.update({f"REDIS_CI_{name.upper()}": value for name, value in inputs.items()})
     return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
@@ -103,3 +104,29 @@ def test_start_native_with_password_and_args_then_stop(tmp_path):
     finally:
         if pidfile.exists():
             os.kill(int(pidfile.read_text()), signal.SIGTERM)
+
+
+@pytest.mark.e2e
+def test_start_docker_removes_a_leftover_from_an_earlier_job_on_the_same_runner(tmp_path, runner_image):
+    """Self-hosted runners keep containers; `start: docker` clears this runner's old ones first."""
+    labels = ["--label", "io.github.redis-ci.action=1", "--label", "io.github.redis-ci.runner=e2e-runner"]
+    leftover = subprocess.run(
+        ["docker", "run", "-d", *labels, "--label", "io.github.redis-ci.job=old-job", "redis:7"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    other_runner = subprocess.run(
+        ["docker", "run", "-d", "--label", "io.github.redis-ci.action=1",
+         "--label", "io.github.redis-ci.runner=another-runner", "--label", "io.github.redis-ci.job=old-job", "redis:7"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    try:
+        proc = run_script(tmp_path, runner_name="e2e-runner", start="docker", image="redis:7")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"removing a leftover redis-ci container from an earlier job: {leftover[:12]}" in proc.stdout
+        alive = subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True, text=True).stdout.split()
+        assert leftover not in alive and other_runner in alive
+        assert redis.Redis.from_url(outputs(tmp_path)["url"]).ping()
+        stop = run_script(tmp_path, start="stop")
+        assert "stopped 1 Redis server(s) started by this job" in stop.stdout
+    finally:
+        subprocess.run(["docker", "rm", "-f", leftover, other_runner], capture_output=True)
