@@ -133,6 +133,7 @@ class RedisProcess:
     security: Security
     sentinel: bool = False
     process: subprocess.Popen | None = None
+    started_at: float = 0.0  # time.monotonic() when the process was spawned
 
     def start(self) -> "RedisProcess":
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -158,6 +159,7 @@ class RedisProcess:
         config_file.write_text("\n".join(config) + "\n")
         argv = [REDIS_SERVER, str(config_file)] + (["--sentinel"] if self.sentinel else [])
         self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.started_at = time.monotonic()
         return self
 
     @property
