@@ -231,6 +231,7 @@ BAD_OPTIONS = [
     ["job", "--gate", "sleep"],
     ["job", "--action-ref", "not a ref"],
     ["job", "--action-ref", "owner/repo"],
+    ["job", "--action-ref", "owner/some-other-action@v1"],
     ["job", "--job", "bad name!"],
     ["job", "--language", "cobol"],
     ["job", "--into", "x.yml", "--job", "test"],

@@ -39,15 +39,15 @@ def _combinations():
     """(id, Setup.checked keyword arguments) for the full product of the options."""
     for image, version_mode, job, password, gate, language, action in itertools.product(
         VERSIONS, ("stable", "version", "versions"), JOBS, (None, "REDIS_PASSWORD"),
-        ("wait", "health", "both"), ("none", "python", "node"), ("default", "pinned"),
+        ("wait", "health", "both"), ("none", "python", "node"), ("default", "pinned", "local"),
     ):
         options = dict(image=image, gate=gate, language=language, password_secret=password, **JOBS[job])
         if version_mode == "version":
             options["version"] = VERSIONS[image][0]
         elif version_mode == "versions":
             options["versions"] = VERSIONS[image][1]
-        if action == "pinned":
-            options["action_ref"] = PINNED_ACTION
+        if action != "default":
+            options["action_ref"] = PINNED_ACTION if action == "pinned" else "./"
         ident = "-".join([image, version_mode, job, "password" if password else "open", gate, language, action])
         yield ident, options
 
@@ -94,10 +94,6 @@ jobs:
 """
 
 
-def _run(command, cwd):
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=240)
-
-
 def _flagged_files(names, text):
     return {name for name in names if name in text}
 
@@ -122,41 +118,66 @@ def judged(tmp_path_factory):
     (workflows / "canary-risky.yml").write_text(CANARY_RISKY)
     (workflows / "canary-schema.yml").write_text(CANARY_SCHEMA)
     names = sorted(path.name for path in workflows.iterdir())
-    paths = [f".github/workflows/{name}" for name in names]
-    results = {}
+    return _judge(repo, [f".github/workflows/{name}" for name in names])
 
-    actionlint = _run(["actionlint", "-format", "{{json .}}", *paths], repo)
-    assert actionlint.returncode in (0, 1), actionlint.stderr
-    results["actionlint"] = {}
-    for error in json.loads(actionlint.stdout or "[]"):
-        results["actionlint"].setdefault(Path(error["filepath"]).name, []).append(error["message"])
 
+def _shellchecked(path: str) -> bool:
+    """Files whose `run:` scripts go through shellcheck (via actionlint): one per distinct set of
+    scripts (they vary with language, gate and job kind only), plus every non-generated file."""
+    ident = Path(path).stem
+    return ident not in COMBINATIONS or (ident.startswith("redis-stable-") and ident.endswith("-default"))
+
+
+def _judge(repo: Path, paths: list[str]) -> dict:
+    """Run the four judges at once (both cores), each over the whole batch; collect by file name."""
+    names = [Path(path).name for path in paths]
+    # shellcheck costs a process per script: 12 s for the full batch, so only where scripts differ.
+    deep = [path for path in paths if _shellchecked(path)]
+    shallow = [path for path in paths if not _shellchecked(path)]
     # zizmor refuses a whole strict run on one schema-invalid file, so that canary is left out.
     zizmor_paths = [path for path in paths if not path.endswith("canary-schema.yml")]
-    zizmor = _run(
-        ["zizmor", "--offline", "--strict-collection", "--config", str(ROOT / "zizmor.yml"), "--format", "json", *zizmor_paths],
-        repo,
-    )
-    assert zizmor.stdout.strip().startswith("["), zizmor.stderr
-    results["zizmor"] = {}
-    for finding in json.loads(zizmor.stdout):
-        for name in _flagged_files(names, json.dumps(finding)):
-            results["zizmor"].setdefault(name, []).append(finding["ident"])
+    half = len(paths) // 2
+    commands = {
+        "actionlint": [
+            ["actionlint", "-format", "{{json .}}", *deep],
+            ["actionlint", "-shellcheck=", "-format", "{{json .}}", *shallow],
+        ],
+        "zizmor": [
+            ["zizmor", "--offline", "--strict-collection", "--config", str(ROOT / "zizmor.yml"), "--format", "json",
+             *zizmor_paths],
+        ],
+        "check-jsonschema": [
+            ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", "-o", "json", *part]
+            for part in (paths[:half], paths[half:])
+        ],
+        "redis-ci lint": [[sys.executable, "-m", "redis_ci", "lint", "--format", "json", *paths]],
+    }
+    running = {
+        judge: [subprocess.Popen(c, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cs]
+        for judge, cs in commands.items()
+    }
+    outputs = {judge: [process.communicate(timeout=240) for process in processes] for judge, processes in running.items()}
+    results = {judge: {} for judge in commands}
 
-    schema = _run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", "-o", "json", *paths], repo)
-    report = json.loads(schema.stdout)
-    results["check-jsonschema"] = {}
-    for error in report["errors"] + report["parse_errors"]:
-        name = Path(error["filename"]).name
-        results["check-jsonschema"].setdefault(name, []).append(error.get("message", ""))
+    def record(judge, path, problem):
+        results[judge].setdefault(Path(path).name, []).append(problem)
 
-    lint = _run([sys.executable, "-m", "redis_ci", "lint", "--format", "json", *paths], repo)
-    assert lint.returncode in (0, 1), lint.stderr
-    results["redis-ci lint"] = {}
-    for finding in json.loads(lint.stdout)["findings"]:
-        results["redis-ci lint"].setdefault(Path(finding["path"]).name, []).append(
-            f"{finding['line']}: {finding['code']} {finding['message']}"
-        )
+    for stdout, stderr in outputs["actionlint"]:
+        for error in json.loads(stdout or "[]"):
+            record("actionlint", error["filepath"], error["message"])
+    for stdout, stderr in outputs["zizmor"]:
+        assert stdout.strip().startswith("["), stderr
+        for finding in json.loads(stdout):
+            for name in _flagged_files(names, json.dumps(finding)):
+                record("zizmor", name, finding["ident"])
+    for stdout, stderr in outputs["check-jsonschema"]:
+        report = json.loads(stdout)
+        for error in report.get("errors", []) + report.get("parse_errors", []):
+            record("check-jsonschema", error["filename"], error.get("message", ""))
+    for stdout, stderr in outputs["redis-ci lint"]:
+        assert stdout.strip().startswith("{"), stderr
+        for finding in json.loads(stdout)["findings"]:
+            record("redis-ci lint", finding["path"], f"{finding['line']}: {finding['code']} {finding['message']}")
     return results
 
 

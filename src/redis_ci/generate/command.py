@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=GATES,
         help="wait: the action's wait step, no health check (default); health: a 1 s health check; both",
     )
-    parser.add_argument("--action-ref", metavar="OWNER/REPO@REF", help=f"the wait action (default: {recipe.ACTION_REF})")
+    parser.add_argument("--action-ref", metavar="OWNER/redis-ci-action@REF", help=f"the wait action (default: {recipe.ACTION_REF})")
     parser.add_argument(
         "--language",
         default="none",

@@ -16,7 +16,8 @@ _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _IMAGE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
 _SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _JOB_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_ACTION_REF = re.compile(r"(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?@[A-Za-z0-9_./-]+|\./[A-Za-z0-9_./-]*)")
+# A fork or mirror must keep the repository name: `lint` knows the wait step as `*/redis-ci-action@*`.
+_ACTION_REF = re.compile(r"(?:[A-Za-z0-9_.-]+/redis-ci-action@[A-Za-z0-9_./-]+|\./[A-Za-z0-9_./-]*)")
 _VERSION_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
 
 
@@ -77,7 +78,7 @@ class Setup:
         if gate not in GATES:
             raise UsageError(f"--gate must be one of {', '.join(GATES)}, not {gate!r}")
         if action_ref is not None and not _ACTION_REF.fullmatch(action_ref):
-            raise UsageError(f"--action-ref must look like OWNER/REPO@REF or ./PATH, not {action_ref!r}")
+            raise UsageError(f"--action-ref must be OWNER/redis-ci-action@REF or ./PATH, not {action_ref!r}")
         if language not in LANGUAGES:
             raise UsageError(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
         if job_name is not None and not _JOB_NAME.fullmatch(job_name):
