@@ -84,7 +84,7 @@ def wait_until_ready(target, check_names, requirements, deadline: Deadline, on_f
 
     `on_failure(failure)` is called whenever the failure kind changes, for progress output.
     """
-    started = time.monotonic()
+    started = deadline.started
     attempts = 0
     results, failure, server, topology = {}, None, None, None
     while True:

@@ -20,10 +20,12 @@ MAX_ARRAY_ITEMS = 1024 * 1024
 RECV_BYTES = 64 * 1024
 
 class Deadline:
-    """A point on the monotonic clock; `remaining()` is what any step may still spend."""
+    """A point on the monotonic clock; `remaining()` is what any step may still spend,
+    `started` when the wait it bounds began."""
 
-    def __init__(self, seconds: float, at: float | None = None):
-        self.at = time.monotonic() + seconds if at is None else at
+    def __init__(self, seconds: float, at: float | None = None, started: float | None = None):
+        self.started = time.monotonic() if started is None else started
+        self.at = self.started + seconds if at is None else at
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
@@ -33,7 +35,7 @@ class Deadline:
 
     def sooner(self, seconds: float) -> "Deadline":
         """This deadline or `seconds` from now, whichever comes first."""
-        return Deadline(0, at=min(self.at, time.monotonic() + seconds))
+        return Deadline(0, at=min(self.at, time.monotonic() + seconds), started=self.started)
 
     def budget(self) -> float:
         """The remaining time, or a timeout error when none is left (for socket timeouts)."""
@@ -187,23 +189,25 @@ class Connection:
         if marker == b":":
             return self._parse_int(rest)
         if marker == b"$":
-            size = self._parse_int(rest)
+            size = self._parse_length(rest, MAX_BULK_BYTES)
             if size == -1:
                 return None
-            if not 0 <= size <= MAX_BULK_BYTES:
-                raise ProtocolError(f"bulk length {size} out of range")
             data = self._read_exact(size + 2, deadline)
             if data[-2:] != b"\r\n":
                 raise ProtocolError("bulk string not terminated by CRLF")
             return bytes(data[:-2])
         if marker == b"*":
-            count = self._parse_int(rest)
-            if count == -1:
-                return None
-            if not 0 <= count <= MAX_ARRAY_ITEMS:
-                raise ProtocolError(f"array length {count} out of range")
-            return [self._read_value(deadline) for _ in range(count)]
+            count = self._parse_length(rest, MAX_ARRAY_ITEMS)
+            return None if count == -1 else [self._read_value(deadline) for _ in range(count)]
         raise ProtocolError(f"not a RESP reply: {bytes(line[:32])!r}")
+
+    @classmethod
+    def _parse_length(cls, text: bytes, limit: int) -> int:
+        """A bulk or array length: -1 (nil) up to `limit`."""
+        length = cls._parse_int(text)
+        if not -1 <= length <= limit:
+            raise ProtocolError(f"length {length} out of range")
+        return length
 
     @staticmethod
     def _parse_int(text: bytes) -> int:

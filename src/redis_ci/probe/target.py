@@ -75,24 +75,24 @@ class Target(
         return context
 
 
-def parse_port(text: str) -> int:
+def parse_number(text: str, what: str, low: int, high: int | None = None) -> int:
+    """An integer from `low` to `high` (no upper bound when None), or a UsageError naming `what`."""
+    expected = f"a number from {low} to {high}" if high is not None else f"an integer >= {low}"
     try:
-        port = int(text)
+        number = int(text)
     except ValueError:
-        raise UsageError(f"bad port {text!r}: expected a number from 1 to 65535") from None
-    if not 1 <= port <= 65535:
-        raise UsageError(f"bad port {port}: expected a number from 1 to 65535")
-    return port
+        raise UsageError(f"bad {what} {text!r}: expected {expected}") from None
+    if number < low or (high is not None and number > high):
+        raise UsageError(f"bad {what} {number}: expected {expected}")
+    return number
+
+
+def parse_port(text: str) -> int:
+    return parse_number(text, "port", 1, 65535)
 
 
 def parse_db(text: str) -> int:
-    try:
-        db = int(text)
-    except ValueError:
-        raise UsageError(f"bad database number {text!r}: expected an integer >= 0") from None
-    if db < 0:
-        raise UsageError(f"bad database number {db}: expected an integer >= 0")
-    return db
+    return parse_number(text, "database number", 0)
 
 
 def parse_url(url: str) -> Target:
