@@ -95,7 +95,9 @@ def runner_backoff_seconds(attempt: int) -> float:
     return min(delay, RUNNER_BACKOFF_MAX_SECONDS)
 
 
-def first_health_probe_seconds(interval: float | None, start_period: float = 0.0, start_interval: float | None = None) -> float:
+def first_health_probe_seconds(
+    interval: float | None, start_period: float = 0.0, start_interval: float | None = None
+) -> float:
     """When Docker runs the first health probe: one start-interval after start while inside
     the start period (Docker >= 25), else one interval (30 s when none is given)."""
     if start_interval is not None and start_interval < start_period:

@@ -36,17 +36,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=GATES,
         help="wait: the action's wait step, no health check (default); health: a 1 s health check; both",
     )
-    parser.add_argument("--action-ref", metavar="OWNER/redis-ci-action@REF", help=f"the wait action (default: {recipe.ACTION_REF})")
+    parser.add_argument(
+        "--action-ref", metavar="OWNER/redis-ci-action@REF", help=f"the wait action (default: {recipe.ACTION_REF})"
+    )
     parser.add_argument(
         "--language",
         default="none",
         choices=LANGUAGES,
         help="toolchain, install and test steps for job and workflow (default: a placeholder test step)",
     )
-    parser.add_argument("--job", metavar="NAME", help="the job's id (default: test); with --into, the job to add Redis to")
+    parser.add_argument(
+        "--job", metavar="NAME", help="the job's id (default: test); with --into, the job to add Redis to"
+    )
     destination = parser.add_mutually_exclusive_group()
     destination.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    destination.add_argument("--into", metavar="FILE", help="add the Redis service and gate to job --job of FILE, in place")
+    destination.add_argument(
+        "--into", metavar="FILE", help="add the Redis service and gate to job --job of FILE, in place"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
