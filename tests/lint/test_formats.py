@@ -25,8 +25,10 @@ from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.selection import select_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# `<case>.fixed.yml` files are --fix results, not cases
-CASES = sorted(p for p in FIXTURES.glob("*/*.yml") if not p.name.endswith(".fixed.yml"))
+# `<case>.fixed.yml` files are --fix results, not cases; a case without its .out is reported
+# by test_lint_fixtures.py
+CASES = sorted(p for p in FIXTURES.glob("*/*.yml")
+               if not p.name.endswith(".fixed.yml") and p.with_suffix(".out").exists())
 OUT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<code>RC\d{3}) (?P<message>.*)$")
 GITHUB_LINE = re.compile(r"^::(?P<command>error|warning|notice) (?P<properties>[^:]*)::(?P<message>.*)$")
 

@@ -61,13 +61,19 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
     severities: rule code -> severity replacing the rule's default (from the config)."""
     document = parse_document(data)
     workflow = build_workflow(document, path)
+    instances = [rule_class() for rule_class in rules]
+    # only the hooks a rule overrides: most rules look at jobs or at steps, not both
+    job_hooks = [rule.check_job for rule in instances if type(rule).check_job is not Rule.check_job]
+    step_hooks = [rule.check_step for rule in instances if type(rule).check_step is not Rule.check_step]
     findings: set[Finding] = set()  # drops exact duplicates (an aliased node visited twice)
-    for rule in (rule_class() for rule_class in rules):
+    for rule in instances:
         findings.update(rule.check_workflow(workflow))
-        for job in workflow.jobs:
-            findings.update(rule.check_job(job, workflow))
-            for step in job.steps:
-                findings.update(rule.check_step(step, job, workflow))
+    for job in workflow.jobs:
+        for check_job in job_hooks:
+            findings.update(check_job(job, workflow))
+        for step in job.steps:
+            for check_step in step_hooks:
+                findings.update(check_step(step, job, workflow))
     # most files have no directive: skip the line scan unless the marker is in the bytes
     suppressions = parse_suppressions(document.lines, ALL_RULES) if MARKER.encode() in data else Suppressions()
     kept = [finding for finding in findings if not suppressions.silences(finding)]
