@@ -126,3 +126,17 @@ def test_password_from_environment_masked_and_never_printed(password_server, act
     assert result.stderr.splitlines()[0] == f"::add-mask::{PASSWORD}"
     assert result.json["url"] == f"redis://:***@127.0.0.1:{password_server.port}/0"
     assert PASSWORD not in result.stdout
+
+
+def test_odd_password_masked_raw_and_url_encoded(redis_servers, actions_env):
+    odd = "p@ss w%rd:x/1"
+    server = redis_servers.start(password=odd)
+    encoded = "p%40ss%20w%25rd%3Ax%2F1"
+    result = run_wait("--url", f"redis://:{encoded}@127.0.0.1:{server.port}/0", env=actions_env)
+    assert result.returncode == 0, result
+    masks = [line for line in result.stderr.splitlines() if line.startswith("::add-mask::")]
+    # the runner decodes %25 back to %, so it masks exactly the raw and the URL-encoded password
+    assert masks == ["::add-mask::p@ss w%25rd:x/1", "::add-mask::p%2540ss%2520w%2525rd%253Ax%252F1"]
+    rest = result.stdout + "\n".join(line for line in result.stderr.splitlines() if line not in masks)
+    rest += open(actions_env["GITHUB_OUTPUT"]).read() + open(actions_env["GITHUB_STEP_SUMMARY"]).read()
+    assert odd not in rest and encoded not in rest

@@ -44,9 +44,10 @@ class Reporter:
         if not self.in_actions:
             return
         password = self.target.password
-        for secret in {password, quote(password, safe="")} if password else ():
-            for line in secret.splitlines() or [secret]:
-                self.emit(self.stderr, f"::add-mask::{line}")
+        # The raw password and its URL-encoded form; the runner unescapes %25/%0D/%0A in the value.
+        for secret in dict.fromkeys([password, quote(password, safe="")]) if password else ():
+            for line in secret.splitlines():
+                self.emit(self.stderr, f"::add-mask::{escape_data(line)}")
         checks = ", ".join(self.check_names)
         self.emit(self.stderr, f"::group::redis-ci wait: {self.target.redacted_url()} ({checks}; timeout {timeout:g} s)")
 
