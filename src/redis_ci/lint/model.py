@@ -628,6 +628,11 @@ class ClientEndpoint:
     def is_localhost(self) -> bool:
         return self.host in LOCAL_HOSTS
 
+    @property
+    def subject(self) -> str:
+        """What a message calls it: "`REDIS_URL`", "a URL in `run:`" or "`redis-cli`"."""
+        return "a URL in `run:`" if (self.source, self.name) == ("run", "url") else f"`{self.name}`"
+
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
 _ENDPOINT_WORDS = ("REDIS", "VALKEY", "CACHE", "BROKER", "CELERY", "SIDEKIQ", "RESQUE")
@@ -893,6 +898,7 @@ def service_has_health_check(service: Service) -> bool:
 _DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b[^\n;|&]*")
 _REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
 _COMPOSE_UP = re.compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*\bup\b")
+_PACKAGE_INSTALL = re.compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
 
 
 def redis_start(step: Step) -> RedisStart | None:
@@ -909,9 +915,10 @@ def redis_start(step: Step) -> RedisStart | None:
                 candidate = parse_image(Value(word, run.span))
                 if is_redis_image(candidate):
                     return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
-    match = _REDIS_SERVER.search(run.text)
-    if match:
-        return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
+    for match in _REDIS_SERVER.finditer(run.text):
+        command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
+        if not _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`
+            return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
     match = _COMPOSE_UP.search(run.text)
     if match:
         return RedisStart("compose", run.locate(match.start(), match.end()))

@@ -66,7 +66,7 @@ class EphemeralPortHardcoded(Rule):
                 continue  # another host: not this service
             service, port = next(((s, p) for s, p in random if p.container == endpoint.port), random[0])
             yield self.finding(
-                f"`{endpoint.name}` uses the literal port {endpoint.port}, but service `{service.label}` "
+                f"{endpoint.subject} uses the literal port {endpoint.port}, but service `{service.label}` "
                 f"publishes {port.container} on a random host port: nothing answers there; use "
                 f"`${{{{ job.services.{service.label}.ports['{port.container}'] }}}}`",
                 endpoint.span,

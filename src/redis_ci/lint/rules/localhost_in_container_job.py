@@ -64,10 +64,11 @@ class LocalhostInContainerJob(Rule):
             if not endpoint.is_localhost:
                 continue
             label = _label_for(endpoint, labels)
-            target = f"`{label}`" if label else "its label (" + ", ".join(f"`{l}`" for l in labels) + ")"
+            choices = ", ".join(f"`{name}`" for name in labels)
+            target = f"the service label `{label}`" if label else f"the label of the service meant ({choices})"
             yield self.finding(
-                f"`{endpoint.host}` in `{endpoint.name}` is the job container in a container job: "
-                f"nothing listens there; reach the Redis service by {target}",
+                f"{endpoint.subject} connects to `{endpoint.host}`, which in a container job is the job "
+                f"container, not Redis; use {target}",
                 endpoint.host_span or endpoint.span,
                 label=label,
                 host=endpoint.host,

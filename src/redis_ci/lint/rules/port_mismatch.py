@@ -74,7 +74,7 @@ class PortMismatch(Rule):
                 continue
             how = "the port inside the service container" if job.is_container_job else "the host side of `ports:`"
             yield self.finding(
-                f"`{endpoint.name}` connects to port {endpoint.port}, but this job's Redis services serve "
+                f"{endpoint.subject} connects to port {endpoint.port}, but this job's Redis services serve "
                 f"{_listing(ports)} ({how}): nothing answers there; use {_listing(ports, 'or')}",
                 endpoint.span,
             )
@@ -89,7 +89,7 @@ class PortMismatch(Rule):
         problem = (f"service `{label}` publishes no container port {container_port}" if service
                    else f"this job has no service `{label}`")
         yield self.finding(
-            f"`{endpoint.name}` reads `job.services.{label}.ports['{container_port}']`, but {problem}: "
+            f"{endpoint.subject} reads `job.services.{label}.ports['{container_port}']`, but {problem}: "
             "the expression is empty; name a service and a port it lists under `ports:`",
             endpoint.span,
         )

@@ -65,8 +65,8 @@ class ServiceLabelInRunnerJob(Rule):
             if endpoint.host not in labels:
                 continue
             yield self.finding(
-                f"`{endpoint.host}` in `{endpoint.name}` is a service label, which does not resolve "
-                f"in a runner job: steps run on the runner; use `{RUNNER_JOB_HOST}` and the published port",
+                f"{endpoint.subject} connects to `{endpoint.host}`, a service label, which steps of a runner "
+                f"job cannot resolve; use `{RUNNER_JOB_HOST}` and the port the service publishes",
                 endpoint.host_span or endpoint.span,
                 host=endpoint.host,
                 host_span=endpoint.host_span,
