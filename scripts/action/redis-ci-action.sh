@@ -102,12 +102,13 @@ start_docker() {
     port="$(url_port "${REDIS_CI_URL:-}")"
     run+=(--publish "127.0.0.1:${port:-}:6379")
   fi
-  local server_args=("${SERVER_ARGS[@]}")
+  # ${a[@]+"${a[@]}"}: an empty array under `set -u` on macOS's bash 3.2.
+  local server_args=(${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"})
   if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
     server_args+=(--requirepass "$REDIS_CI_PASSWORD")
   fi
   echo "starting $REDIS_CI_IMAGE as container $name"
-  if ! "${run[@]}" "$REDIS_CI_IMAGE" "${server_args[@]}" >/dev/null; then
+  if ! "${run[@]}" "$REDIS_CI_IMAGE" ${server_args[@]+"${server_args[@]}"} >/dev/null; then
     error "Redis not started" "docker run $REDIS_CI_IMAGE failed (Docker's reason is above): is the image name right and the port free?"
     exit 1
   fi
@@ -152,7 +153,7 @@ start_native() {
   echo "starting $("$server" --version | cut -d' ' -f1-3) on 127.0.0.1:$port"
   printf '%s\n' "$config" | "$server" - --port "$port" --bind 127.0.0.1 --daemonize yes \
     --dir "$STATE_DIR" --pidfile "$STATE_DIR/redis-$port.pid" --logfile "$STATE_DIR/redis-$port.log" \
-    "${SERVER_ARGS[@]}"
+    ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
   URL="redis://127.0.0.1:$port/0"
   NATIVE_LOG="$STATE_DIR/redis-$port.log"
 }
