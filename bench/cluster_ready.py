@@ -114,7 +114,7 @@ def creation_run(directory: Path) -> dict:
                 [REDIS_CLI, "--cluster", "create", *cluster.seeds, "--cluster-replicas", "1", "--cluster-yes"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
-        row = race(cluster, create, started_at=max(node.started_at for node in cluster.nodes))
+        row = race(cluster, create, started_at=cluster.started_at)
         creator[0].wait(GATE_TIMEOUT)
         return row
     finally:

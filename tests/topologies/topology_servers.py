@@ -1,8 +1,9 @@
 """Real Redis topologies on loopback for the tests: cluster, sentinel, TLS, ACL.
 
 Everything here starts Debian's `redis-server` (and `redis-server --sentinel`)
-as child processes in a temp dir, on ports the OS hands out, and stops them
-again. No mocks: the probe and redis-py talk to these processes.
+through the shared `RedisServer` helper (tests/redis_servers.py): child
+processes in a temp dir, on ports the OS hands out, stopped again by the
+fixtures. No mocks: the probe and redis-py talk to these processes.
 
 - `Security`: the TLS files (`make_tls_files` of tests/redis_servers.py) and the
   ACL users a topology runs with.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -28,9 +28,8 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared redis_servers helper
 
-from redis_servers import TlsFiles, free_port, make_tls_files  # noqa: E402
+from redis_servers import RedisServer, TlsFiles, free_port, make_tls_files  # noqa: E402
 
-REDIS_SERVER = shutil.which("redis-server") or "redis-server"
 REDIS_CLI = shutil.which("redis-cli") or "redis-cli"
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 10.0
@@ -45,26 +44,20 @@ NOPERM_PASSWORD = "pingonly-S3cret-pw"
 # its own key and channel prefix, the read-only introspection commands, no admin commands.
 CI_USER_RULES = (
     "on >{pw} resetkeys ~redis-ci:* resetchannels &redis-ci:* -@all "
-    "+ping +info +hello +auth +client|setname +role +command "
+    "+ping +info +hello +auth +client|setname +role "
     "+set +get +del +publish +subscribe +unsubscribe "
-    "+cluster|info +cluster|shards +cluster|slots +cluster|nodes +cluster|myid "
-    "+readonly +readwrite"
+    "+cluster|info +cluster|shards +cluster|slots +cluster|myid"
 )
 NOPERM_USER_RULES = "on >{pw} resetkeys resetchannels -@all +ping +hello +auth +client|setname"
 
 
 def tls_server_config(tls: TlsFiles) -> list[str]:
-    """Client certificates required; nodes talk to each other (replication, cluster bus) over TLS
-    and present the client certificate (the server one is for serverAuth only)."""
+    """Nodes talk to each other (replication, cluster bus, sentinel links) over TLS and present
+    the client certificate (the server one is for serverAuth only)."""
     return [
-        f"tls-cert-file {tls.server_cert}",
-        f"tls-key-file {tls.server_key}",
-        f"tls-ca-cert-file {tls.ca_cert}",
         f"tls-client-cert-file {tls.client_cert}",
         f"tls-client-key-file {tls.client_key}",
-        "tls-auth-clients yes",
         "tls-replication yes",
-        "tls-cluster yes",
     ]
 
 
@@ -75,11 +68,10 @@ class Security:
     tls: TlsFiles | None = None
     acl: bool = False
 
-    def server_config(self) -> list[str]:
+    def server_config(self, sentinel: bool) -> list[str]:
         lines = tls_server_config(self.tls) if self.tls else []
-        if self.acl:
+        if self.acl and not sentinel:  # sentinels keep no data and carry no ACL users
             lines += [
-                f"user default on >{ADMIN_PASSWORD} ~* &* +@all",
                 f"user {CI_USER} {CI_USER_RULES.format(pw=CI_PASSWORD)}",
                 f"user {NOPERM_USER} {NOPERM_USER_RULES.format(pw=NOPERM_PASSWORD)}",
                 # Replicas authenticate to their master as the (admin) default user.
@@ -123,94 +115,45 @@ class Security:
 # --------------------------------------------------------------------------- processes
 
 
-@dataclass
-class RedisProcess:
-    """One redis-server (or sentinel) child process with its own dir and config file."""
-
-    port: int
-    directory: Path
-    config: list[str]
-    security: Security
-    sentinel: bool = False
-    process: subprocess.Popen | None = None
-    started_at: float = 0.0  # time.monotonic() when the process was spawned
-
-    def start(self) -> "RedisProcess":
-        self.directory.mkdir(parents=True, exist_ok=True)
-        port_lines = (
-            [f"tls-port {self.port}", "port 0"] if self.security.tls else [f"port {self.port}"]
-        )
-        config = [
-            f"bind {LOOPBACK}",
-            f"dir {self.directory}",
-            f"logfile {self.directory / 'redis.log'}",
-            "daemonize no",
-            "save ''",
-            "appendonly no",
-            "repl-diskless-sync-delay 0",  # replicas sync at once (default: 5 s delay)
-            "shutdown-on-sigterm nosave now",  # stop at once, no waiting for replicas to catch up
-            *port_lines,
-            *self.security.server_config(),
-            *self.config,
-        ]
-        if self.sentinel:  # sentinels keep no data and carry no ACL users
-            config = [line for line in config if not line.startswith(("user ", "masterauth", "save", "appendonly"))]
-        config_file = self.directory / ("sentinel.conf" if self.sentinel else "redis.conf")
-        config_file.write_text("\n".join(config) + "\n")
-        argv = [REDIS_SERVER, str(config_file)] + (["--sentinel"] if self.sentinel else [])
-        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.started_at = time.monotonic()
-        return self
+class Node(RedisServer):
+    """A shared-helper RedisServer that also says where it is and whether it still runs."""
 
     @property
     def address(self) -> str:
-        return f"{LOOPBACK}:{self.port}"
+        return f"{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def client(self, **kwargs) -> redis.Redis:
-        """A redis-py client with the fixture's own (admin) credentials."""
-        # Sentinels carry TLS but no ACL users: they answer without a password.
-        options = self.security.redis_py_tls() if self.sentinel else self.security.redis_py_kwargs()
-        return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=2, **options, **kwargs)
-
-    def wait_serving(self, timeout: float = START_TIMEOUT) -> "RedisProcess":
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.running:
-                raise RuntimeError(f"redis-server on {self.port} exited: {self.log_tail()}")
-            try:
-                with self.client() as client:
-                    if client.ping():
-                        return self
-            except redis.RedisError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server on {self.port} not serving: {self.log_tail()}")
-                time.sleep(0.02)
-
-    def kill(self) -> None:
-        """SIGKILL: the node vanishes as in a crash (no goodbye to the cluster)."""
-        if self.running:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(5)
-
-    def stop(self) -> None:
-        if self.running:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-    def log_tail(self, lines: int = 5) -> str:
-        log = self.directory / "redis.log"
-        return " | ".join(log.read_text().splitlines()[-lines:]) if log.exists() else "(no log)"
+    def wait_serving(self, timeout: float = START_TIMEOUT) -> "Node":
+        """Until PING answers (with the admin credentials and the client certificate)."""
+        def pong() -> bool:
+            with self.client(socket_timeout=1) as client:
+                return client.ping()
+        wait_until(pong, timeout, f"{self.address} to answer PING")
+        return self
 
 
-def role(node: RedisProcess) -> str:
+def make_node(directory: Path, security: Security, config: list[str], sentinel: bool = False) -> Node:
+    """A node (not started) with the topology's TLS and ACL settings plus `config` lines."""
+    lines = [
+        "repl-diskless-sync-delay 0",  # replicas sync at once (default: 5 s delay)
+        "shutdown-on-sigterm nosave now",  # stop at once, no waiting for replicas to catch up
+        *security.server_config(sentinel),
+        *config,
+    ]
+    return Node(
+        directory,
+        password=ADMIN_PASSWORD if security.acl and not sentinel else "",
+        tls=security.tls,
+        tls_auth_clients=security.tls is not None,
+        args=("--sentinel",) if sentinel else (),
+        config="\n".join(lines) + "\n",
+    )
+
+
+def role(node: Node) -> str:
     """What the node says it is: master, slave or sentinel."""
     with node.client() as client:
         return client.execute_command("ROLE")[0].decode()
@@ -245,24 +188,23 @@ class Cluster:
     directory: Path
     security: Security = field(default_factory=Security)
     size: int = 6
-    nodes: list[RedisProcess] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    started_at: float = 0.0  # time.monotonic() when the last node was spawned
 
     def start(self) -> "Cluster":
         for index in range(self.size):
-            port = free_port()
-            self.nodes.append(RedisProcess(
-                port=port,
-                directory=self.directory / f"node-{index}",
-                security=self.security,
-                config=[
-                    "cluster-enabled yes",
-                    f"cluster-config-file {self.directory / f'node-{index}' / 'nodes.conf'}",
-                    f"cluster-node-timeout {CLUSTER_NODE_TIMEOUT_MS}",
-                    f"cluster-port {free_port()}",
-                    # A replica of a dead master takes over at once, however stale it is.
-                    "cluster-replica-validity-factor 0",
-                ],
-            ).start())
+            self.nodes.append(make_node(self.directory / f"node-{index}", self.security, [
+                "cluster-enabled yes",
+                f"cluster-config-file {self.directory / f'node-{index}' / 'nodes.conf'}",
+                f"cluster-node-timeout {CLUSTER_NODE_TIMEOUT_MS}",
+                f"cluster-port {free_port()}",
+                *(["tls-cluster yes"] if self.security.tls else []),
+                # A replica of a dead master takes over at once, however stale it is.
+                "cluster-replica-validity-factor 0",
+            ]))
+        for node in self.nodes:
+            node.start(wait="")
+        self.started_at = time.monotonic()
         for node in self.nodes:
             node.wait_serving()
         return self
@@ -281,7 +223,7 @@ class Cluster:
         self.wait_state_ok(timeout)
         return self
 
-    def info(self, node: RedisProcess) -> dict:
+    def info(self, node: Node) -> dict:
         with node.client() as client:
             return client.cluster("INFO")
 
@@ -290,10 +232,10 @@ class Cluster:
             return all(self.info(node)["cluster_state"] == "ok" for node in self.nodes if node.running)
         wait_until(all_ok, timeout, "cluster_state:ok on every node")
 
-    def masters(self) -> list[RedisProcess]:
+    def masters(self) -> list[Node]:
         return [node for node in self.nodes if node.running and role(node) == "master"]
 
-    def kill_master(self) -> RedisProcess:
+    def kill_master(self) -> Node:
         """SIGKILL one master that has a replica; returns it (for restarts)."""
         master = self.masters()[0]
         master.kill()
@@ -325,20 +267,15 @@ class SentinelSet:
     security: Security = field(default_factory=Security)
     replica_count: int = 2
     sentinel_count: int = 3
-    master: RedisProcess | None = None
-    replicas: list[RedisProcess] = field(default_factory=list)
-    sentinels: list[RedisProcess] = field(default_factory=list)
+    master: Node | None = None
+    replicas: list[Node] = field(default_factory=list)
+    sentinels: list[Node] = field(default_factory=list)
 
     def start(self) -> "SentinelSet":
-        self.master = RedisProcess(free_port(), self.directory / "master", [], self.security).start()
-        self.master.wait_serving()
+        self.master = make_node(self.directory / "master", self.security, []).start()
         for index in range(self.replica_count):
-            self.replicas.append(RedisProcess(
-                free_port(), self.directory / f"replica-{index}",
-                [f"replicaof {LOOPBACK} {self.master.port}"], self.security,
-            ).start())
-        for replica in self.replicas:
-            replica.wait_serving()
+            self.replicas.append(make_node(self.directory / f"replica-{index}", self.security,
+                                           [f"replicaof {LOOPBACK} {self.master.port}"]).start())
         self.wait_replicas_in_sync()
         for index in range(self.sentinel_count):
             config = [
@@ -349,11 +286,8 @@ class SentinelSet:
             ]
             if self.security.acl:
                 config.append(f"sentinel auth-pass {MASTER_NAME} {ADMIN_PASSWORD}")
-            self.sentinels.append(RedisProcess(
-                free_port(), self.directory / f"sentinel-{index}", config, self.security, sentinel=True,
-            ).start())
-        for sentinel in self.sentinels:
-            sentinel.wait_serving()
+            self.sentinels.append(make_node(self.directory / f"sentinel-{index}", self.security, config,
+                                            sentinel=True).start())
         self.wait_sentinels_agree()
         return self
 
@@ -362,15 +296,15 @@ class SentinelSet:
         return ",".join(sentinel.address for sentinel in self.sentinels)
 
     @property
-    def data_nodes(self) -> list[RedisProcess]:
+    def data_nodes(self) -> list[Node]:
         return [self.master, *self.replicas]
 
-    def master_address_seen_by(self, sentinel: RedisProcess) -> tuple[str, int]:
+    def master_address_seen_by(self, sentinel: Node) -> tuple[str, int]:
         with sentinel.client() as client:
             host, port = client.sentinel_get_master_addr_by_name(MASTER_NAME)
             return host, int(port)
 
-    def current_master(self) -> RedisProcess:
+    def current_master(self) -> Node:
         if not self.sentinels:
             return self.master
         _, port = self.master_address_seen_by(self.sentinels[0])
@@ -399,7 +333,7 @@ class SentinelSet:
             )
         wait_until(in_sync, timeout, "the replicas to be online")
 
-    def failover(self, timeout: float = 20.0) -> RedisProcess:
+    def failover(self, timeout: float = 20.0) -> Node:
         """SENTINEL FAILOVER; returns the new master once every sentinel names it."""
         old_master = self.current_master()
 
