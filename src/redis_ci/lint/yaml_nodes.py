@@ -36,13 +36,14 @@ Node = yaml.Node
 class Span:
     """Where a value is: 1-based line/column of its first character, and of the character
     just past its end (end_column is exclusive), plus its key path (zizmor style:
-    ("jobs", "test", "services", "redis", "ports", 0))."""
+    ("jobs", "test", "services", "redis", "ports", 0)). Equality is by position only: a node
+    shared through an alias is one place in the file, whichever job reached it."""
 
     line: int
     column: int
     end_line: int
     end_column: int
-    path: tuple = ()
+    path: tuple = field(default=(), compare=False)
 
     def lines(self) -> range:
         """The 1-based line numbers this span covers (where inline ignores are accepted)."""

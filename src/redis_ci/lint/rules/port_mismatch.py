@@ -73,8 +73,9 @@ class PortMismatch(Rule):
             if ports is None or endpoint.port in ports:
                 continue
             how = "the port inside the service container" if job.is_container_job else "the host side of `ports:`"
+            server = f"service `{endpoint.host}` serves" if endpoint.host in served else "this job's Redis services serve"
             yield self.finding(
-                f"{endpoint.subject} connects to port {endpoint.port}, but this job's Redis services serve "
+                f"{endpoint.subject} connects to port {endpoint.port}, but {server} "
                 f"{_listing(ports)} ({how}): nothing answers there; use {_listing(ports, 'or')}",
                 endpoint.span,
             )
