@@ -78,7 +78,7 @@ def _service_env(setup: Setup) -> Lines:
             # A trailing `--save` means `save ""` (Redis >= 7), and needs no quotes inside REDIS_ARGS.
             redis_args.append("--save")
         if redis_args:
-            variables.append("# redis-stack-server reads its arguments from REDIS_ARGS.")
+            variables.append("# redis-stack-server reads its arguments from REDIS_ARGS, split on spaces.")
             variables.append(f"REDIS_ARGS: {_quoted(' '.join(redis_args))}")
     return ["env:", *indent(variables, 2)] if variables else []
 
