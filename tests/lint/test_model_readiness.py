@@ -14,7 +14,9 @@ from redis_ci.lint.model import (
     next_step_needing_redis,
     option_argument_span,
     options_end,
+    redis_client_steps,
     redis_in_job,
+    redis_start,
     requirepass,
 )
 from redis_ci.lint.yaml_nodes import parse_document
@@ -198,3 +200,34 @@ def test_redis_in_job_and_the_step_that_needs_it_first():
     assert found == [("redis", 0, False), ("checked", 0, True), (2, 3, False)]
     assert next_step_needing_redis(job.steps, 0).index == 4
     assert next_step_needing_redis(job.steps, 5) is None
+
+
+def test_installing_the_package_is_not_starting_redis():
+    wf, _ = model("""
+        jobs:
+          t:
+            steps:
+              - run: sudo apt-get install -y redis-server redis-tools
+              - run: brew install redis && redis-server --daemonize yes
+              - run: redis-server --version
+    """)
+    starts = [redis_start(step) for step in wf.jobs[0].steps]
+    assert [start.kind if start else None for start in starts] == [None, "redis-server", None]
+
+
+def test_steps_that_visibly_talk_to_redis():
+    wf, _ = model("""
+        env:
+          REDIS_URL: redis://localhost:6379
+        jobs:
+          t:
+            steps:
+              - run: pip install -r requirements.txt
+              - run: pytest
+                env:
+                  REDIS_HOST: localhost
+              - run: redis-cli -p 6380 ping
+              - run: python app.py --redis redis://127.0.0.1:6379/1
+              - run: docker exec redis redis-cli ping
+    """)
+    assert redis_client_steps(wf, wf.jobs[0]) == {1, 2, 3}

@@ -1088,3 +1088,10 @@ def next_step_needing_redis(steps: list[Step], begin: int) -> Step | None:
         if not is_preparation_step(step):
             return step
     return None
+
+
+def redis_client_steps(workflow: Workflow, job: Job) -> set:
+    """Indices of the steps that visibly talk to Redis: a client endpoint in their own `env:`
+    or `run:`, or a `redis-cli` they run."""
+    steps = {endpoint.step.index for endpoint in find_client_endpoints(workflow, job) if endpoint.step}
+    return steps | {step.index for step in job.steps if redis_cli_calls(step)}

@@ -9,17 +9,23 @@ from __future__ import annotations
 from redis_ci.lint.rules.client_env_on_service import ClientEnvOnService
 from redis_ci.lint.rules.entrypoint_bypass import EntrypointBypass
 from redis_ci.lint.rules.ephemeral_port_hardcoded import EphemeralPortHardcoded
+from redis_ci.lint.rules.fixed_sleep_gate import FixedSleepGate
 from redis_ci.lint.rules.ignored_password_env import IgnoredPasswordEnv
 from redis_ci.lint.rules.localhost_in_container_job import LocalhostInContainerJob
 from redis_ci.lint.rules.merge_key import MergeKey
+from redis_ci.lint.rules.no_readiness_gate import NoReadinessGate
+from redis_ci.lint.rules.overcommit_not_enabled import OvercommitNotEnabled
 from redis_ci.lint.rules.port_mismatch import PortMismatch
 from redis_ci.lint.rules.redis_cli_not_installed import RedisCliNotInstalled
 from redis_ci.lint.rules.service_label_in_runner_job import ServiceLabelInRunnerJob
 from redis_ci.lint.rules.services_on_non_linux import ServicesOnNonLinux
+from redis_ci.lint.rules.slow_health_gate import SlowHealthGate
 from redis_ci.lint.rules.sysctl_in_service_options import SysctlInServiceOptions
 from redis_ci.lint.rules.unavailable_or_eol_image import UnavailableOrEolImage
+from redis_ci.lint.rules.unbounded_wait_loop import UnboundedWaitLoop
 from redis_ci.lint.rules.unmapped_service_port import UnmappedServicePort
 from redis_ci.lint.rules.unpinned_image import UnpinnedImage
+from redis_ci.lint.rules.weak_health_check import WeakHealthCheck
 from redis_ci.lint.rules.workflow_too_large import WorkflowTooLarge
 from redis_ci.lint.rules.yaml_syntax_error import YamlSyntaxError
 
@@ -27,6 +33,11 @@ ALL_RULES = [
     YamlSyntaxError,
     MergeKey,
     WorkflowTooLarge,
+    NoReadinessGate,
+    FixedSleepGate,
+    WeakHealthCheck,
+    SlowHealthGate,
+    UnboundedWaitLoop,
     UnmappedServicePort,
     LocalhostInContainerJob,
     ServiceLabelInRunnerJob,
@@ -34,6 +45,7 @@ ALL_RULES = [
     EphemeralPortHardcoded,
     ClientEnvOnService,
     ServicesOnNonLinux,
+    OvercommitNotEnabled,
     SysctlInServiceOptions,
     RedisCliNotInstalled,
     UnpinnedImage,

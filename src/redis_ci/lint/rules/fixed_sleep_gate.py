@@ -1,0 +1,87 @@
+"""RC102 fixed-sleep-gate."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci import recipe
+from redis_ci.lint.model import is_gate, redis_client_steps, redis_in_job
+from redis_ci.lint.rule import Rule
+
+_SLEEP = re.compile(r"(?<![\w-])sleep\s+(\d+(?:\.\d+)?[smh]?)(?![\w.])")
+# Anything that asks Redis itself makes the step a check (RC103/RC105 judge how good it is).
+_CHECK = re.compile(r"ping|/dev/tcp|\bnc\b", re.I)
+
+
+class FixedSleepGate(Rule):
+    """`sleep N` stands in for a readiness check of Redis.
+
+    ## What it does
+    Reports `sleep N` in the steps that run after Redis is started (a Redis service without a
+    health check, or a step that starts Redis) when no gate follows the start: up to and
+    including the first step that visibly talks to Redis (a Redis URL or host in its `env:` or
+    script, a `redis-cli` call), else up to the end of the job. A step that asks Redis itself
+    (`redis-cli ping`, `nc`, `/dev/tcp`) is a check, not a fixed sleep (see RC103, RC105).
+
+    ## Why is this bad?
+    A fixed pause is a guess. On a busy runner Redis may need longer (`Connection refused`,
+    `LOADING`, a flaky job); on a quiet one the job waits for nothing, on every run. And when
+    Redis never comes up, the sleep hides why.
+
+    ## Example
+    ```yaml
+    - run: docker run -d -p 6379:6379 redis:8.2
+    - run: sleep 10
+    - run: pytest
+    ```
+
+    ## Use instead
+    ```yaml
+    - run: docker run -d -p 6379:6379 redis:8.2
+    - name: Wait for Redis
+      uses: redis-ci/redis-ci-action@v1
+      with:
+        url: redis://127.0.0.1:6379/0
+    - run: pytest
+    ```
+
+    ## Fix safety
+    No automatic fix: the sleep may also wait for something else. RC101 (no-readiness-gate)
+    reports the same job and its fix inserts the wait step; the sleep can then be deleted.
+    """
+
+    code = "RC102"
+    name = "fixed-sleep-gate"
+    severity = "warning"
+    fixable = False
+
+    def check_job(self, job, workflow):
+        clients = None
+        for redis in redis_in_job(job):
+            if redis.waits_by_itself:
+                continue
+            later = job.steps[redis.begin:]
+            if any(is_gate(step) for step in later):
+                continue
+            clients = redis_client_steps(workflow, job) if clients is None else clients
+            scripts = []  # (run Value, position after which a sleep counts)
+            if redis.step is not None and redis.step.run is not None:
+                scripts.append((redis.step.run, (redis.start.span.end_line, redis.start.span.end_column)))
+            for step in later:
+                if step.run is not None:
+                    scripts.append((step.run, (0, 0)))
+                if step.index in clients:  # the sleeps after the first client do not wait for Redis
+                    break
+            for run, after in scripts:
+                if _CHECK.search(run.text):
+                    continue
+                for match in _SLEEP.finditer(run.text):
+                    span = run.locate(match.start(), match.end())
+                    if (span.line, span.column) < after:
+                        continue
+                    yield self.finding(
+                        f"`{match.group(0)}` waits a fixed time for Redis: too short on a slow runner, "
+                        f"wasted on a fast one, and nothing checks that Redis answers; use the wait "
+                        f"step (`uses: {recipe.ACTION_REF}`) or `redis-ci wait` instead",
+                        span,
+                    )

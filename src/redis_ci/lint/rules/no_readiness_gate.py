@@ -1,0 +1,196 @@
+"""RC101 no-readiness-gate."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci import recipe
+from redis_ci.generate.render import wait_step
+from redis_ci.generate.setup import Setup
+from redis_ci.lint import edits
+from redis_ci.lint.model import (
+    is_gate,
+    next_step_needing_redis,
+    redis_client_steps,
+    redis_in_job,
+    requirepass,
+)
+from redis_ci.lint.rule import Rule
+
+_SECRET = re.compile(r"^\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+_PUBLISH = re.compile(r"(?:-p|--publish)[=\s]+(?:[\d.]+:)?(\d+):6379\b")
+_SERVER_PORT = re.compile(r"--port[=\s]+(\d+)\b")
+
+
+def step_title(step) -> str:
+    """How a message names a step: its name, else what it uses or the start of its script."""
+    if step.name is not None:
+        return step.name.text
+    if step.uses is not None:
+        return step.uses.text
+    first = step.run.text.strip().splitlines()[0] if step.run and step.run.text.strip() else "run"
+    return first if len(first) <= 40 else first[:37] + "..."
+
+
+class NoReadinessGate(Rule):
+    """Redis is started but nothing waits for it before a step that may use it.
+
+    ## What it does
+    Reports a Redis service without a health check, or a step that starts Redis
+    (`docker run ... redis`, `redis-server`, `docker compose up ... redis`, a Redis action that
+    does not wait), when no gate comes before the first later step that needs Redis.
+
+    Without any gate after the start, that step is the first `run:` step, or the first `uses:`
+    of an action other than checkout, `setup-*`, cache, artifact, login and toolchain actions
+    (those never talk to Redis; steps that start Redis themselves are passed over too);
+    `redis-ci generate` puts its wait step at the same place. When a gate comes later, only a
+    step before it that visibly talks to Redis (a Redis URL or host in its `env:` or script, a
+    `redis-cli` call) is reported, so installing dependencies before the wait step is fine. A
+    gate (RULES.md) is this project's wait step or `redis-ci wait`, a bounded loop that checks
+    PING, `docker compose up --wait`, or an action that waits by itself.
+
+    ## Why is this bad?
+    The runner does not wait for a service without a health check, and a background
+    `docker run -d` returns at once. The tests then start while Redis may still be starting:
+    `Connection refused` on a slow runner, a flaky job that passes on a retry.
+
+    ## Example
+    ```yaml
+    services:
+      redis:
+        image: redis:8.2
+        ports: ["6379:6379"]
+    steps:
+      - uses: actions/checkout@v5
+      - run: pytest
+    ```
+
+    ## Use instead
+    ```yaml
+    steps:
+      - uses: actions/checkout@v5
+      - name: Wait for Redis
+        uses: redis-ci/redis-ci-action@v1
+        with:
+          url: redis://127.0.0.1:6379/0
+          service-id: ${{ job.services.redis.id }}
+      - run: pytest
+    ```
+
+    ## Fix safety
+    Safe: the fix inserts the wait step that `redis-ci generate` writes, right before the
+    step that needs Redis, indented like the job's other steps, pointing at the service's
+    mapped port (runner job) or its label (container job). Not fixed: a password that is not
+    a `${{ secrets.* }}` expression, `ports:` given as an expression, Redis started by a step in
+    a container job or by `docker compose`, and steps written in flow style.
+    """
+
+    code = "RC101"
+    name = "no-readiness-gate"
+    severity = "error"
+    fixable = True
+
+    def check_job(self, job, workflow):
+        clients = None
+        for redis in redis_in_job(job):
+            if redis.waits_by_itself:
+                continue
+            gate = next((step.index for step in job.steps[redis.begin:] if is_gate(step)), None)
+            if gate is None:
+                target = next_step_needing_redis(job.steps, redis.begin)
+            else:  # a gate comes later: only a step before it that visibly talks to Redis is early
+                clients = redis_client_steps(workflow, job) if clients is None else clients
+                target = next((step for step in job.steps[redis.begin:gate] if step.index in clients), None)
+            if target is None:
+                continue
+            why = (
+                f"step `{step_title(target)}`, which may run before Redis accepts connections; add "
+                f"the wait step (`uses: {recipe.ACTION_REF}`) right before it"
+            )
+            if redis.service is not None:
+                yield self.finding(
+                    f"Redis service `{redis.service.label}` has no health check and no wait step before {why}",
+                    redis.service.span,
+                    job=job.id,
+                    before_step=target.index,
+                    label=redis.service.label,
+                )
+            else:
+                yield self.finding(
+                    f"Redis started by step `{step_title(redis.step)}` is not waited for before {why}",
+                    redis.start.span,
+                    job=job.id,
+                    before_step=target.index,
+                    start_step=redis.step.index,
+                )
+
+    def fix(self, finding, workflow):
+        job = next(job for job in workflow.jobs if job.id == finding.data["job"])
+        target = job.steps[finding.data["before_step"]]
+        if "label" in finding.data:
+            wiring = _service_wiring(job, job.service(finding.data["label"]))
+        else:
+            wiring = _started_wiring(job, job.steps[finding.data["start_step"]])
+        if wiring is None:
+            return []
+        label, url, secret = wiring
+        container = "container" if job.is_container_job else None
+        setup = Setup(container_image=container, password_secret=secret)
+        return insert_step_before(workflow.lines, target, wait_step(setup, label=label, url=url))
+
+
+def insert_step_before(lines: list[str], step, block: list[str]) -> list:
+    """Edits that insert `block` (step lines indented from column 0, as `generate` renders
+    them) before `step` and the comment lines right above it, at the step's own `- ` column;
+    [] when the step is not a block sequence item."""
+    line = step.span.line
+    text = lines[line - 1]
+    if not re.fullmatch(r"\s*-\s+", text[: step.span.column - 1]):
+        return []
+    indentation = edits.indentation_of(lines, line)
+    while line > 1 and lines[line - 2].strip().startswith("#") and edits.indentation_of(lines, line - 1) == indentation:
+        line -= 1
+    inserted = "".join(f"{indentation}{entry}\n" if entry else "\n" for entry in block)
+    return [edits.insert_lines_before(line, inserted)]
+
+
+def _service_wiring(job, service) -> tuple | None:
+    """(label, url, password secret) of the wait step for a Redis service; None when unsure."""
+    password = requirepass(service)
+    secret = None
+    if password is not None:
+        match = _SECRET.match(password.expression or "")
+        if match is None:
+            return None
+        secret = match.group(1)
+    if job.is_container_job:
+        return service.label, f"redis://{service.label}:{recipe.REDIS_PORT}/0", secret
+    if service.ports_unknown:
+        return None
+    mapped = [port for port in service.ports if port.container == recipe.REDIS_PORT]
+    if not service.ports:
+        host = str(recipe.REDIS_PORT)  # RC201 maps 6379:6379
+    elif not mapped:
+        return None
+    elif mapped[0].host is None:
+        host = f"${{{{ job.services.{service.label}.ports['{recipe.REDIS_PORT}'] }}}}"
+    else:
+        host = str(mapped[0].host)
+    return service.label, f"redis://{recipe.RUNNER_JOB_HOST}:{host}/0", secret
+
+
+def _started_wiring(job, step) -> tuple | None:
+    """(None, url, None) of the wait step for Redis started by a step on the runner."""
+    if job.is_container_job or step.run is None and step.uses is None:
+        return None
+    if step.run is not None:
+        pattern = _PUBLISH if "docker" in step.run.text or "podman" in step.run.text else _SERVER_PORT
+        match = pattern.search(step.run.text)
+        if "compose" in step.run.text or (match is None and pattern is _PUBLISH):
+            return None
+        port = match.group(1) if match else str(recipe.REDIS_PORT)
+    else:
+        port = next((v.text for k, v in step.with_.items() if "port" in k.lower()), str(recipe.REDIS_PORT))
+        if not port.isdigit():
+            return None
+    return None, f"redis://{recipe.RUNNER_JOB_HOST}:{port}/0", None

@@ -1,0 +1,120 @@
+"""RC302 overcommit-not-enabled."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci import recipe
+from redis_ci.generate.render import gate_steps
+from redis_ci.generate.setup import Setup
+from redis_ci.lint.model import is_project_action, next_step_needing_redis, redis_in_job
+from redis_ci.lint.rule import Rule
+from redis_ci.lint.rules.no_readiness_gate import insert_step_before, step_title
+
+_NOT_LINUX = re.compile(r"mac|windows", re.I)
+_LINUX = re.compile(r"ubuntu|linux", re.I)
+# `--save ""` (also `=''` and a YAML-escaped `\"\"`), or a bare trailing `--save` (Redis >= 7).
+_SAVE_OFF = re.compile(r"--save(?:\s*=\s*|\s+)(?:\"\"|''|\\\"\\\")|--save\s*(?:$|--|[\"'])")
+_AOF_ON = re.compile(r"--appendonly[=\s]+[\"']?yes")
+_OVERCOMMIT = re.compile(r"vm\.overcommit_memory\s*=\s*1|echo\s+1\s*>\s*/proc/sys/vm/overcommit_memory")
+
+
+class OvercommitNotEnabled(Rule):
+    """Redis on a Linux runner keeps snapshots on, but memory overcommit is never enabled.
+
+    ## What it does
+    Reports a Redis service or a Redis started by a step in a runner job (no `container:`)
+    on Linux, when persistence is not switched off (`--save ""` without `--appendonly yes`
+    in `command:`, REDIS_ARGS or the server's arguments) and no step sets
+    `vm.overcommit_memory=1`: a `sysctl` (or a write to `/proc/sys/vm/overcommit_memory`) in
+    a `run:`, or this project's action, which does it unless given `overcommit: "false"`.
+
+    ## Why is this bad?
+    Redis logs "WARNING Memory overcommit must be enabled!": with `vm.overcommit_memory=0`
+    the fork for a background save or a replica sync can fail, after which Redis refuses
+    writes with `-MISCONF`, a failure that shows up as a flaky test far from its cause.
+    Docker refuses `--sysctl vm.overcommit_memory=1` for a container (the setting is
+    host-wide), but the runner's host allows `sudo sysctl`.
+
+    ## Example
+    ```yaml
+    services:
+      redis:
+        image: redis:8.2
+        ports: ["6379:6379"]
+        options: --health-cmd "redis-cli ping | grep -q PONG" --health-interval 1s
+    steps:
+      - run: pytest
+    ```
+
+    ## Use instead
+    ```yaml
+    steps:
+      - name: Enable memory overcommit for Redis
+        run: sudo sysctl -w vm.overcommit_memory=1
+      - run: pytest
+    ```
+    Or use the wait step (`uses: redis-ci/redis-ci-action@v1`), which sets it.
+
+    ## Fix safety
+    Safe on GitHub-hosted runners: the fix inserts the step `redis-ci generate` writes
+    (`sudo sysctl -w vm.overcommit_memory=1`) before the first step that needs Redis. On a
+    self-hosted runner without password-less sudo that step fails visibly. Not fixed when no
+    step needs Redis.
+    """
+
+    code = "RC302"
+    name = "overcommit-not-enabled"
+    severity = "warning"
+    fixable = True
+
+    def check_job(self, job, workflow):
+        if job.is_container_job or not job.steps or any(_overcommits(step) for step in job.steps):
+            return
+        labels = [label.text for label in job.runs_on if not label.is_expression]
+        if any(_NOT_LINUX.search(label) for label in labels):
+            return
+        advice = f"add a step running `{recipe.OVERCOMMIT_COMMAND}` (the redis-ci wait step does it)"
+        why = "a background save may fail to fork and then writes fail with MISCONF"
+        for redis in redis_in_job(job):
+            target = next_step_needing_redis(job.steps, redis.begin)
+            if redis.service is not None:
+                arguments = [redis.service.command.text] if redis.service.command else []
+                arguments += [env.value.text for env in redis.service.env if env.name == "REDIS_ARGS"]
+                if _persistence_off(arguments):
+                    continue
+                yield self.finding(
+                    f"Redis service `{redis.service.label}` keeps snapshots on while the runner's "
+                    f"vm.overcommit_memory is 0: {why}; {advice}",
+                    redis.service.span,
+                    job=job.id,
+                    before_step=target.index if target else None,
+                )
+            elif redis.start.kind != "compose" and any(_LINUX.search(label) for label in labels):
+                if redis.step.run is not None and _persistence_off([redis.step.run.text]):
+                    continue
+                yield self.finding(
+                    f"Redis started by step `{step_title(redis.step)}` keeps snapshots on while "
+                    f"vm.overcommit_memory is 0: {why}; {advice}",
+                    redis.start.span,
+                    job=job.id,
+                    before_step=target.index if target else None,
+                )
+
+    def fix(self, finding, workflow):
+        if finding.data["before_step"] is None:
+            return []
+        job = next(job for job in workflow.jobs if job.id == finding.data["job"])
+        # A runner job gated by its health check: `generate` writes just the overcommit step.
+        block = gate_steps(Setup(gate="health"))
+        return insert_step_before(workflow.lines, job.steps[finding.data["before_step"]], block)
+
+
+def _persistence_off(arguments: list[str]) -> bool:
+    return any(_SAVE_OFF.search(text) for text in arguments) and not any(_AOF_ON.search(text) for text in arguments)
+
+
+def _overcommits(step) -> bool:
+    if is_project_action(step):
+        return step.with_.get("overcommit") is None or step.with_["overcommit"].text.strip().lower() != "false"
+    return step.run is not None and bool(_OVERCOMMIT.search(step.run.text))

@@ -1,0 +1,142 @@
+"""RC103 weak-health-check."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci import recipe
+from redis_ci.lint import edits
+from redis_ci.lint.model import option_argument_span, requirepass
+from redis_ci.lint.rule import Rule
+
+_CLI = re.compile(r"\b((?:redis|valkey|keydb)-cli)\b")
+_TCP_ONLY = re.compile(r"/dev/tcp/|\b(?:nc|ncat|netcat)\b[^|;&]*\s-\w*z")
+_AUTH = re.compile(r"(?:^|\s)(?:-a|--pass|--askpass|--user)(?:\s|=|$)|-u\s+\S*@|REDISCLI_AUTH")
+# Images known to ship redis-cli (valkey ships `redis-*` links): a TCP check can become a PING.
+_CLI_IMAGES = ("redis", "valkey", "redis-stack", "redis-stack-server")
+_SECRET_ARGUMENT = re.compile(r"((?:^|\s)(?:-a|--pass)(?:\s+|=)|REDISCLI_AUTH=|://[^:/@\s]*:)([^\s$@'\"]+)")
+
+
+class WeakHealthCheck(Rule):
+    """The health command can pass while Redis does not serve.
+
+    ## What it does
+    Reports the `--health-cmd` of a Redis service when it:
+    - runs `redis-cli ping` and takes its exit code as is (no `-e`, no `grep PONG`);
+    - only checks that the TCP port is open (`nc -z`, `/dev/tcp`);
+    - does not authenticate while the server is started with `--requirepass` (in `command:`,
+      or `REDIS_ARGS` for redis-stack-server).
+
+    ## Why is this bad?
+    `redis-cli ping` exits 0 on an error reply such as `NOAUTH` or `LOADING`, and Redis
+    accepts connections while it loads a dataset: the service is marked healthy and the tests
+    meet errors. Without the password, `ping | grep PONG` never passes and the job fails with
+    "service is unhealthy"; a bare `redis-cli ping` passes on `NOAUTH` and checks nothing.
+
+    ## Example
+    ```yaml
+    options: >-
+      --health-cmd "redis-cli ping"
+      --health-interval 10s
+    ```
+
+    ## Use instead
+    ```yaml
+    options: >-
+      --health-cmd "redis-cli ping | grep -q PONG"
+      --health-interval 1s
+    ```
+    With a password, set `REDISCLI_AUTH` in the service's `env:` (redis-cli reads it).
+
+    ## Fix safety
+    Safe: the fix replaces the command with `redis-cli ping | grep -q PONG` (keeping
+    `valkey-cli`/`keydb-cli` where that was used). When the password comes from a variable of
+    the container (`--requirepass "$PASSWORD"`), the command gets `REDISCLI_AUTH=$PASSWORD`
+    in front. No fix when the password is written in the command itself or in an expression
+    (it would end up in the container's configuration), or for a TCP check on an image that
+    may not ship redis-cli.
+    """
+
+    code = "RC103"
+    name = "weak-health-check"
+    severity = "warning"
+    fixable = True
+
+    def __init__(self):
+        self._reported: set = set()  # (line, column, problem) already reported in this file
+
+    def check_job(self, job, workflow):
+        for service in job.redis_services:
+            command = service.options.health_cmd
+            if not command or service.options.no_healthcheck or "${{" in command:
+                continue
+            problem = _problem(command, service)
+            if problem is None:
+                continue
+            span = option_argument_span(workflow.lines, service.options, "--health-cmd")
+            span = span or service.options.span_of("--health-cmd")
+            replacement, fixable = _replacement(command, service)
+            advice = f"use `--health-cmd \"{replacement}\"`"
+            if not fixable and requirepass(service) is not None:
+                advice = f"set `{recipe.PASSWORD_ENV}` to the password in the service's `env:` and {advice}"
+            key = (span.line, span.column, problem)
+            if key in self._reported:  # a service shared through an alias: report it once
+                continue
+            self._reported.add(key)
+            yield self.finding(
+                f"health check `{_redacted(command)}` of service `{service.label}` {problem}; {advice}",
+                span,
+                job=job.id,
+                label=service.label,
+                replacement=replacement if fixable else None,
+            )
+
+    def fix(self, finding, workflow):
+        job = next(job for job in workflow.jobs if job.id == finding.data["job"])
+        options = job.service(finding.data["label"]).options
+        span = option_argument_span(workflow.lines, options, "--health-cmd")
+        if span is None or finding.data["replacement"] is None:
+            return []
+        quote = "'" if options.value.style == '"' else '"'
+        return [edits.replace(span, f"{quote}{finding.data['replacement']}{quote}")]
+
+
+def _replacement(command: str, service) -> tuple:
+    """(the command to write instead, whether the fix may write it): the recipe's command with
+    the user's client, and the password from the container's own variable when there is one."""
+    cli = _CLI.search(command)
+    replacement = recipe.HEALTH_CMD.replace("redis-cli", cli.group(1)) if cli else recipe.HEALTH_CMD
+    fixable = cli is not None or all(image.name in _CLI_IMAGES for image in service.images)
+    password = requirepass(service)
+    if password is not None and not any(env.name == recipe.PASSWORD_ENV for env in service.env):
+        if password.env_name is None:
+            return replacement, False
+        replacement = f"{recipe.PASSWORD_ENV}=${password.env_name} {replacement}"
+    return replacement, fixable
+
+
+def _authenticates(command: str, service) -> bool:
+    return bool(_AUTH.search(command)) or any(env.name == recipe.PASSWORD_ENV for env in service.env)
+
+
+def _problem(command: str, service) -> str | None:
+    """What is weak about `command`, said as the middle of the message; None when it is fine."""
+    checks_reply = "pong" in command.lower()
+    password = requirepass(service)
+    if _CLI.search(command) and password is not None and not _authenticates(command, service):
+        if checks_reply:
+            return "sends no password to a server started with `--requirepass`: it never passes and the job fails"
+        return "sends no password to a server started with `--requirepass`: it passes on the NOAUTH error"
+    if checks_reply:
+        return None
+    if _TCP_ONLY.search(command):
+        return "only checks that the port is open: Redis accepts connections while it is still loading"
+    cli = _CLI.search(command)
+    if cli and re.search(r"\bping\b", command, re.I) and not re.search(r"(?:^|\s)-e(?:\s|$)", command):
+        return f"passes on error replies: `{cli.group(1)} ping` exits 0 on NOAUTH and LOADING"
+    return None
+
+
+def _redacted(command: str) -> str:
+    """The command with a password written in it replaced by `***` (never in a message)."""
+    return _SECRET_ARGUMENT.sub(lambda m: m.group(1) + "***", command)
