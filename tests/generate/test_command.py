@@ -183,6 +183,7 @@ REFUSALS = {
     "not YAML": ("not_yaml.yml", "test", [], "cannot be edited"),
     "matrix axis taken": ("matrix_taken.yml", "test", ["--versions", "7.4,8.2"], "already has redis-version"),
     "port in a container job": ("container_job.yml", "tests", ["--port", "6380"], "container job"),
+    "macOS in the matrix": ("macos_job.yml", "test", [], "services need a Linux runner"),
 }
 
 

@@ -61,6 +61,9 @@ def _model_job(path: str, document, job_name: str):
         raise UsageError(f"{path} has no job {job_name!r}")
     if job.uses is not None:
         raise UsageError(f"job {job_name!r} calls a reusable workflow, which cannot have services")
+    not_linux = [label.text for label in job.runs_on if any(system in label.text.lower() for system in ("macos", "windows"))]
+    if not_linux:
+        raise UsageError(f"job {job_name!r} runs on {not_linux[0]}: services need a Linux runner")
     redis_steps = [step for step in job.steps if step.uses_action and "redis" in step.uses_action]
     if job.redis_services or redis_steps or job.service(recipe.SERVICE_LABEL):
         raise UsageError(f"job {job_name!r} already has Redis; check it with `redis-ci lint {path}`")
