@@ -93,8 +93,7 @@ class SlowHealthGate(Rule):
             yield self.finding(
                 f"the runner holds the job ~{hold:.0f} s before its first step while it waits for "
                 f"the health check of service `{service.label}` ({cause}: first probe at {_written(first)}, "
-                f"Redis is ready in milliseconds); use "
-                f"`--health-interval {RECIPE_VALUES['--health-interval']}`",
+                f"Redis is ready in milliseconds); use `{flag} {RECIPE_VALUES['--health-interval']}`",
                 span,
                 job=job.id,
                 label=service.label,
