@@ -7,9 +7,12 @@ import pytest
 from redis.cluster import RedisCluster
 from redis.crc import key_slot as redis_py_key_slot
 
-from redis_ci.probe.cluster import SLOT_COUNT, key_in, key_slot, slot_ranges_text
+from redis_ci.probe.cluster import (
+    SLOT_COUNT, address_text, key_in, key_slot, parse_shards, parse_slots, slot_ranges_text,
+)
+from redis_ci.probe.resp import Connection, Deadline
 from .topology_servers import (
-    ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, NOPERM_PASSWORD, NOPERM_USER, Security, run_wait,
+    ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, NOPERM_PASSWORD, NOPERM_USER, Security, run_wait, wait_until,
 )
 
 
@@ -137,6 +140,42 @@ def test_tls_client_certificates_and_acl_users_on_a_cluster(make_cluster, topolo
     with RedisCluster(host=LOOPBACK, port=cluster.nodes[0].port, password=ADMIN_PASSWORD,
                       **security.redis_py_tls()) as witness:
         assert witness.ping() and len(witness.get_nodes()) == 6
+
+
+def test_slots_fallback_parse_and_an_announced_address_the_job_cannot_reach(make_cluster):
+    cluster = make_cluster().create()
+    seed = cluster.nodes[0]
+    # CLUSTER SLOTS (the pre-7.0 path) and CLUSTER SHARDS give the same slot map on a real cluster.
+    deadline = Deadline(5)
+    connection = Connection.open(deadline, host=LOOPBACK, port=seed.port)
+    try:
+        address = (LOOPBACK, seed.port)
+        from_shards, _ = parse_shards(connection.call(deadline, "CLUSTER", "SHARDS"), address, tls=False)
+        from_slots, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS"), address)
+    finally:
+        connection.close()
+    assert from_slots == from_shards and len(from_slots) == 3
+    # (CLUSTER SLOTS lists the masters and only the replicas it deems available.)
+    masters = {address_text(node.address) for node in known if node.role == "master"}
+    assert masters == {node.address for node in cluster.masters()}
+
+    # A node that announces an address nothing listens on (as containers announce their own IPs).
+    moved = cluster.nodes[5]
+    with moved.client() as client:
+        client.config_set("cluster-announce-ip", "127.0.0.2")
+
+    def seed_knows_new_address() -> bool:
+        with seed.client() as client:
+            return f"127.0.0.2:{moved.port}" in client.execute_command("CLUSTER", "NODES").decode()
+    wait_until(seed_knows_new_address, 5, "the new address to spread", interval=0.01)
+    # (Within 0.5 s, before the other nodes could mark it failed over its cluster-node-timeout.)
+    result = cluster_wait(cluster, "--timeout", "0.5", seed=seed)
+    assert result.returncode == 1
+    error = result.json["last_error"]
+    assert error["kind"] == "refused" and f"127.0.0.2:{moved.port}" in error["message"]
+    assert "cluster-announce-ip" in error["message"]
+    unreachable = nodes_by_address(result.json)[f"127.0.0.2:{moved.port}"]
+    assert unreachable["lacks"][0].startswith("does not answer")
 
 
 def test_key_slots_match_redis_py_and_keys_land_where_asked():

@@ -94,6 +94,12 @@ def address_text(address: tuple) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def naming(address: tuple, message: str) -> str:
+    """`message`, prefixed with the address unless it already names it."""
+    where = address_text(address)
+    return message if where in message else f"{where}: {message}"
+
+
 # --------------------------------------------------------------------------- one node's view
 
 
@@ -141,7 +147,8 @@ def parse_shards(reply, asked: tuple, tls: bool):
 
 
 def parse_slots(reply, asked: tuple):
-    """CLUSTER SLOTS (servers before 7.0) -> (slot map, the nodes that serve slots)."""
+    """CLUSTER SLOTS (servers before 7.0) -> (slot map, the nodes it lists: the masters and the
+    replicas it deems available; other nodes are found only when given as seeds)."""
     ranges = []
     known = {}
     for first, last, master, *replicas in reply:
@@ -183,6 +190,7 @@ class NodeReport:
 
     def __init__(self, address: tuple, view: NodeView | None = None, failure=None):
         self.address = address
+        self.announced = False  # learned from other nodes, not given as a seed
         self.view = view
         self.failure = failure  # the Failure met asking it, when it did not answer
         self.node_id = view.node_id if view else ""
@@ -233,6 +241,8 @@ def survey(session, seeds: list) -> list:
         with lock:
             learned = [node.address for report in reports.values() if report.view for node in report.view.known]
             pending = [address for address in dict.fromkeys(learned) if address not in reports]
+    for address, report in reports.items():
+        report.announced = address not in seeds
     with lock:
         return _one_per_node([reports[address] for address in sorted(reports)])
 
@@ -341,8 +351,7 @@ def _cluster_failure(reports: list, consensus: tuple, map_count: int, short: dic
     silent = [report for report in reports if report.view is None and not report.ignored]
     for report in silent:
         if report.failure.final or not any(r.view for r in reports):
-            return ProbeFailure(report.failure.kind, f"node {address_text(report.address)}: "
-                                f"{report.failure.message}", final=report.failure.final)
+            return _silent_failure(report)
     served = set()
     for first, last, _ in consensus:
         served.update(range(first, last + 1))
@@ -358,12 +367,22 @@ def _cluster_failure(reports: list, consensus: tuple, map_count: int, short: dic
         odd = [address_text(r.address) for r in reports if r.view and r.view.slot_map != consensus]
         return ProbeFailure("cluster-disagree", f"{', '.join(odd)} hold a different slot map than the others")
     if silent:
-        failure = silent[0].failure
-        return ProbeFailure(failure.kind, f"node {address_text(silent[0].address)}: {failure.message}")
+        return _silent_failure(silent[0])
     if short:
         master, lack = sorted(short.items())[0]
         return ProbeFailure("replicas-missing", f"master {master[:8]} {lack}")
     return None
+
+
+def _silent_failure(report: NodeReport) -> ProbeFailure:
+    """A node that did not answer, in its own kind; for an address only the cluster announced, the
+    usual CI cause (nodes in containers announce addresses the job cannot reach)."""
+    failure = report.failure
+    message = naming(report.address, failure.message)
+    if report.announced and failure.kind in ("refused", "timeout", "dns"):
+        message += (" (an address the cluster announces: if this job cannot reach it, start the nodes "
+                    "with cluster-announce-ip or cluster-announce-hostname set to one it can)")
+    return ProbeFailure(failure.kind, message, final=failure.final)
 
 
 def check_cluster(session) -> None:

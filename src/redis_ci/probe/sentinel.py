@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, namedtuple
 
 from redis_ci.probe.checks import Session, parse_info
-from redis_ci.probe.cluster import address_text
+from redis_ci.probe.cluster import address_text, naming
 from redis_ci.probe.failures import ProbeFailure, classify
 
 # A replica this close to the master's replication offset is in sync (a few commands behind).
@@ -46,9 +46,7 @@ def on_node(address: tuple, action):
         raise
     except Exception as exc:  # noqa: BLE001 - classified, like every error of an attempt
         failure = classify(exc, address_text(address))
-        where = address_text(address)
-        message = failure.message if where in failure.message else f"{where}: {failure.message}"
-        raise ProbeFailure(failure.kind, message, final=failure.final) from None
+        raise ProbeFailure(failure.kind, naming(address, failure.message), final=failure.final) from None
 
 
 class SentinelReport:
@@ -174,7 +172,15 @@ def check_master_role(session: Session, master: tuple) -> None:
         role = _text(session.connect(*master).call(session.deadline, "ROLE")[0])
         if role != "master":
             raise ProbeFailure("no-master", f"{address_text(master)}, the master by the sentinels, says ROLE {role}")
-    on_node(master, ask_role)
+    try:
+        on_node(master, ask_role)
+    except ProbeFailure as exc:
+        failure = exc.failure
+        if failure.kind not in ("refused", "timeout", "dns"):
+            raise
+        raise ProbeFailure(failure.kind, failure.message + " (the master's address as the sentinels announce it: "
+                           "if this job cannot reach it, set replica-announce-ip on the data nodes, or "
+                           "sentinel announce-hostnames / resolve-hostnames)", final=failure.final) from None
 
 
 def replication_info(session: Session, address: tuple) -> dict:
