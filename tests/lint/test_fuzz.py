@@ -151,11 +151,17 @@ def big_workflow(target_bytes: int = 600_000) -> bytes:
     return "".join(parts).encode()
 
 
+def cpu_seconds(function, *args):
+    """(result, CPU time of this process): unlike wall time, not inflated by other test
+    processes sharing the machine."""
+    started = time.process_time()
+    result = function(*args)
+    return result, time.process_time() - started
+
+
 def test_billion_laughs_is_bounded():
     data = billion_laughs()
-    started = time.perf_counter()
-    result = check_workflow_bytes(data, "laughs.yml", ALL_RULES)
-    elapsed = time.perf_counter() - started
+    result, elapsed = cpu_seconds(check_workflow_bytes, data, "laughs.yml", ALL_RULES)
     assert elapsed < 1.0, f"billion laughs took {elapsed:.2f} s"
     assert_well_formed(data)
     assert [f.code for f in result.findings] == ["RC001"]  # over the node budget: not checked
@@ -164,9 +170,7 @@ def test_billion_laughs_is_bounded():
 def test_600_kb_workflow_in_under_a_second():
     data = big_workflow()
     assert len(data) >= 600_000
-    started = time.perf_counter()
-    result = check_workflow_bytes(data, "big.yml", ALL_RULES)
-    elapsed = time.perf_counter() - started
+    result, elapsed = cpu_seconds(check_workflow_bytes, data, "big.yml", ALL_RULES)
     assert elapsed < 1.0, f"600 kB took {elapsed:.2f} s"
     assert [f.code for f in result.findings if f.code == "RC003"] == ["RC003"]
 
