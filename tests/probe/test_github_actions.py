@@ -41,6 +41,8 @@ def test_ready_outputs_and_summary(password_server, actions_env):
 
     summary = open(actions_env["GITHUB_STEP_SUMMARY"]).read()
     assert summary.startswith(f"### ✅ Redis ready at `127.0.0.1:{password_server.port}`\n")
+    version = password_server.client().info()["redis_version"]
+    assert f"\nRedis {version} (standalone, master): ready after " in summary and " ms, 1 attempt.\n" in summary
     assert "| check | result | time |\n|---|---|---|\n" in summary
     assert "| ping | ok | " in summary and "| pubsub | ok | " in summary
 
@@ -56,7 +58,7 @@ def test_not_ready_error_annotation_outputs_and_summary(actions_env):
     errors = [line for line in lines if line.startswith("::error")]
     assert len(errors) == 1
     assert errors[0].startswith(f"::error title=Redis not ready::redis not ready at localhost:{port} after ")
-    assert "refused" in errors[0] and "Hint: nothing listens" in errors[0] and "ports:" in errors[0]
+    assert "refused" in errors[0] and "(hint: nothing listens" in errors[0] and "ports:" in errors[0]
 
     outputs = read_outputs(actions_env)
     assert outputs == {
@@ -69,6 +71,7 @@ def test_not_ready_error_annotation_outputs_and_summary(actions_env):
 
     summary = open(actions_env["GITHUB_STEP_SUMMARY"]).read()
     assert summary.startswith(f"### ❌ Redis not ready at `localhost:{port}`\n")
+    assert f"\nnot ready after {float(outputs['elapsed-ms']):.1f} ms, " in summary
     assert "**refused**: cannot connect" in summary
     assert "| ping | cannot connect to" in summary
     assert "| pubsub | not run: an earlier check failed | 0.00 ms |" in summary

@@ -67,7 +67,7 @@ class Reporter:
                 self.emit(self.stderr, self.not_ready_line(outcome))
                 self.emit(self.stderr, "  hint: " + self.hint(outcome.failure))
             if self.in_actions:
-                message = f"{self.not_ready_line(outcome)} Hint: {self.hint(outcome.failure)}"
+                message = f"{self.not_ready_line(outcome)} (hint: {self.hint(outcome.failure)})"
                 self.emit(self.stderr, f"::error title=Redis not ready::{escape_data(message)}")
         if self.in_actions:
             self.write_outputs(outcome)
@@ -87,10 +87,9 @@ class Reporter:
     def not_ready_line(self, outcome) -> str:
         failure = outcome.failure
         why = "gave up at once" if failure.final else "not ready"
-        attempts = "attempt" if outcome.attempts == 1 else "attempts"
         return self.scrub(
             f"redis {why} at {self.target.address} after {outcome.elapsed_ms / 1000:.3f} s "
-            f"({outcome.attempts} {attempts}): {failure.kind}: {failure.message}"
+            f"({plural(outcome.attempts, 'attempt')}): {failure.kind}: {failure.message}"
         )
 
     def as_json(self, outcome) -> dict:
@@ -137,8 +136,9 @@ class Reporter:
             lines.append(f"### ✅ Redis ready at `{address}`")
         else:
             lines.append(f"### ❌ Redis not ready at `{address}`")
-        about = f"{server.name} {server.version} ({server.mode}, {server.role}), " if server else ""
-        lines.append(f"\n{about}{outcome.elapsed_ms:.1f} ms, {outcome.attempts} attempt(s).")
+        about = f"{server.name} {server.version} ({server.mode}, {server.role}): " if server else ""
+        verdict = "ready" if outcome.ready else "not ready"
+        lines.append(f"\n{about}{verdict} after {outcome.elapsed_ms:.1f} ms, {plural(outcome.attempts, 'attempt')}.")
         if outcome.failure:
             failure = outcome.failure
             lines.append(f"\n**{failure.kind}**: {escape_cell(self.scrub(failure.message))}  ")
@@ -158,6 +158,10 @@ class Reporter:
                 handle.write(text)
         except OSError as exc:
             self.emit(self.stderr, f"::warning::redis-ci wait: cannot write ${variable}: {exc.strerror}")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def escape_data(text: str) -> str:
