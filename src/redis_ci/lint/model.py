@@ -737,6 +737,7 @@ def env_endpoint(env: EnvVar) -> ClientEndpoint | None:
 
 
 _TOKEN = re.compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
+_SEPARATOR = re.compile(r"[;|&()\n]+")  # a token that ends a shell command
 
 
 def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
@@ -753,7 +754,7 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
         host = port = port_ref = host_span = None
         spans = []
         cursor = index + 1
-        while cursor + 1 < len(tokens) and not re.fullmatch(r"[;|&()\n]+", tokens[cursor].group(0)):
+        while cursor + 1 < len(tokens) and not _SEPARATOR.fullmatch(tokens[cursor].group(0)):
             flag, argument = tokens[cursor].group(0), tokens[cursor + 1]
             if flag in ("-h", "-p"):
                 text = argument.group(0).strip("'\"")
@@ -795,7 +796,7 @@ def redis_cli_calls(step: Step) -> list[Span]:
 def _in_docker(tokens: list, index: int) -> bool:
     """redis-cli run inside a container (`docker exec ... redis-cli`): not a step's endpoint."""
     cursor = index - 1
-    while cursor >= 0 and not re.fullmatch(r"[;|&()\n]+", tokens[cursor].group(0)):
+    while cursor >= 0 and not _SEPARATOR.fullmatch(tokens[cursor].group(0)):
         if tokens[cursor].group(0) in ("docker", "docker-compose", "podman", "kubectl"):
             return True
         cursor -= 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from redis_ci.lint.rule import Rule
-from redis_ci.recipe import OVERCOMMIT_COMMAND
 
 
 class SysctlInServiceOptions(Rule):
@@ -27,7 +26,8 @@ class SysctlInServiceOptions(Rule):
     ```
 
     ## Use instead
-    In a runner job, set it on the host in a step (it applies to the running service too):
+    In a runner job, set it on the host in a step (it applies to the running service too;
+    this project's action does it for you):
     ```yaml
     steps:
       - run: sudo sysctl -w vm.overcommit_memory=1
@@ -50,7 +50,7 @@ class SysctlInServiceOptions(Rule):
                 if sysctl.strip().startswith("vm."):
                     yield self.finding(
                         f"`--sysctl {sysctl}` in the options of service `{service.label}`: Docker refuses "
-                        f"vm.* sysctls, so the service never starts; run `{OVERCOMMIT_COMMAND}` in a step instead",
+                        f"vm.* sysctls, so the service never starts; run `sudo sysctl -w {sysctl}` in a step instead",
                         service.options.span_of("--sysctl"),
                         label=service.label,
                     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from redis_ci.lint.model import Value, parse_image, redis_start
+from redis_ci.lint.model import MATRIX_REF, Value, parse_image, redis_start
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, OLDEST_SUPPORTED_REDIS, STABLE_VERSION
 
@@ -65,7 +65,7 @@ class UnavailableOrEolImage(Rule):
                 if problem:
                     yield self.finding(
                         f"image `{image.value.text.strip()}` of service `{service.label}` {problem}",
-                        image.value.locate(0, len(image.value.text)),
+                        _matrix_entry_span(job, service.image, image) or image.value.locate(0, len(image.value.text)),
                     )
 
     def check_step(self, step, job, workflow):
@@ -75,6 +75,17 @@ class UnavailableOrEolImage(Rule):
         problem = _problem(parse_image(Value(start.image, start.span)))
         if problem:
             yield self.finding(f"image `{start.image}` in `docker run` {problem}", start.span)
+
+
+def _matrix_entry_span(job, written, image):
+    """For `redis:${{ matrix.v }}`, the span of the matrix value that made this image."""
+    reference = MATRIX_REF.fullmatch(written.tag or "") if written else None
+    if reference is None:
+        return None
+    for value in job.matrix.get(reference.group(1), []):
+        if value.text == image.tag:
+            return value.span
+    return None
 
 
 def _problem(image) -> str | None:
@@ -91,17 +102,15 @@ def _problem(image) -> str | None:
         return f"is a frozen copy that gets no updates or security fixes; use the official `{replacement}`"
     if repository.startswith("redis/redis-stack"):
         return f"is superseded by Redis 8, which bundles the same modules; use `{_OFFICIAL_REDIS}`"
-    if repository == IMAGE_REPOSITORY["redis"] and image.tag and _is_end_of_life(image.tag):
+    version = _VERSION.match(image.tag or "") if repository == IMAGE_REPOSITORY["redis"] else None
+    if version and _is_end_of_life(version):
         oldest = ".".join(map(str, OLDEST_SUPPORTED_REDIS))
-        return f"runs Redis {image.tag}, which is end of life (below {oldest}); use `{_OFFICIAL_REDIS}`"
+        return f"runs Redis {version.group(0)}, which is end of life (below {oldest}); use `{_OFFICIAL_REDIS}`"
     return None
 
 
-def _is_end_of_life(tag: str) -> bool:
-    match = _VERSION.match(tag)
-    if match is None:
-        return False
-    major, minor = int(match.group(1)), match.group(2)
+def _is_end_of_life(version: re.Match) -> bool:
+    major, minor = int(version.group(1)), version.group(2)
     if minor is None:  # `redis:6` follows the newest 6.x, which is 6.2
         return major < OLDEST_SUPPORTED_REDIS[0]
     return (major, int(minor)) < OLDEST_SUPPORTED_REDIS
