@@ -84,11 +84,12 @@ class RedisServer:
     """One redis-server process (not started until `start()` or `start_later()`)."""
 
     def __init__(self, workdir: Path, port: int | None = None, password: str = "", tls: TlsFiles | None = None,
-                 tls_auth_clients: bool = False, unix_socket: bool = False, args: tuple = (), config: str = ""):
+                 tls_auth_clients: bool = False, unix_socket: bool = False, args: tuple = (), config: str = "",
+                 host: str = "127.0.0.1"):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.host = "127.0.0.1"
-        self.port = port or free_port()
+        self.host = host  # any 127.0.0.0/8 address; tests never bind anything else
+        self.port = port or free_port(host)
         self.password = password
         self.tls = tls
         self.tls_auth_clients = tls_auth_clients
