@@ -60,14 +60,15 @@ class PortMismatch(Rule):
 
     def check_job(self, job, workflow):
         services = job.redis_services
-        served = _served_ports(job, services) if services else None
-        if served is None or any(redis_start(step) for step in job.steps):
+        if not services:
             return
+        served = _served_ports(job, services)
+        if served is not None and any(redis_start(step) for step in job.steps):
+            served = None  # a second server may be the one on that port
         for endpoint in find_client_endpoints(workflow, job):
             if endpoint.port_ref and not job.is_container_job:
                 yield from self._check_port_ref(job, endpoint)
-                continue
-            if endpoint.port is None:
+            if endpoint.port is None or served is None:
                 continue
             ports = _ports_for_endpoint(job, endpoint, served)
             if ports is None or endpoint.port in ports:
@@ -85,6 +86,8 @@ class PortMismatch(Rule):
         service = job.service(label)
         if service is not None and (service.ports_unknown or any(p.container is None for p in service.ports)):
             return
+        if service is not None and service.is_redis and not service.ports:
+            return  # RC201 reports the missing `ports:`
         if service is not None and container_port in {p.container for p in service.ports}:
             return
         problem = (f"service `{label}` publishes no container port {container_port}" if service
