@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import subprocess
+import sys
+import time
 
 from conftest import PASSWORD, run_wait
 
@@ -119,10 +121,6 @@ def test_server_started_late(redis_servers):
 
 
 def test_server_killed_mid_check_then_restarted(redis_servers):
-    import subprocess
-    import sys
-    import time
-
     server = redis_servers.start()
     server.pause()  # the kernel accepts, nothing answers: the probe's first attempt hangs
     probe = subprocess.Popen(
@@ -142,10 +140,13 @@ def test_server_killed_mid_check_then_restarted(redis_servers):
     assert stdout.startswith("redis ready at")
 
 
-@pytest.mark.parametrize("role_args, role", [((), "master")])
-def test_role_matches_redis_py(plain_server, role_args, role):
-    result = run_wait("--url", plain_server.url, "--format", "json")
-    assert result.json["server"]["role"] == plain_server.client().info("replication")["role"] == role
+def test_replica_role_matches_redis_py(redis_servers, plain_server):
+    replica = redis_servers.start(args=["--replicaof", "127.0.0.1", str(plain_server.port)])
+    result = run_wait("--url", replica.url, "--checks", "ping,info", "--format", "json")
+    assert result.returncode == 0, result
+    info = replica.client().info()
+    assert result.json["server"] == {"version": info["redis_version"], "mode": info["redis_mode"], "role": info["role"]}
+    assert info["role"] == "slave"
 
 
 def test_sentinel_port_ping_ready_pubsub_final(redis_servers, plain_server):
