@@ -34,7 +34,6 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     read_error: str | None = None
-    suppressed: int = 0  # findings silenced by inline comments
     notices: list[str] = field(default_factory=list)  # `line:col: text` about bad ignore comments
 
 
@@ -79,8 +78,7 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
     kept = [finding for finding in findings if not suppressions.silences(finding)]
     if severities:
         kept = [dataclasses.replace(f, severity=severities[f.code]) if f.code in severities else f for f in kept]
-    return FileResult(path, sorted(kept, key=Finding.sort_key), document.lines,
-                      suppressed=len(findings) - len(kept), notices=suppressions.notices)
+    return FileResult(path, sorted(kept, key=Finding.sort_key), document.lines, notices=suppressions.notices)
 
 
 def lint_file(path: str, rules: list[type[Rule]], severities: dict | None = None) -> FileResult:
