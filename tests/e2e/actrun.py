@@ -51,6 +51,10 @@ class ActRun:
         """Values of `E2E-MARK <name> <value>` lines the workflow steps printed."""
         return re.findall(rf"E2E-MARK {re.escape(name)} (.*?)\s*$", self.log, re.MULTILINE)
 
+    def outputs(self) -> dict[str, str]:
+        """The action's outputs as check_redis.py printed them (READY, REDIS_VERSION, ...)."""
+        return dict(mark.split("=", 1) for mark in self.marks("output"))
+
 
 class E2EEnvironmentError(Exception):
     """Docker/act/images could not be prepared; the message carries setup.sh's reason."""

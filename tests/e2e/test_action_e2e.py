@@ -33,25 +33,24 @@ def test_runner_job_with_service_and_no_health_check(project_repo, runner_image)
     run = run_act(project_repo, f"{WORKFLOWS}/runner-service.yml", runner_image, {"REDIS_PORT": str(port)})
     assert_succeeded(run)
     # The outputs reached the next step, which then talked to Redis itself.
-    assert run.marks("output") == [
-        "READY=true",
-        f"REDIS_VERSION={run.marks('output')[1].split('=', 1)[1]}",
-        f"ELAPSED_MS={run.marks('output')[2].split('=', 1)[1]}",
-        f"OUTPUT_URL=redis://localhost:{port}/0",
-    ]
-    assert run.marks("output")[1].split("=", 1)[1][:1].isdigit()
-    assert float(run.marks("output")[2].split("=", 1)[1]) >= 0
+    outputs = run.outputs()
+    assert outputs["READY"] == "true"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", outputs["REDIS_VERSION"])
+    assert 0 <= float(outputs["ELAPSED_MS"]) < 30_000
+    assert outputs["OUTPUT_URL"] == f"redis://localhost:{port}/0"
     assert run.marks("ping") == ["PONG"]
     assert run.marks("problem") == []
-    # The probe's step summary (act echoes summaries as `Summary - ...`).
-    assert "Summary - " in run.log and "ping" in run.log.split("Summary - ", 1)[1]
+    # The probe's step summary (act echoes it as `Summary - ...`).
+    summary = run.log.split("Summary - ", 1)[1]
+    assert summary.startswith(f"### ✅ Redis ready at `localhost:{port}`")
+    assert "| ping | ok |" in summary and "| pubsub | ok |" in summary
 
 
 def test_container_job_reaches_service_by_label(project_repo, runner_image):
     run = run_act(project_repo, f"{WORKFLOWS}/container-job.yml", runner_image)
     assert_succeeded(run)
-    assert run.marks("output")[0] == "READY=true"
-    assert run.marks("output")[3] == "OUTPUT_URL=redis://cache:6379/0"
+    assert run.outputs()["READY"] == "true"
+    assert run.outputs()["OUTPUT_URL"] == "redis://cache:6379/0"
     assert run.marks("ping") == ["PONG"]
     if host_overcommit() != "1":
         # A container cannot change the host's setting: a notice, not a failure.
@@ -87,7 +86,7 @@ def test_start_docker_with_password_and_args_is_cleaned_up(project_repo, runner_
     assert run.marks("auth") == ["OK"]
     assert run.marks("config") == ["maxmemory=12582912", "save="]
     assert run.marks("problem") == []
-    assert run.marks("output")[0] == "READY=true"
+    assert run.outputs()["READY"] == "true"
     assert "starting redis:7 as container redis-ci-1-1-start-docker-" in run.log
     assert "stopped 1 Redis server(s) started by this job" in run.log
     assert password not in run.log
@@ -140,7 +139,7 @@ def test_workflow_template_runs(project_repo, runner_image, template):
         assert_succeeded(run)
         assert run.marks("ping") == ["PONG"]
         assert run.marks("problem") == []
-        assert run.marks("output")[0] == "READY=true"
+        assert run.outputs()["READY"] == "true"
 
 
 def matrix_selections(template: Path) -> list[tuple[str, ...]]:
