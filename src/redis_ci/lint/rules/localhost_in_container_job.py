@@ -44,8 +44,9 @@ class LocalhostInContainerJob(Rule):
     ## Fix safety
     Safe: the fix replaces the host with the service label and touches nothing else. It
     is offered when the label is known: the job has one Redis service, or the endpoint's
-    port names one (`${{ job.services.cache.ports['6379'] }}`). A host written in a
-    folded (`>`) or escaped scalar is left for you to edit.
+    port names one (`${{ job.services.cache.ports['6379'] }}`). Not offered for a
+    workflow-level `env:` that a runner job with Redis also reads (there `localhost` is
+    right), nor for a host written in a folded (`>`) or escaped scalar.
     """
 
     code = "RC202"
@@ -60,6 +61,8 @@ class LocalhostInContainerJob(Rule):
         if any(start.kind == "redis-server" for start in map(redis_start, job.steps) if start):
             return  # Redis runs inside the job container: localhost is where it is
         labels = [service.label for service in services]
+        # workflow env is shared: rewriting it for this job would break a runner job that uses it
+        shared = any(other.redis_services and not other.is_container_job for other in workflow.jobs)
         for endpoint in find_client_endpoints(workflow, job):
             if not endpoint.is_localhost:
                 continue
@@ -72,7 +75,7 @@ class LocalhostInContainerJob(Rule):
                 endpoint.host_span or endpoint.span,
                 label=label,
                 host=endpoint.host,
-                host_span=endpoint.host_span,
+                host_span=None if endpoint.level == "workflow" and shared else endpoint.host_span,
             )
 
     def fix(self, finding, workflow):

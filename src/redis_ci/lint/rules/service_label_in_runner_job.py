@@ -46,8 +46,9 @@ class ServiceLabelInRunnerJob(Rule):
 
     ## Fix safety
     Safe: the fix replaces the host with `127.0.0.1` and touches nothing else. The service
-    still needs `ports:` (RC201). A host written in a folded (`>`) or escaped scalar is
-    left for you to edit.
+    still needs `ports:` (RC201). Not offered for a workflow-level `env:` that a container
+    job also reads (there the label is right), nor for a host written in a folded (`>`)
+    or escaped scalar.
     """
 
     code = "RC203"
@@ -61,6 +62,8 @@ class ServiceLabelInRunnerJob(Rule):
         if any(step.run and "/etc/hosts" in step.run.text for step in job.steps):
             return  # a step that maps the label in /etc/hosts makes it resolve
         labels = {service.label for service in job.services}
+        # workflow env is shared: rewriting it for this job would break a container job that uses it
+        shared = any(other.services and other.is_container_job for other in workflow.jobs)
         for endpoint in find_client_endpoints(workflow, job):
             if endpoint.host not in labels:
                 continue
@@ -69,7 +72,7 @@ class ServiceLabelInRunnerJob(Rule):
                 f"job cannot resolve; use `{RUNNER_JOB_HOST}` and the port the service publishes",
                 endpoint.host_span or endpoint.span,
                 host=endpoint.host,
-                host_span=endpoint.host_span,
+                host_span=None if endpoint.level == "workflow" and shared else endpoint.host_span,
             )
 
     def fix(self, finding, workflow):
