@@ -108,6 +108,21 @@ def test_fixtures_through_the_cli(code, tmp_path, monkeypatch, capsys):
     assert err.startswith("fixed ") and err.endswith(f" in {files}\n")
 
 
+SOURCES = sorted(p for p in FIXTURES.glob("*/*.yml") if not p.name.endswith(".fixed.yml"))
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[f"{p.parent.name}/{p.stem}" for p in SOURCES])
+def test_every_rule_at_once_on_every_fixture(source: Path):
+    # fixes of different rules meet here (RC101 and RC302 both insert steps, RC103 and RC104
+    # both rewrite `options:`): the result must still parse, be cleaner, and be final
+    result = fix(source.read_bytes(), ALL_RULES, source.name)
+    if result.changed:
+        assert not any(p.kind == "RC001" for p in parse_document(result.fixed).problems)
+        assert len(result.after.findings) < len(result.before.findings)
+        assert_untouched_lines_kept(result)
+        assert not fix(result.fixed, ALL_RULES, source.name).changed
+
+
 # --- byte preservation ---------------------------------------------------------------------
 
 NO_PORTS = FIXTURES / "RC201" / "no_ports.yml"
