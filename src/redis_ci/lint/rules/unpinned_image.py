@@ -102,4 +102,6 @@ def _pinned(image) -> str | None:
     if tag in _PRERELEASE_TAGS:
         return None
     base = text[: len(text) - len(image.tag)]
-    return base + (major if tag == "latest" else f"{major}-{image.tag}")
+    # `latest` -> `8`, `latest-alpine` -> `8-alpine`, `alpine` -> `8-alpine`
+    variant = image.tag[len("latest"):] if tag.startswith("latest") else f"-{image.tag}"
+    return base + major + variant
