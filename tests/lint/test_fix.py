@@ -30,6 +30,7 @@ from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.rules.unmapped_service_port import UnmappedServicePort
 from redis_ci.lint.selection import select_rules
 from redis_ci.lint.yaml_nodes import Span, parse_document
+from test_lint_fixtures import CASES as FIXTURE_CASES  # every <case>.yml, without .fixed.yml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXED_CASES = sorted(FIXTURES.glob("*/*.fixed.yml"))
@@ -108,10 +109,7 @@ def test_fixtures_through_the_cli(code, tmp_path, monkeypatch, capsys):
     assert err.startswith("fixed ") and err.endswith(f" in {files}\n")
 
 
-SOURCES = sorted(p for p in FIXTURES.glob("*/*.yml") if not p.name.endswith(".fixed.yml"))
-
-
-@pytest.mark.parametrize("source", SOURCES, ids=[f"{p.parent.name}/{p.stem}" for p in SOURCES])
+@pytest.mark.parametrize("source", FIXTURE_CASES, ids=[f"{p.parent.name}/{p.stem}" for p in FIXTURE_CASES])
 def test_every_rule_at_once_on_every_fixture(source: Path):
     # fixes of different rules meet here (RC101 and RC302 both insert steps, RC103 and RC104
     # both rewrite `options:`): the result must still parse, be cleaner, and be final

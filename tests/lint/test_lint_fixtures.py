@@ -18,7 +18,8 @@ from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.selection import select_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted(FIXTURES.glob("*/*.yml"))
+# <case>.fixed.yml files are expected --fix output (tests/lint/test_fix.py), not cases
+CASES = sorted(p for p in FIXTURES.glob("*/*.yml") if not p.name.endswith(".fixed.yml"))
 
 
 def lint_fixture(workflow: Path) -> str:
