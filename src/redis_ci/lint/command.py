@@ -1,7 +1,9 @@
 """`redis-ci lint [PATH ...]`: find Redis wiring mistakes in GitHub Actions workflows.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage or config, 3 a file could
-not be read. Flags given on the command line replace the config file's value of the same key.
+not be read (or, with --fix, written). Flags given on the command line replace the config
+file's value of the same key. `--fix` repairs in place and then reports what remains;
+`--diff` only prints the patch (redis_ci.lint.fixer) and exits 1 when a file would change.
 """
 
 from __future__ import annotations
