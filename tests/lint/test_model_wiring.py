@@ -103,3 +103,21 @@ def test_redis_cli_calls_skip_containers_and_strings(script, calls):
 ])
 def test_hub_repository_names_docker_hub_images_only(text, hub_repository):
     assert parse_image(Value(text, Span(1, 1, 1, 1))).hub_repository == hub_repository
+
+
+def test_service_entrypoint_key_is_read():
+    workflow = model("""
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            services:
+              redis:
+                image: redis:8.2
+                entrypoint: redis-server
+              plain:
+                image: redis:8.2
+    """)
+    redis, plain = workflow.jobs[0].services
+    assert (redis.entrypoint.text, redis.entrypoint.span.line) == ("redis-server", 9)
+    assert plain.entrypoint is None

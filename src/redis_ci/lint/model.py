@@ -164,6 +164,7 @@ class Service:
     env: list[EnvVar]
     command: Value | None
     is_redis: bool
+    entrypoint: Value | None = None  # `entrypoint:` (runners since 2026-04), like `--entrypoint`
 
 
 @dataclass
@@ -383,6 +384,7 @@ class _Builder:
             env=self.env(_get(node, "env"), "service", path + ("env",)),
             command=self.value(_get(node, "command"), path + ("command",)),
             is_redis=redis,
+            entrypoint=self.value(_get(node, "entrypoint"), path + ("entrypoint",)),
         )
 
     def container(self, node: Node | None, path: tuple, matrix: dict) -> Container | None:

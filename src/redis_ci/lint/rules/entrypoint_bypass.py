@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from redis_ci.lint.rule import Rule
 
+# The script the official redis and valkey images start with.
+_IMAGE_ENTRYPOINT = "docker-entrypoint.sh"
+
 
 class EntrypointBypass(Rule):
     """`--entrypoint` in a Redis service's options skips the image's entrypoint script.
 
     ## What it does
     Reports `--entrypoint` in the `options:` of a Redis service (RULES.md "Redis
-    service").
+    service"), and its newer spelling, the service key `entrypoint:`, unless it names the
+    image's own `docker-entrypoint.sh`.
 
     ## Why is this bad?
     The official images start through `docker-entrypoint.sh`, which drops root before
@@ -48,11 +52,17 @@ class EntrypointBypass(Rule):
 
     def check_job(self, job, workflow):
         for service in job.redis_services:
-            if service.options.entrypoint is None:
+            if service.options.entrypoint is not None:
+                where, span = "`--entrypoint` in the options", service.options.span_of("--entrypoint")
+                entrypoint = service.options.entrypoint
+            elif service.entrypoint is not None:
+                where, span, entrypoint = "`entrypoint:`", service.entrypoint.span, service.entrypoint.text
+            else:
                 continue
+            if entrypoint.strip().endswith(_IMAGE_ENTRYPOINT):
+                continue  # the image's own script, named explicitly
             yield self.finding(
-                f"`--entrypoint` in the options of service `{service.label}` skips the image's entrypoint "
-                "script: Redis runs as root and Redis 8 modules are not loaded; pass server arguments with "
-                "`command:` instead",
-                service.options.span_of("--entrypoint"),
+                f"{where} of service `{service.label}` skips the image's entrypoint script: Redis runs "
+                "as root and Redis 8 modules are not loaded; pass server arguments with `command:` instead",
+                span,
             )
