@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """How long each Redis setup holds a GitHub Actions job before its first step, side by side.
 
-The health-check rows come from the runner model in FACTS.md, as coded in `redis_ci.recipe`:
-Docker runs the first probe one interval (or start-interval) after start, the probe itself takes
-~0.25 s, and the runner re-inspects after +2, +6, +14, +30 s, then every 32 s, each delay
-jittered by +-20 % (simulated here, seeded). The `--gate wait` row has no runner hold at all;
+The health-check rows come from the runner model in FACTS.md, as coded in `redis_ci.runner_model`
+(which lint's RC104 uses too): Docker runs the first probe one interval (or start-interval) after
+start, the probe itself takes ~0.2 s, and the runner re-inspects at +2, +6, +14, +30 s, then every
+32 s. The spread comes from the runner's +-20 % jitter on each back-off delay (simulated, seeded). The `--gate wait` row has no runner hold at all;
 its cost is the wait step's own run, measured here for real: `redis-ci wait` against a
 redis-server that is already up (what the action runs, minus its bash wrapper).
 
@@ -26,8 +26,13 @@ import sys
 import tempfile
 import time
 
-from redis_ci import recipe
+from redis_ci import recipe, runner_model
 from redis_ci.lint.model import parse_duration
+
+JITTER = 0.2  # the runner's GetExponentialBackoff varies each delay by +-20 %
+# The nominal delays between the runner's inspections: 2, 4, 8, 16, then 32 s each.
+_CHECKS = (0.0, *runner_model.RUNNER_CHECKS)
+DELAYS = tuple(later - earlier for earlier, later in zip(_CHECKS, _CHECKS[1:]))
 
 DOCS_RECIPE = '--health-cmd "redis-cli ping" --health-interval 10s --health-timeout 5s --health-retries 5'
 HEALTH_CMD_ONLY = '--health-cmd "redis-cli ping"'
@@ -52,22 +57,19 @@ def first_probe(options: str) -> float:
     def seconds(flag):
         return parse_duration(values[flag]) if flag in values else None
 
-    return recipe.first_health_probe_seconds(
-        seconds("--health-interval"), seconds("--health-start-period") or 0.0, seconds("--health-start-interval")
+    return runner_model.first_probe_seconds(
+        seconds("--health-interval"), seconds("--health-start-period"), seconds("--health-start-interval")
     )
 
 
-def simulated_holds(healthy_at: float, trials: int, rng: random.Random) -> list[float]:
-    holds = []
-    for _ in range(trials):
-        factors: dict[int, float] = {}
-
-        def jitter(attempt):
-            jittered = 1 + rng.uniform(-recipe.RUNNER_BACKOFF_JITTER, recipe.RUNNER_BACKOFF_JITTER)
-            return factors.setdefault(attempt, jittered)
-
-        holds.append(recipe.runner_hold_seconds(healthy_at, jitter))
-    return holds
+def jittered_hold(healthy_at: float, rng: random.Random) -> float:
+    """When the runner sees the service healthy, with each back-off delay jittered."""
+    seen, attempt = 0.0, 0
+    while seen < healthy_at:
+        delay = DELAYS[attempt] if attempt < len(DELAYS) else runner_model.RUNNER_LATER_EVERY
+        seen += delay * (1 + rng.uniform(-JITTER, JITTER))
+        attempt += 1
+    return seen
 
 
 def free_port() -> int:
@@ -114,9 +116,9 @@ def main() -> None:
         if options is None:
             nominal, holds = 0.0, [0.0]
         else:
-            healthy_at = first_probe(options) + recipe.HEALTH_PROBE_SECONDS
-            nominal = recipe.runner_hold_seconds(healthy_at)
-            holds = sorted(simulated_holds(healthy_at, args.trials, rng))
+            healthy_at = first_probe(options) + runner_model.PROBE_SECONDS
+            nominal = runner_model.runner_sees(healthy_at)
+            holds = sorted(jittered_hold(healthy_at, rng) for _ in range(args.trials))
         step = wait_step if waits else 0.0
         low, high = holds[len(holds) // 20], holds[-(len(holds) // 20) - 1]
         rows.append((name, nominal, statistics.fmean(holds), low, high, step, statistics.fmean(holds) + step))
@@ -130,9 +132,9 @@ def main() -> None:
         )
     print()
     print(
-        f"Model: first probe one interval after start + {recipe.HEALTH_PROBE_SECONDS} s probe; runner re-inspects "
-        f"after {', '.join(str(recipe.runner_backoff_seconds(n)) for n in range(5))} s (+-"
-        f"{recipe.RUNNER_BACKOFF_JITTER:.0%} each), {args.trials} simulated runs per row. Wait step: median of "
+        f"Model: first probe one interval after start + {runner_model.PROBE_SECONDS} s probe; runner re-inspects "
+        f"after {', '.join(f'{delay:g}' for delay in DELAYS)}, then every {runner_model.RUNNER_LATER_EVERY:g} s "
+        f"(+-{JITTER:.0%} each), {args.trials} simulated runs per row. Wait step: median of "
         f"{args.wait_runs} runs of `redis-ci wait` on this machine against a running redis-server."
     )
 
