@@ -382,7 +382,7 @@ def _silent_failure(report: NodeReport) -> ProbeFailure:
     if report.announced and failure.kind in ("refused", "timeout", "dns"):
         message += (" (an address the cluster announces: if this job cannot reach it, start the nodes "
                     "with cluster-announce-ip or cluster-announce-hostname set to one it can)")
-    return ProbeFailure(failure.kind, message, final=failure.final)
+    return ProbeFailure(failure.kind, message, final=failure.final, address=address_text(report.address))
 
 
 def check_cluster(session) -> None:

@@ -167,28 +167,30 @@ KINDS: dict[str, Kind] = {
 }
 
 
-class Failure(namedtuple("Failure", "kind message final")):
-    """One failed attempt: its kind, a one-line message, and whether to stop waiting."""
+class Failure(namedtuple("Failure", "kind message final address", defaults=("",))):
+    """One failed attempt: its kind, a one-line message, whether to stop waiting, and the
+    address of the node that failed when it is not the target (a cluster node, the master a
+    sentinel named)."""
 
     __slots__ = ()
 
     def hint(self, address: str, in_actions: bool) -> str:
         kind = KINDS[self.kind]
         text = kind.actions_hint if in_actions and kind.actions_hint else kind.hint
-        return text.format(address=address)
+        return text.format(address=self.address or address)
 
 
-def make_failure(kind: str, message: str, final: bool | None = None) -> Failure:
+def make_failure(kind: str, message: str, final: bool | None = None, address: str = "") -> Failure:
     """A `Failure` whose finality is its kind's unless `final` says otherwise."""
-    return Failure(kind, message, KINDS[kind].final if final is None else final)
+    return Failure(kind, message, KINDS[kind].final if final is None else final, address)
 
 
 class ProbeFailure(Exception):
     """Raised by a check that found the server not ready; carries the `Failure`."""
 
-    def __init__(self, kind: str, message: str, final: bool | None = None):
+    def __init__(self, kind: str, message: str, final: bool | None = None, address: str = ""):
         super().__init__(message)
-        self.failure = make_failure(kind, message, final)
+        self.failure = make_failure(kind, message, final, address)
 
 
 def classify(exc: BaseException, address: str) -> Failure:

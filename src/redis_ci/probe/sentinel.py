@@ -46,7 +46,8 @@ def on_node(address: tuple, action):
         raise
     except Exception as exc:  # noqa: BLE001 - classified, like every error of an attempt
         failure = classify(exc, address_text(address))
-        raise ProbeFailure(failure.kind, naming(address, failure.message), final=failure.final) from None
+        raise ProbeFailure(failure.kind, naming(address, failure.message), final=failure.final,
+                           address=address_text(address)) from None
 
 
 class SentinelReport:
@@ -152,7 +153,8 @@ def agreed_master(reports: list, master_name: str) -> tuple:
     """The one master address every sentinel names; otherwise a ProbeFailure saying why not."""
     for report in reports:
         if report.failure is not None:  # a sentinel that does not answer cannot agree: say why
-            raise ProbeFailure(report.failure.kind, f"sentinel {report.failure.message}")
+            raise ProbeFailure(report.failure.kind, f"sentinel {report.failure.message}",
+                               final=report.failure.final, address=report.failure.address)
         if report.master is None:
             raise ProbeFailure("no-master", f"sentinel {address_text(report.address)} {report.lacks[0]}")
     named = Counter(report.master for report in reports)
@@ -180,7 +182,8 @@ def check_master_role(session: Session, master: tuple) -> None:
             raise
         raise ProbeFailure(failure.kind, failure.message + " (the master's address as the sentinels announce it: "
                            "if this job cannot reach it, set replica-announce-ip on the data nodes, or "
-                           "sentinel announce-hostnames / resolve-hostnames)", final=failure.final) from None
+                           "sentinel announce-hostnames / resolve-hostnames)", final=failure.final,
+                           address=failure.address) from None
 
 
 def replication_info(session: Session, address: tuple) -> dict:
