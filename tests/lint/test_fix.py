@@ -417,8 +417,9 @@ def test_inline_ignore_is_not_fixed(tmp_path, monkeypatch, capsys):
     assert fingerprint(path) == before
 
 
-def test_diff_writes_nothing_and_applies_to_what_fix_writes(tmp_path, monkeypatch, capsys):
-    text = crlf(NO_PORTS.read_text())
+@pytest.mark.parametrize("transform", [crlf, lambda t: bom(crlf(t))], ids=["crlf", "bom-crlf"])
+def test_diff_writes_nothing_and_applies_to_what_fix_writes(tmp_path, monkeypatch, capsys, transform):
+    text = transform(NO_PORTS.read_text())
     (tmp_path / "ci.yml").write_text(text, newline="")
     before = fingerprint(tmp_path / "ci.yml")
     status, diff, err = lint_rc201(tmp_path, monkeypatch, capsys, "--diff", "ci.yml")
@@ -428,8 +429,20 @@ def test_diff_writes_nothing_and_applies_to_what_fix_writes(tmp_path, monkeypatc
     # the diff is a real patch: applied with git, it gives exactly what --fix writes
     (tmp_path / "ci.diff").write_text(diff, newline="")
     subprocess.run(["git", "apply", "ci.diff"], cwd=tmp_path, check=True, capture_output=True)
-    assert (tmp_path / "ci.yml").read_bytes() == crlf(NO_PORTS_FIXED.read_text()).encode()
+    assert (tmp_path / "ci.yml").read_bytes() == transform(NO_PORTS_FIXED.read_text()).encode()
     assert lint_rc201(tmp_path, monkeypatch, capsys, "--diff", "--fix", "ci.yml") == (0, "", "would fix 0 findings in 0 files\n")
+
+
+def test_diff_keeps_the_bom_in_line_1_so_the_patch_applies(tmp_path, monkeypatch, capsys):
+    # the edit is on line 4, so line 1 (with the BOM) is context of the hunk
+    path = tmp_path / "ci.yml"
+    path.write_bytes(b'\xef\xbb\xbfjobs:\r\n  t:\r\n    services:\r\n      redis: {image: redis, ports: ["6379:6379"]}\r\n'
+                     b'    runs-on: ubuntu-latest\r\n    steps: [{run: "true"}]\r\n')
+    status, diff, _err = lint(tmp_path, monkeypatch, capsys, "--select", "RC401", "--diff", "ci.yml")
+    assert status == 1 and "\n \ufeffjobs:\r\n" in diff
+    (tmp_path / "ci.diff").write_text(diff, newline="")
+    subprocess.run(["git", "apply", "ci.diff"], cwd=tmp_path, check=True, capture_output=True)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfjobs:\r\n") and b"image: redis:8," in path.read_bytes()
 
 
 def test_diff_marks_a_last_line_without_newline(tmp_path, monkeypatch, capsys):

@@ -222,7 +222,7 @@ def fix_file(path: str, rules: list[type[Rule]], check: Check, write: bool) -> F
 
 
 def _lines(data: bytes) -> list[str]:
-    text = split_bom(data)[1].decode("utf-8")
+    text = data.decode("utf-8")  # a BOM stays in line 1, so the patch applies to the file's bytes
     lines, start = [], 0
     for match in LINE_BREAK.finditer(text):
         lines.append(text[start:match.end()])
