@@ -163,17 +163,25 @@ class Setup:
         return " ".join(words)
 
 
+def _is_version_tag(tag: str) -> bool:
+    """A tag that names a version, as RC401 reads it: not a moving name, and some digit in it
+    (`alpine` and `latest-alpine` follow every release)."""
+    return tag.lower() not in recipe.MOVING_TAGS and any(character.isdigit() for character in tag)
+
+
 def _check_tag(image: str, tag: str) -> None:
     if not _TAG.fullmatch(tag):
         raise UsageError(f"{tag!r} is not a valid image tag (use a version such as {recipe.STABLE_VERSION[image]})")
-    if tag in recipe.MOVING_TAGS:
+    if not _is_version_tag(tag):
         raise UsageError(f"{tag!r} moves under you (RC401): pin a version such as {recipe.STABLE_VERSION[image]}")
     number = _VERSION_NUMBER.match(tag)
     if image == "redis" and number:
-        major_minor = (int(number.group(1)), int(number.group(2) or 0))
-        if major_minor < recipe.OLDEST_SUPPORTED_REDIS:
-            oldest = ".".join(map(str, recipe.OLDEST_SUPPORTED_REDIS))
-            raise UsageError(f"Redis {tag} is end of life (RC404): use {oldest} or later")
+        major, minor = int(number.group(1)), number.group(2)
+        oldest = recipe.OLDEST_SUPPORTED_REDIS
+        # A bare major (`6`) follows its newest minor, as lint's RC404 reads it.
+        end_of_life = major < oldest[0] if minor is None else (major, int(minor)) < oldest
+        if end_of_life:
+            raise UsageError(f"Redis {tag} is end of life (RC404): use {'.'.join(map(str, oldest))} or later")
 
 
 def _check_container_image(reference: str) -> None:
@@ -182,7 +190,7 @@ def _check_container_image(reference: str) -> None:
     name, _, tag = reference.rpartition(":") if ":" in reference.split("/")[-1] else (reference, "", "")
     if not _IMAGE.fullmatch(name):
         raise UsageError(f"--container-job {reference!r} is not an image reference")
-    if not tag or tag in recipe.MOVING_TAGS:
-        raise UsageError(f"--container-job {reference!r}: pin a tag, such as python:3.13-slim")
+    if not tag or not _is_version_tag(tag):
+        raise UsageError(f"--container-job {reference!r}: pin a version tag, such as python:3.13-slim")
     if not _TAG.fullmatch(tag):
         raise UsageError(f"--container-job {reference!r}: {tag!r} is not a valid tag")
