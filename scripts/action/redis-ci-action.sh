@@ -38,6 +38,14 @@ refuse_windows() {
   esac
 }
 
+# The probe is stdlib Python: the runner's (or job container's) python3 is the one dependency.
+require_python() {
+  if ! command -v python3 >/dev/null 2>&1; then
+    error "python3 not found" "redis-ci runs its probe with python3 (>= 3.9), which this job does not have: in a container job use an image with python3 (e.g. python:3.13-slim) or install it before this step"
+    exit 1
+  fi
+}
+
 # Split shell-quoted `args` into words without eval (quotes and "" survive, nothing is executed).
 split_args() {
   SERVER_ARGS=()
@@ -165,9 +173,18 @@ stop_started() {
       docker rm -f "$id" >/dev/null && stopped=$((stopped + 1))
     done
   fi
+  local pid _
   for pidfile in "$STATE_DIR"/redis-*.pid; do
     [ -f "$pidfile" ] || continue
-    kill "$(cat "$pidfile")" 2>/dev/null && stopped=$((stopped + 1))
+    pid="$(cat "$pidfile")"
+    if kill "$pid" 2>/dev/null; then
+      stopped=$((stopped + 1))
+      # Stopped means gone: the port is free for whatever runs next (at most 5 s).
+      for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+      done
+    fi
     rm -f "$pidfile"
   done
   echo "redis-ci: stopped $stopped Redis server(s) started by this job"
@@ -214,6 +231,7 @@ diagnose() {
 
 main() {
   refuse_windows
+  require_python
   if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
     echo "::add-mask::$REDIS_CI_PASSWORD"
   fi

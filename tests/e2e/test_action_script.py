@@ -5,6 +5,7 @@ input checks, the Windows refusal, and `start: native` + `start: stop` with the 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -53,6 +54,18 @@ def test_windows_fails_at_once_with_a_clear_message(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout.startswith("::error title=Redis needs a Linux job::")
     assert "ubuntu-latest" in proc.stdout
+
+
+def test_missing_python3_is_named(tmp_path):
+    """A container job image without python3 (node:22, ...) gets a clear error, not `not found`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "tr", "uname"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    proc = subprocess.run(["bash", str(SCRIPT)], env={"PATH": str(bin_dir), "RUNNER_OS": "Linux"},
+                          capture_output=True, text=True, timeout=10, executable=shutil.which("bash"))
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("::error title=python3 not found::")
 
 
 @pytest.mark.parametrize(("inputs", "message"), [
