@@ -185,8 +185,11 @@ def _check_tag(image: str, tag: str) -> None:
 
 
 def _check_container_image(reference: str) -> None:
-    if re.fullmatch(r"[^@\s]+@sha256:[0-9a-f]{64}", reference):  # pinned by digest: the strictest pin
-        reference = reference.partition("@")[0] + ":digest"
+    name, at, digest = reference.partition("@")
+    if at:  # pinned by digest: the strictest pin
+        if not (_IMAGE.fullmatch(name) and re.fullmatch(r"sha256:[0-9a-f]{64}", digest)):
+            raise UsageError(f"--container-job {reference!r} is not an image reference")
+        return
     name, _, tag = reference.rpartition(":") if ":" in reference.split("/")[-1] else (reference, "", "")
     if not _IMAGE.fullmatch(name):
         raise UsageError(f"--container-job {reference!r} is not an image reference")
