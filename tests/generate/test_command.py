@@ -244,6 +244,8 @@ BAD_OPTIONS = [
     ["--into", "x.yml"],
     ["--into", "x.yml", "--job", "test", "--output", "y.yml"],
     ["--into", "x.yml", "--job", "test", "--container-job", "python:3.13"],
+    ["--into", "x.yml", "--job", "test", "--language", "python"],
+    ["job", "--container-job", "python@sha256:xyz"],
 ]
 
 

@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--into needs --job NAME, the job to add Redis to")
         if args.container_job is not None:
             raise UsageError("--container-job does not apply with --into: the job's own `container:` decides")
+        if args.language != "none":
+            raise UsageError("--language does not apply with --into: the job keeps its own steps")
     setup = Setup.checked(
         image=args.image,
         version=args.version,
