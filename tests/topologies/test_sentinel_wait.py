@@ -7,19 +7,21 @@ from __future__ import annotations
 from redis.sentinel import Sentinel
 
 from .topology_servers import (
-    ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, MASTER_NAME, NOPERM_PASSWORD, NOPERM_USER, Security, role,
-    run_wait,
+    ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, MASTER_NAME, NOPERM_PASSWORD, NOPERM_USER, SENTINEL_PASSWORD,
+    Security, role, run_wait,
 )
 
 
-def sentinel_wait(sentinel_set, *args, user=None, password=None, master_name=MASTER_NAME):
-    return run_wait("--sentinel", sentinel_set.sentinel_addresses, "--master-name", master_name,
-                    *sentinel_set.security.wait_args(user, password), *args)
+def sentinel_wait(sentinel_set, *args, user=None, password=None, master_name=MASTER_NAME, env=None):
+    sentinel_password = ["--sentinel-password", SENTINEL_PASSWORD] if sentinel_set.security.acl else []
+    return run_wait("--sentinel", sentinel_set.sentinel_addresses, "--master-name", master_name, *sentinel_password,
+                    *sentinel_set.security.wait_args(user, password), *args, env=env)
 
 
 def witness(sentinel_set) -> Sentinel:
     security = sentinel_set.security
-    return Sentinel([(LOOPBACK, s.port) for s in sentinel_set.sentinels], sentinel_kwargs=security.redis_py_tls(),
+    sentinel_kwargs = {**security.redis_py_tls(), **({"password": SENTINEL_PASSWORD} if security.acl else {})}
+    return Sentinel([(LOOPBACK, s.port) for s in sentinel_set.sentinels], sentinel_kwargs=sentinel_kwargs,
                     **security.redis_py_kwargs())
 
 
@@ -77,14 +79,26 @@ def test_sentinels_of_two_groups_disagree(make_sentinel_set):
     assert f"{group.master.address} (3)" in error["message"] and f"{stray.master.address} (1)" in error["message"]
 
 
-def test_sentinel_over_tls_with_acl_users(make_sentinel_set, topology_tls):
+def test_sentinel_over_tls_with_acl_users(make_sentinel_set, topology_tls, tmp_path):
     sentinels = make_sentinel_set(Security(tls=topology_tls, acl=True))
 
+    outputs = tmp_path / "github_output"
+    actions = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs)}
     ready = sentinel_wait(sentinels, "--replicas", "2", "--checks", "ping,pubsub,rw", "--timeout", "10",
-                          user=CI_USER, password=CI_PASSWORD)
+                          user=CI_USER, password=CI_PASSWORD, env=actions)
     assert ready.returncode == 0, ready
     assert ready.json["url"].startswith("rediss://ci:***@")
-    assert CI_PASSWORD not in ready.stdout + ready.stderr
+    # Inside Actions both passwords are masked before anything else is printed, and never shown.
+    assert f"::add-mask::{CI_PASSWORD}" in ready.stderr and f"::add-mask::{SENTINEL_PASSWORD}" in ready.stderr
+    shown = ready.stdout + ready.stderr.replace(f"::add-mask::{CI_PASSWORD}", "").replace(
+        f"::add-mask::{SENTINEL_PASSWORD}", "") + outputs.read_text()
+    assert CI_PASSWORD not in shown and SENTINEL_PASSWORD not in shown
+
+    no_sentinel_password = run_wait("--sentinel", sentinels.sentinel_addresses, "--master-name", MASTER_NAME,
+                                    *sentinels.security.wait_args(CI_USER, CI_PASSWORD), "--timeout", "10")
+    assert no_sentinel_password.returncode == 1
+    assert no_sentinel_password.json["last_error"]["kind"] == "auth"
+    assert "sentinel" in no_sentinel_password.json["last_error"]["message"]
     master = witness(sentinels).master_for(MASTER_NAME, ssl=True, ssl_ca_certs=topology_tls.ca_cert,
                                            ssl_certfile=topology_tls.client_cert, ssl_keyfile=topology_tls.client_key,
                                            password=ADMIN_PASSWORD)

@@ -40,6 +40,7 @@ CI_USER = "ci"
 CI_PASSWORD = "ci-S3cret-pw"
 NOPERM_USER = "pingonly"
 NOPERM_PASSWORD = "pingonly-S3cret-pw"
+SENTINEL_PASSWORD = "sentinel-S3cret-pw"  # the sentinels' own password (requirepass, sentinel-pass)
 # What a CI job's user needs for `redis-ci wait` on any topology, and nothing more:
 # its own key and channel prefix, the read-only introspection commands, no admin commands.
 CI_USER_RULES = (
@@ -70,7 +71,9 @@ class Security:
 
     def server_config(self, sentinel: bool) -> list[str]:
         lines = tls_server_config(self.tls) if self.tls else []
-        if self.acl and not sentinel:  # sentinels keep no data and carry no ACL users
+        if self.acl and sentinel:  # sentinels keep no data: their own password, no ACL users
+            lines.append(f"sentinel sentinel-pass {SENTINEL_PASSWORD}")
+        elif self.acl:
             lines += [
                 f"user {CI_USER} {CI_USER_RULES.format(pw=CI_PASSWORD)}",
                 f"user {NOPERM_USER} {NOPERM_USER_RULES.format(pw=NOPERM_PASSWORD)}",
@@ -145,7 +148,7 @@ def make_node(directory: Path, security: Security, config: list[str], sentinel: 
     ]
     return Node(
         directory,
-        password=ADMIN_PASSWORD if security.acl and not sentinel else "",
+        password=(SENTINEL_PASSWORD if sentinel else ADMIN_PASSWORD) if security.acl else "",
         tls=security.tls,
         tls_auth_clients=security.tls is not None,
         args=("--sentinel",) if sentinel else (),
@@ -363,9 +366,11 @@ class SentinelSet:
 WAIT_ENVIRONMENT = ("REDIS_URL", "REDISCLI_AUTH", "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
 
 
-def run_wait(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """`python3 -m redis_ci wait ARGS --format json`, as a job runs it; `.json` holds the parsed report."""
+def run_wait(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python3 -m redis_ci wait ARGS --format json`, as a job runs it (plus `env`); `.json` holds the
+    parsed report."""
     environment = {key: value for key, value in os.environ.items() if key not in WAIT_ENVIRONMENT}
+    environment.update(env or {})
     completed = subprocess.run([sys.executable, "-m", "redis_ci", "wait", *args, "--format", "json"],
                                capture_output=True, text=True, env=environment, timeout=timeout)
     completed.json = json.loads(completed.stdout) if completed.stdout.strip() else None

@@ -136,7 +136,8 @@ def run(args) -> int:
         check_names = [topology_check, *check_names]
         requirements = requirements._replace(topology=topology)
     tls_context = target.ssl_context()
-    reporter = Reporter(target, check_names, args.format, os.environ, sys.stdout, sys.stderr)
+    reporter = Reporter(target, check_names, args.format, os.environ, sys.stdout, sys.stderr,
+                        secrets=(args.sentinel_password,) if args.sentinel_password else ())
     reporter.begin(timeout)
     outcome = wait_until_ready(target, check_names, requirements, deadline, reporter.progress, tls_context)
     reporter.finish(outcome)

@@ -23,8 +23,10 @@ OUTPUT_KEYS = ("ready", "redis-version", "elapsed-ms", "url")
 class Reporter:
     """Prints one wait's progress and result for `target`, in `fmt` ("text" or "json")."""
 
-    def __init__(self, target, check_names, fmt: str, environ, stdout, stderr):
+    def __init__(self, target, check_names, fmt: str, environ, stdout, stderr, secrets=()):
         self.target = target
+        # Every password to mask and scrub: the target's, and others given (the sentinels').
+        self.secrets = [secret for secret in (target.password, *secrets) if secret]
         self.check_names = check_names
         self.fmt = fmt
         self.environ = environ
@@ -33,8 +35,9 @@ class Reporter:
         self.in_actions = environ.get("GITHUB_ACTIONS") == "true"
 
     def scrub(self, text: str) -> str:
-        password = self.target.password
-        return text.replace(password, REDACTED) if password else text
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
     def emit(self, stream, line: str) -> None:
         stream.write(line + "\n")
@@ -43,9 +46,8 @@ class Reporter:
     def begin(self, timeout: float) -> None:
         if not self.in_actions:
             return
-        password = self.target.password
-        # The raw password and its URL-encoded form; the runner unescapes %25/%0D/%0A in the value.
-        for secret in dict.fromkeys([password, quote(password, safe="")]) if password else ():
+        # The raw passwords and their URL-encoded forms; the runner unescapes %25/%0D/%0A in the value.
+        for secret in dict.fromkeys(form for password in self.secrets for form in (password, quote(password, safe=""))):
             for line in secret.splitlines():
                 self.emit(self.stderr, f"::add-mask::{escape_data(line)}")
         checks = ", ".join(self.check_names)

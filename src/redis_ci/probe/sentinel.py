@@ -140,10 +140,14 @@ def ask_sentinel(session: Session, address: tuple, options: SentinelOptions) -> 
     try:
         on_node(address, ask)
     except ProbeFailure as exc:
-        if exc.failure.final:
-            raise
-        report.failure = exc.failure
-        report.lacks.append(f"does not answer: {exc.failure.message}")
+        failure = exc.failure
+        if failure.final:  # a wrong sentinel password or user: say it was the sentinel's
+            also = " (the sentinels' own credentials: --sentinel-username/--sentinel-password)" \
+                if failure.kind in ("auth", "noperm") else ""
+            raise ProbeFailure(failure.kind, f"sentinel {failure.message}{also}", final=True,
+                               address=failure.address) from None
+        report.failure = failure
+        report.lacks.append(f"does not answer: {failure.message}")
     finally:
         sentinel.close()
     return report
