@@ -217,6 +217,7 @@ class Job:
     uses: Value | None
     # find_client_endpoints' answer, kept: several rules ask for it per job
     endpoints: list | None = field(default=None, repr=False, compare=False)
+    redis: list | None = field(default=None, repr=False, compare=False)  # redis_in_job's answer
 
     @property
     def is_container_job(self) -> bool:
@@ -912,6 +913,8 @@ def redis_start(step: Step) -> RedisStart | None:
     if step.run is None:
         return None
     run = step.run
+    if "docker" not in run.text and "podman" not in run.text and "-server" not in run.text:
+        return None  # the common case, without running the patterns below
     for match in _DOCKER_RUN.finditer(run.text):
         for word in match.group(0).split()[2:]:
             if not word.startswith("-") and "=" not in word:
@@ -1073,6 +1076,8 @@ class RedisInJob:
 
 def redis_in_job(job: Job) -> list[RedisInJob]:
     """Every Redis the job starts: its Redis services, then the steps that start Redis."""
+    if job.redis is not None:
+        return list(job.redis)
     found = [RedisInJob(service, None, None, 0) for service in job.redis_services]
     for step in job.steps:
         start = redis_start(step)
@@ -1081,7 +1086,8 @@ def redis_in_job(job: Job) -> list[RedisInJob]:
         if start.kind == "compose" and not re.search(r"redis|valkey", step.run.text, re.I):
             continue
         found.append(RedisInJob(None, step, start, step.index + 1))
-    return found
+    job.redis = found
+    return list(found)
 
 
 def next_step_needing_redis(steps: list[Step], begin: int) -> Step | None:

@@ -69,14 +69,15 @@ class OvercommitNotEnabled(Rule):
     fixable = True
 
     def check_job(self, job, workflow):
-        if job.is_container_job or not job.steps or any(_overcommits(step) for step in job.steps):
+        found = redis_in_job(job)
+        if not found or job.is_container_job or not job.steps or any(_overcommits(step) for step in job.steps):
             return
         labels = [label.text for label in job.runs_on if not label.is_expression]
         if any(_NOT_LINUX.search(label) for label in labels):
             return
         advice = f"add a step running `{recipe.OVERCOMMIT_COMMAND}` (the redis-ci wait step does it)"
         why = "a background save may fail to fork and then writes fail with MISCONF"
-        for redis in redis_in_job(job):
+        for redis in found:
             target = next_step_needing_redis(job.steps, redis.begin)
             if redis.service is not None:
                 arguments = [redis.service.command.text] if redis.service.command else []
