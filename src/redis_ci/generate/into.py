@@ -83,7 +83,7 @@ def _value(mapping: Node, key: str) -> tuple[Node, Node] | None:
 def _job_node(root: Node, job_name: str) -> MappingNode:
     jobs = _value(root, "jobs") if isinstance(root, MappingNode) else None
     job = _value(jobs[1], job_name) if jobs and isinstance(jobs[1], MappingNode) else None
-    if job is None or not isinstance(job[1], MappingNode) or job[1].flow_style or not job[1].value:
+    if job is None or not _is_block(job[1], MappingNode):
         raise UsageError(f"job {job_name!r} is not a block mapping; add Redis to it by hand")
     return job[1]
 
@@ -103,9 +103,16 @@ def _line_after(node: Node) -> int:
 
 def _past_own_comments(lines: list[str], at: int, column: int) -> int:
     """Skip the comment lines indented deeper than `column` that close the previous entry."""
-    while at < len(lines) and lines[at].lstrip().startswith("#") and len(lines[at]) - len(lines[at].lstrip()) > column:
+    while at < len(lines) and lines[at].lstrip().startswith("#"):
+        if len(lines[at]) - len(lines[at].lstrip()) <= column:
+            break
         at += 1
     return at
+
+
+def _is_block(node: Node, kind: type) -> bool:
+    """A non-empty block-style mapping or sequence: where whole lines can be added."""
+    return isinstance(node, kind) and not node.flow_style and bool(node.value)
 
 
 def _entry_column(mapping: MappingNode) -> int:
@@ -116,27 +123,30 @@ def _plan(job: MappingNode, lines: list[str], setup: Setup) -> list[tuple[int, l
     """(0-based line, block lines) pairs: what to insert where."""
     column = _entry_column(job)
     steps = _value(job, "steps")
-    if steps is None or not isinstance(steps[1], SequenceNode) or steps[1].flow_style or not steps[1].value:
+    if steps is None or not _is_block(steps[1], SequenceNode):
         raise UsageError(f"job {setup.job_name!r} has no block list of steps to gate")
     insertions = []
+    # New job keys (strategy, services, env) go together right before `steps:`.
     head: list[str] = []
-    if setup.is_matrix:
-        head += _matrix_insertion(job, lines, setup, column, insertions)
+    strategy = _value(job, "strategy")
+    if setup.is_matrix and strategy is None:
+        head += indent(strategy_block(setup), column)
+    elif setup.is_matrix:
+        insertions.append(_matrix_axis_insertion(strategy[1], lines, setup))
     services = _value(job, "services")
     if services is None:
         head += indent(["services:", *indent(service_entry(setup), 2)], column)
-    elif isinstance(services[1], MappingNode) and not services[1].flow_style and services[1].value:
+    elif _is_block(services[1], MappingNode):
         insertions.append(_after_last_entry(services[1], lines, service_entry(setup)))
     else:
         raise UsageError(f"`services:` of job {setup.job_name!r} is not a block mapping; add Redis by hand")
     env = _value(job, "env")
     if env is None:
         head += indent(["env:", *indent(client_env(setup), 2)], column)
-    elif isinstance(env[1], MappingNode) and not env[1].flow_style and env[1].value:
-        if _value(env[1], "REDIS_URL") is None:
-            insertions.append(_after_last_entry(env[1], lines, client_env(setup)))
-    else:
+    elif not _is_block(env[1], MappingNode):
         raise UsageError(f"`env:` of job {setup.job_name!r} is not a block mapping; add REDIS_URL by hand")
+    elif _value(env[1], "REDIS_URL") is None:
+        insertions.append(_after_last_entry(env[1], lines, client_env(setup)))
     if head:
         insertions.append((_past_own_comments(lines, _line_before(job, steps[0]), column), head))
     gate = gate_steps(setup)
@@ -151,18 +161,14 @@ def _after_last_entry(mapping: MappingNode, lines: list[str], entry: list[str]) 
     return _past_own_comments(lines, _line_after(mapping), column), indent(entry, column)
 
 
-def _matrix_insertion(job: MappingNode, lines: list[str], setup: Setup, column: int, insertions: list) -> list[str]:
-    """A new `strategy:` block (returned, for the head) or a new axis in the job's block matrix."""
-    strategy = _value(job, "strategy")
-    if strategy is None:
-        return indent(strategy_block(setup), column)
-    matrix = _value(strategy[1], "matrix") if isinstance(strategy[1], MappingNode) else None
-    if matrix is None or not isinstance(matrix[1], MappingNode) or matrix[1].flow_style or not matrix[1].value:
+def _matrix_axis_insertion(strategy: Node, lines: list[str], setup: Setup) -> tuple[int, list[str]]:
+    """The server-version axis, added to the job's existing block matrix."""
+    matrix = _value(strategy, "matrix") if isinstance(strategy, MappingNode) else None
+    if matrix is None or not _is_block(matrix[1], MappingNode):
         raise UsageError(f"the matrix of job {setup.job_name!r} is not a block mapping; add {setup.matrix_key} by hand")
     if _value(matrix[1], setup.matrix_key) is not None:
         raise UsageError(f"the matrix of job {setup.job_name!r} already has {setup.matrix_key}")
-    insertions.append(_after_last_entry(matrix[1], lines, matrix_entry(setup)))
-    return []
+    return _after_last_entry(matrix[1], lines, matrix_entry(setup))
 
 
 def _line_before(mapping: MappingNode, key: Node) -> int:
