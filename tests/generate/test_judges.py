@@ -1,8 +1,9 @@
 """Every combination of `generate` options, judged by the four real checkers, each run once per batch.
 
 The workflows (plus `--into` results and two canaries that must fail) are written into one
-temporary git repository; actionlint, zizmor, check-jsonschema and `redis-ci lint` each run once
-over all of them, and one parametrised test per combination asserts its file drew no finding.
+temporary git repository; actionlint, zizmor, check-jsonschema and `redis-ci lint` run over all
+of them at the same time (a process or two each, not one per file), and one parametrised test per
+combination asserts its file drew no finding.
 """
 
 from __future__ import annotations
