@@ -72,12 +72,22 @@ url_port() {
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# This step's own container, if it runs in one: Docker mounts /etc/hostname from the container's
+# directory (the hostname itself may be anything, e.g. act sets "vm").
+own_container() {
+  local id
+  id="$(sed -n 's|.*/containers/\([0-9a-f]\{64\}\)/hostname .*|\1|p' /proc/self/mountinfo 2>/dev/null | head -n 1)"
+  printf '%s' "${id:-${HOSTNAME:-}}"
+}
+
 # A job container (container: set) reaches a container we start through the job's network,
 # not through a port published on the runner's loopback.
 job_network() {
-  local networks
+  local networks self
+  self="$(own_container)"
+  [ -n "$self" ] || return 0
   networks="$(docker inspect --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}' \
-    "${HOSTNAME:-$(hostname)}" 2>/dev/null)" || return 0
+    "$self" 2>/dev/null)" || return 0
   printf '%s' "$networks" | tr ' ' '\n' | grep -vx -e '' -e host -e bridge | head -n 1 || true
 }
 

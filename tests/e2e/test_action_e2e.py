@@ -128,6 +128,15 @@ def runnable_template(template: Path, port: int) -> str:
     return yaml.safe_dump(workflow, sort_keys=False)
 
 
+def test_start_docker_from_a_container_job_joins_the_job_network(project_repo, runner_image):
+    run = run_act(project_repo, f"{WORKFLOWS}/start-docker-container-job.yml", runner_image)
+    assert_succeeded(run)
+    assert re.fullmatch(r"redis://redis-ci-1-1-start-docker-container-job-\d+:6379/0", run.outputs()["OUTPUT_URL"])
+    assert run.marks("ping") == ["PONG"]
+    assert run.marks("config") == ["save="]
+    assert "stopped 1 Redis server(s) started by this job" in run.log
+
+
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
 def test_workflow_template_runs(project_repo, runner_image, template):
     """Each shipped template's Redis setup, as generated, gates a step that then reaches Redis."""
