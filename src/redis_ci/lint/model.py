@@ -1059,7 +1059,8 @@ def options_end(lines: list[str], options: ContainerOptions) -> Span | None:
 class RedisInJob:
     """Redis that a job starts: a Redis service (`service`), or a step that starts it (`step`
     and `start`). begin: index of the first step that runs once it has been started. A
-    `docker compose up` counts only when that command names a redis/valkey service."""
+    `docker compose up` counts only when that command names a redis/valkey service. (A
+    position in `job.steps`, which differs from `Step.index` after a step that is not a mapping.)"""
 
     service: Service | None
     step: Step | None
@@ -1079,13 +1080,13 @@ def redis_in_job(job: Job) -> list[RedisInJob]:
     if job.redis is not None:
         return list(job.redis)
     found = [RedisInJob(service, None, None, 0) for service in job.redis_services]
-    for step in job.steps:
+    for position, step in enumerate(job.steps):
         start = redis_start(step)
         if start is None:
             continue
         if start.kind == "compose" and not re.search(r"redis|valkey", step.run.text, re.I):
             continue
-        found.append(RedisInJob(None, step, start, step.index + 1))
+        found.append(RedisInJob(None, step, start, position + 1))
     job.redis = found
     return list(found)
 

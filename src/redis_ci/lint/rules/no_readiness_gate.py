@@ -95,7 +95,8 @@ class NoReadinessGate(Rule):
         for redis in redis_in_job(job):
             if redis.waits_by_itself:
                 continue
-            gate = next((step.index for step in job.steps[redis.begin:] if is_gate(step)), None)
+            later = job.steps[redis.begin:]
+            gate = next((redis.begin + offset for offset, step in enumerate(later) if is_gate(step)), None)
             if gate is None:
                 target = next_step_needing_redis(job.steps, redis.begin)
             else:  # a gate comes later: only a step before it that visibly talks to Redis is early
@@ -126,11 +127,12 @@ class NoReadinessGate(Rule):
 
     def fix(self, finding, workflow):
         job = next(job for job in workflow.jobs if job.id == finding.data["job"])
-        target = job.steps[finding.data["before_step"]]
+        steps = {step.index: step for step in job.steps}
+        target = steps[finding.data["before_step"]]
         if "label" in finding.data:
             wiring = _service_wiring(job, job.service(finding.data["label"]))
         else:
-            wiring = _started_wiring(job, job.steps[finding.data["start_step"]])
+            wiring = _started_wiring(job, steps[finding.data["start_step"]])
         if wiring is None:
             return []
         label, url, secret = wiring

@@ -108,7 +108,8 @@ class OvercommitNotEnabled(Rule):
         job = next(job for job in workflow.jobs if job.id == finding.data["job"])
         # A runner job gated by its health check: `generate` writes just the overcommit step.
         block = gate_steps(Setup(gate="health"))
-        return insert_step_before(workflow.lines, job.steps[finding.data["before_step"]], block)
+        target = next(step for step in job.steps if step.index == finding.data["before_step"])
+        return insert_step_before(workflow.lines, target, block)
 
 
 def _persistence_off(arguments: list[str]) -> bool:
