@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from redis_ci.lint.edits import LINE_BREAK
+
 try:
     _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
@@ -151,7 +153,8 @@ def parse_document(data: bytes) -> Document:
     text, decode_problem = _decode(data)
     if text is None:
         return Document(None, [], problems + [decode_problem])
-    lines = text.splitlines()
+    # YAML's line breaks, not str.splitlines(): a form feed must not shift every later line
+    lines = LINE_BREAK.split(text[:-1] if LINE_BREAK.match(text[-1:]) else text) if text else []
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
