@@ -9,6 +9,7 @@ import pytest
 
 from redis_ci.lint.model import (
     build_workflow,
+    first_gate_after,
     is_gate,
     is_preparation_step,
     next_step_needing_redis,
@@ -200,6 +201,21 @@ def test_redis_in_job_and_the_step_that_needs_it_first():
     assert found == [("redis", 0, False), ("checked", 0, True), (2, 3, False)]
     assert next_step_needing_redis(job.steps, 0).index == 4
     assert next_step_needing_redis(job.steps, 5) is None
+    assert first_gate_after(job.steps, 0) is None
+
+
+def test_first_gate_after_counts_positions_in_job_steps():
+    wf, _ = model("""
+        jobs:
+          t:
+            steps:
+              - a string step the model skips
+              - uses: redis-ci/redis-ci-action@v1
+              - run: pytest
+              - run: redis-ci wait --url redis://127.0.0.1:6379
+    """)
+    steps = wf.jobs[0].steps
+    assert [first_gate_after(steps, begin) for begin in range(4)] == [0, 1, 2, None]
 
 
 def test_installing_the_package_is_not_starting_redis():

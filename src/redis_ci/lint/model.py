@@ -1091,6 +1091,11 @@ def redis_in_job(job: Job) -> list[RedisInJob]:
     return list(found)
 
 
+def first_gate_after(steps: list[Step], begin: int) -> int | None:
+    """Position of the first gate step (`is_gate`) from position `begin` on; None if none."""
+    return next((position for position in range(begin, len(steps)) if is_gate(steps[position])), None)
+
+
 def next_step_needing_redis(steps: list[Step], begin: int) -> Step | None:
     """The first step from index `begin` on that is not a preparation step (a gate counts:
     it is the step that needs Redis first); None when no step does."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from redis_ci import recipe
-from redis_ci.lint.model import is_gate, redis_client_steps, redis_in_job
+from redis_ci.lint.model import first_gate_after, redis_client_steps, redis_in_job
 from redis_ci.lint.rule import Rule
 
 _SLEEP = re.compile(r"(?<![\w-])sleep\s+(\d+(?:\.\d+)?[smh]?)(?![\w.])")
@@ -56,18 +56,14 @@ class FixedSleepGate(Rule):
     fixable = False
 
     def check_job(self, job, workflow):
-        clients = None
         for redis in redis_in_job(job):
-            if redis.waits_by_itself:
+            if redis.waits_by_itself or first_gate_after(job.steps, redis.begin) is not None:
                 continue
-            later = job.steps[redis.begin:]
-            if any(is_gate(step) for step in later):
-                continue
-            clients = redis_client_steps(workflow, job) if clients is None else clients
+            clients = redis_client_steps(workflow, job)
             scripts = []  # (run Value, position after which a sleep counts)
             if redis.step is not None and redis.step.run is not None:
                 scripts.append((redis.step.run, (redis.start.span.end_line, redis.start.span.end_column)))
-            for step in later:
+            for step in job.steps[redis.begin:]:
                 if step.run is not None:
                     scripts.append((step.run, (0, 0)))
                 if step.index in clients:  # the sleeps after the first client do not wait for Redis

@@ -9,7 +9,7 @@ from redis_ci.generate.render import wait_step
 from redis_ci.generate.setup import Setup
 from redis_ci.lint import edits
 from redis_ci.lint.model import (
-    is_gate,
+    first_gate_after,
     next_step_needing_redis,
     redis_client_steps,
     redis_in_job,
@@ -95,8 +95,7 @@ class NoReadinessGate(Rule):
         for redis in redis_in_job(job):
             if redis.waits_by_itself:
                 continue
-            later = job.steps[redis.begin:]
-            gate = next((redis.begin + offset for offset, step in enumerate(later) if is_gate(step)), None)
+            gate = first_gate_after(job.steps, redis.begin)
             if gate is None:
                 target = next_step_needing_redis(job.steps, redis.begin)
             else:  # a gate comes later: only a step before it that visibly talks to Redis is early
@@ -104,26 +103,20 @@ class NoReadinessGate(Rule):
                 target = next((step for step in job.steps[redis.begin:gate] if step.index in clients), None)
             if target is None:
                 continue
-            why = (
-                f"step `{step_title(target)}`, which may run before Redis accepts connections; add "
-                f"the wait step (`uses: {recipe.ACTION_REF}`) right before it"
-            )
             if redis.service is not None:
-                yield self.finding(
-                    f"Redis service `{redis.service.label}` has no health check and no wait step before {why}",
-                    redis.service.span,
-                    job=job.id,
-                    before_step=target.index,
-                    label=redis.service.label,
-                )
+                what = f"Redis service `{redis.service.label}` has no health check and no wait step"
+                span, started_by = redis.service.span, {"label": redis.service.label}
             else:
-                yield self.finding(
-                    f"Redis started by step `{step_title(redis.step)}` is not waited for before {why}",
-                    redis.start.span,
-                    job=job.id,
-                    before_step=target.index,
-                    start_step=redis.step.index,
-                )
+                what = f"Redis started by step `{step_title(redis.step)}` is not waited for"
+                span, started_by = redis.start.span, {"start_step": redis.step.index}
+            yield self.finding(
+                f"{what} before step `{step_title(target)}`, which may run before Redis accepts "
+                f"connections; add the wait step (`uses: {recipe.ACTION_REF}`) right before it",
+                span,
+                job=job.id,
+                before_step=target.index,
+                **started_by,
+            )
 
     def fix(self, finding, workflow):
         job = next(job for job in workflow.jobs if job.id == finding.data["job"])
@@ -136,8 +129,8 @@ class NoReadinessGate(Rule):
         if wiring is None:
             return []
         label, url, secret = wiring
-        container = "container" if job.is_container_job else None
-        setup = Setup(container_image=container, password_secret=secret)
+        # wait_step only asks whether it is a container job, not which image the job uses
+        setup = Setup(container_image="job container" if job.is_container_job else None, password_secret=secret)
         return insert_step_before(workflow.lines, target, wait_step(setup, label=label, url=url))
 
 
@@ -171,19 +164,19 @@ def _service_wiring(job, service) -> tuple | None:
         return None
     mapped = [port for port in service.ports if port.container == recipe.REDIS_PORT]
     if not service.ports:
-        host = str(recipe.REDIS_PORT)  # RC201 maps 6379:6379
+        host_port = str(recipe.REDIS_PORT)  # RC201's fix maps 6379:6379
     elif not mapped:
         return None
-    elif mapped[0].host is None:
-        host = f"${{{{ job.services.{service.label}.ports['{recipe.REDIS_PORT}'] }}}}"
+    elif mapped[0].host is None:  # a random host port, known to the runner only
+        host_port = f"${{{{ job.services.{service.label}.ports['{recipe.REDIS_PORT}'] }}}}"
     else:
-        host = str(mapped[0].host)
-    return service.label, f"redis://{recipe.RUNNER_JOB_HOST}:{host}/0", secret
+        host_port = str(mapped[0].host)
+    return service.label, f"redis://{recipe.RUNNER_JOB_HOST}:{host_port}/0", secret
 
 
 def _started_wiring(job, step) -> tuple | None:
     """(None, url, None) of the wait step for Redis started by a step on the runner."""
-    if job.is_container_job or step.run is None and step.uses is None:
+    if job.is_container_job:
         return None
     if step.run is not None:
         pattern = _PUBLISH if "docker" in step.run.text or "podman" in step.run.text else _SERVER_PORT

@@ -75,32 +75,27 @@ class OvercommitNotEnabled(Rule):
         labels = [label.text for label in job.runs_on if not label.is_expression]
         if any(_NOT_LINUX.search(label) for label in labels):
             return
-        advice = f"add a step running `{recipe.OVERCOMMIT_COMMAND}` (the redis-ci wait step does it)"
-        why = "a background save may fail to fork and then writes fail with MISCONF"
         for redis in found:
-            target = next_step_needing_redis(job.steps, redis.begin)
             if redis.service is not None:
                 arguments = [redis.service.command.text] if redis.service.command else []
                 arguments += [env.value.text for env in redis.service.env if env.name == "REDIS_ARGS"]
-                if _persistence_off(arguments):
-                    continue
-                yield self.finding(
-                    f"Redis service `{redis.service.label}` keeps snapshots on while the runner's "
-                    f"vm.overcommit_memory is 0: {why}; {advice}",
-                    redis.service.span,
-                    job=job.id,
-                    before_step=target.index if target else None,
-                )
+                what, span = f"Redis service `{redis.service.label}`", redis.service.span
             elif redis.start.kind != "compose" and any(_LINUX.search(label) for label in labels):
-                if redis.step.run is not None and _persistence_off([redis.step.run.text]):
-                    continue
-                yield self.finding(
-                    f"Redis started by step `{step_title(redis.step)}` keeps snapshots on while "
-                    f"vm.overcommit_memory is 0: {why}; {advice}",
-                    redis.start.span,
-                    job=job.id,
-                    before_step=target.index if target else None,
-                )
+                arguments = [redis.step.run.text] if redis.step.run is not None else []
+                what, span = f"Redis started by step `{step_title(redis.step)}`", redis.start.span
+            else:
+                continue
+            if _persistence_off(arguments):
+                continue
+            target = next_step_needing_redis(job.steps, redis.begin)
+            yield self.finding(
+                f"{what} keeps snapshots on while the runner's vm.overcommit_memory is 0: a background "
+                f"save may fail to fork and then writes fail with MISCONF; add a step running "
+                f"`{recipe.OVERCOMMIT_COMMAND}` (the redis-ci wait step does it)",
+                span,
+                job=job.id,
+                before_step=target.index if target else None,
+            )
 
     def fix(self, finding, workflow):
         if finding.data["before_step"] is None:
