@@ -17,7 +17,7 @@ def redis_ci(*args, cwd=None):
 
 
 def test_text_output_has_source_line_and_caret():
-    result = redis_ci("lint", "no_ports.yml", cwd=FIXTURES / "RC201")
+    result = redis_ci("lint", "--select", "RC201", "no_ports.yml", cwd=FIXTURES / "RC201")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "no_ports.yml:6:7: RC201 Redis service `redis` has no `ports:` in a runner job: steps cannot "
@@ -29,9 +29,9 @@ def test_text_output_has_source_line_and_caret():
 
 
 def test_json_output_schema():
-    result = redis_ci("lint", "--format", "json", str(FIXTURES / "RC201"))
+    result = redis_ci("lint", "--select", "RC201", "--format", "json", str(FIXTURES / "RC201"))
     document = json.loads(result.stdout)
-    assert document["version"] == 1 and document["files"] == 6
+    assert document["version"] == 1 and document["files"] == len(list((FIXTURES / "RC201").glob("*.yml")))
     keys = {"path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message", "fixable"}
     assert all(set(finding) == keys for finding in document["findings"])
     assert {f["code"] for f in document["findings"]} == {"RC201"}
@@ -53,6 +53,22 @@ def test_default_path_is_github_workflows(tmp_path):
     assert result.stdout.startswith(".github/workflows/bad.yml:2:1: RC001 ")
 
 
+ONLY_RC201 = """\
+on: push
+permissions:
+  contents: read
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    services:
+      redis:
+        image: redis:8.2
+    steps:
+      - uses: redis-ci/redis-ci-action@v1
+      - run: make test
+"""
+
+
 @pytest.mark.parametrize("args, code", [
     (["--fail-on", "error"], 1),
     (["--ignore", "RC201"], 0),
@@ -61,8 +77,11 @@ def test_default_path_is_github_workflows(tmp_path):
     (["--select", "RC999"], 2),
     (["--format", "xml"], 2),
 ])
-def test_exit_codes_and_selection(args, code):
-    result = redis_ci("lint", *args, str(FIXTURES / "RC201" / "no_ports.yml"))
+def test_exit_codes_and_selection(args, code, tmp_path):
+    # one mistake only (RC201, an error): the gate and overcommit come from the action
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text(ONLY_RC201)
+    result = redis_ci("lint", *args, str(workflow))
     assert result.returncode == code
     if code == 2:
         assert result.stderr.count("\n") == 1
