@@ -215,7 +215,7 @@ def test_first_gate_after_counts_positions_in_job_steps():
               - run: redis-ci wait --url redis://127.0.0.1:6379
     """)
     steps = wf.jobs[0].steps
-    assert [first_gate_after(steps, begin) for begin in range(4)] == [0, 1, 2, None]
+    assert [first_gate_after(steps, begin) for begin in range(4)] == [0, 2, 2, None]
 
 
 def test_installing_the_package_is_not_starting_redis():
