@@ -10,6 +10,7 @@ from redis_ci.generate.setup import Setup
 from redis_ci.lint import edits
 from redis_ci.lint.model import (
     first_gate_after,
+    has_wait_loop,
     next_step_needing_redis,
     redis_client_steps,
     redis_in_job,
@@ -47,7 +48,8 @@ class NoReadinessGate(Rule):
     step before it that visibly talks to Redis (a Redis URL or host in its `env:` or script, a
     `redis-cli` call) is reported, so installing dependencies before the wait step is fine. A
     gate (RULES.md) is this project's wait step or `redis-ci wait`, a bounded loop that checks
-    PING, `docker compose up --wait`, or an action that waits by itself.
+    PING, `docker compose up --wait`, or an action that waits by itself. A PING loop without a
+    bound still waits; RC105 (unbounded-wait-loop) reports it instead.
 
     ## Why is this bad?
     The runner does not wait for a service without a health check, and a background
@@ -101,8 +103,8 @@ class NoReadinessGate(Rule):
             else:  # a gate comes later: only a step before it that visibly talks to Redis is early
                 clients = redis_client_steps(workflow, job) if clients is None else clients
                 target = next((step for step in job.steps[redis.begin:gate] if step.index in clients), None)
-            if target is None:
-                continue
+            if target is None or (target.run is not None and has_wait_loop(target.run.text)):
+                continue  # nothing needs Redis, or an unbounded PING loop waits (RC105 reports it)
             if redis.service is not None:
                 what = f"Redis service `{redis.service.label}` has no health check and no wait step"
                 span, started_by = redis.service.span, {"label": redis.service.label}
