@@ -61,8 +61,6 @@ class LocalhostInContainerJob(Rule):
         if any(start.kind == "redis-server" for start in map(redis_start, job.steps) if start):
             return  # Redis runs inside the job container: localhost is where it is
         labels = [service.label for service in services]
-        # workflow env is shared: rewriting it for this job would break a runner job that uses it
-        shared = any(other.redis_services and not other.is_container_job for other in workflow.jobs)
         for endpoint in find_client_endpoints(workflow, job):
             if not endpoint.is_localhost:
                 continue
@@ -75,7 +73,7 @@ class LocalhostInContainerJob(Rule):
                 endpoint.host_span or endpoint.span,
                 label=label,
                 host=endpoint.host,
-                host_span=None if endpoint.level == "workflow" and shared else endpoint.host_span,
+                host_span=_editable_host_span(endpoint, workflow),
             )
 
     def fix(self, finding, workflow):
@@ -90,3 +88,12 @@ def _label_for(endpoint, labels: list[str]) -> str | None:
     if endpoint.port_ref and endpoint.port_ref[0] in labels:
         return endpoint.port_ref[0]
     return labels[0] if len(labels) == 1 else None
+
+
+def _editable_host_span(endpoint, workflow):
+    """Where the fix may rewrite the host: nowhere in a workflow-level env that
+    a runner job also reads (there localhost is right)."""
+    at_workflow_level = endpoint.level == "workflow"
+    if at_workflow_level and any(other.redis_services and not other.is_container_job for other in workflow.jobs):
+        return None
+    return endpoint.host_span

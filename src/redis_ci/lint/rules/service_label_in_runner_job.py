@@ -62,8 +62,6 @@ class ServiceLabelInRunnerJob(Rule):
         if any(step.run and "/etc/hosts" in step.run.text for step in job.steps):
             return  # a step that maps the label in /etc/hosts makes it resolve
         labels = {service.label for service in job.services}
-        # workflow env is shared: rewriting it for this job would break a container job that uses it
-        shared = any(other.services and other.is_container_job for other in workflow.jobs)
         for endpoint in find_client_endpoints(workflow, job):
             if endpoint.host not in labels:
                 continue
@@ -72,7 +70,7 @@ class ServiceLabelInRunnerJob(Rule):
                 f"job cannot resolve; use `{RUNNER_JOB_HOST}` and the port the service publishes",
                 endpoint.host_span or endpoint.span,
                 host=endpoint.host,
-                host_span=None if endpoint.level == "workflow" and shared else endpoint.host_span,
+                host_span=_editable_host_span(endpoint, workflow),
             )
 
     def fix(self, finding, workflow):
@@ -80,3 +78,12 @@ class ServiceLabelInRunnerJob(Rule):
         if span is None or workflow.text_at(span) != finding.data["host"]:
             return []
         return [replace(span, RUNNER_JOB_HOST)]
+
+
+def _editable_host_span(endpoint, workflow):
+    """Where the fix may rewrite the host: nowhere in a workflow-level env that
+    a container job also reads (there the label is right)."""
+    at_workflow_level = endpoint.level == "workflow"
+    if at_workflow_level and any(other.services and other.is_container_job for other in workflow.jobs):
+        return None
+    return endpoint.host_span
