@@ -41,6 +41,7 @@ def test_preparation_steps():
               - uses: actions/upload-artifact@v4
               - run: docker run -d -p 6379:6379 redis:8.2
               - uses: supercharge/redis-github-action@1.8.0
+              - run: sudo sysctl -w vm.overcommit_memory=1
               - run: npm ci
               - run: sleep 5
               - run: pytest
@@ -49,7 +50,7 @@ def test_preparation_steps():
               - uses: docker://alpine:3
     """)
     flags = [is_preparation_step(step) for step in wf.jobs[0].steps]
-    assert flags == [True] * 7 + [False] * 6
+    assert flags == [True] * 8 + [False] * 6
 
 
 def test_requirepass_forms():

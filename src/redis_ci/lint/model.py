@@ -935,13 +935,17 @@ def redis_start(step: Step) -> RedisStart | None:
 
 # Actions that prepare a job and never talk to Redis (matched against the action's name).
 _PREPARATION_ACTION = re.compile(r"checkout|setup|cache|toolchain|artifact|install|login")
+_ONLY_SYSCTL = re.compile(r"(?:\s*(?:#[^\n]*|(?:sudo\s+)?sysctl\s[^\n;&|]*))*\s*")
 
 
 def is_preparation_step(step: Step) -> bool:
     """A step that does not run commands against Redis: a checkout, setup, cache, artifact,
-    login or toolchain action, or a step that itself starts Redis. Every `run:` counts as
-    running commands (so RC101's wait step and `generate`'s go before the first `run:`)."""
+    login or toolchain action, a step that itself starts Redis, or a `run:` that only sets
+    sysctls (the overcommit step). Every other `run:` counts as running commands (so RC101's
+    wait step and `generate`'s go before the first `run:`)."""
     if redis_start(step) is not None:
+        return True
+    if step.run is not None and _ONLY_SYSCTL.fullmatch(step.run.text):
         return True
     action = step.uses_action
     if step.run is not None or action is None or action.startswith(("./", "docker://")):
