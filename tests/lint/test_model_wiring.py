@@ -46,6 +46,22 @@ def test_host_span_covers_the_host_as_written():
     }
 
 
+def test_urls_inside_docker_commands_are_not_the_steps_endpoints():
+    workflow = model("""
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  docker exec "$ID" redis-cli -u redis://localhost:6379 ping
+                  docker run --rm -e CACHE_URL=redis://cache:6379 app:1 pytest
+                  python app.py redis://127.0.0.1:6380
+    """)
+    endpoints = find_client_endpoints(workflow, workflow.jobs[0])
+    assert [(e.host, e.port) for e in endpoints] == [("127.0.0.1", 6380)]
+
+
 def test_host_span_is_none_without_a_literal_host():
     workflow = model("""
         on: push

@@ -745,12 +745,15 @@ _SEPARATOR = re.compile(r"[;|&()\n]+")  # a token that ends a shell command
 
 def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     run = step.run
+    tokens = list(_TOKEN.finditer(run.text))
     for match in _URL.finditer(run.text):
+        word = next((index for index, token in enumerate(tokens) if token.end() > match.start()), 0)
+        if _in_docker(tokens, word):  # `docker exec ... -u redis://localhost`: the container's own view
+            continue
         host, port, port_ref = parse_redis_url(match.group(0))
         span = run.locate(match.start(), match.end())
         host_span = _host_span(run, match.start() + _url_host_offset(match.group(0)), host)
         yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step, host_span)
-    tokens = list(_TOKEN.finditer(run.text))
     for index, token in enumerate(tokens):
         if token.group(0) != "redis-cli" or _in_docker(tokens, index):
             continue
