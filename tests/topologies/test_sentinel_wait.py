@@ -82,8 +82,8 @@ def test_sentinels_of_two_groups_disagree(make_sentinel_set):
 def test_sentinel_over_tls_with_acl_users(make_sentinel_set, topology_tls, tmp_path):
     sentinels = make_sentinel_set(Security(tls=topology_tls, acl=True))
 
-    outputs = tmp_path / "github_output"
-    actions = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs)}
+    outputs, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    actions = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)}
     ready = sentinel_wait(sentinels, "--replicas", "2", "--checks", "ping,pubsub,rw", "--timeout", "10",
                           user=CI_USER, password=CI_PASSWORD, env=actions)
     assert ready.returncode == 0, ready
@@ -93,6 +93,10 @@ def test_sentinel_over_tls_with_acl_users(make_sentinel_set, topology_tls, tmp_p
     shown = ready.stdout + ready.stderr.replace(f"::add-mask::{CI_PASSWORD}", "").replace(
         f"::add-mask::{SENTINEL_PASSWORD}", "") + outputs.read_text()
     assert CI_PASSWORD not in shown and SENTINEL_PASSWORD not in shown
+    table = summary.read_text()
+    assert f"| `{sentinels.master.address}` | master {MASTER_NAME} |" in table
+    assert all(f"| `{node.address}` | sentinel | ok |" in table for node in sentinels.sentinels)
+    assert all(f"| `{node.address}` | replica | in sync |" in table for node in sentinels.replicas)
 
     no_sentinel_password = run_wait("--sentinel", sentinels.sentinel_addresses, "--master-name", MASTER_NAME,
                                     *sentinels.security.wait_args(CI_USER, CI_PASSWORD), "--timeout", "10")

@@ -278,6 +278,12 @@ class ClusterVerdict:
         answering = sum(1 for node in self.nodes if node.view)
         return f"cluster of {answering} nodes, {len(self.masters)} masters"
 
+    def rows(self) -> list:
+        """(address, role, state) per node, for the step summary."""
+        return [(address_text(node.address), node.role or "?",
+                 "; ".join(node.lacks) or (f"ignored: {node.ignored}" if node.ignored else "ok"))
+                for node in self.nodes]
+
     def as_json(self) -> dict:
         return {
             "cluster": {
@@ -302,6 +308,9 @@ def assess(reports: list, replicas: int = 0) -> ClusterVerdict:
     maps = Counter(report.view.slot_map for report in reports if report.view)
     consensus = maps.most_common(1)[0][0] if maps else ()
     known = {node.node_id: node for report in reports if report.view for node in report.view.known}
+    # A node's word on itself (its role, its master) beats what others last heard.
+    known.update((node.node_id, node) for report in reports if report.view
+                 for node in report.view.known if node.node_id == report.view.node_id)
     by_address = {node.address: node for node in known.values()}
     serving = {master for _, _, master in consensus}
 

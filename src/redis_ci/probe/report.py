@@ -149,6 +149,10 @@ class Reporter:
         for name, result in outcome.checks.items():
             verdict = "ok" if result.ok else escape_cell(self.scrub(result.error or "failed"))
             lines.append(f"| {name} | {verdict} | {result.ms:.2f} ms |")
+        if outcome.topology is not None:  # --cluster, --sentinel: one row per node
+            lines.append("\n| node | role | state |\n|---|---|---|")
+            for node_address, role, state in outcome.topology.rows():
+                lines.append(f"| `{node_address}` | {role} | {escape_cell(self.scrub(state))} |")
         return "\n".join(lines) + "\n\n"
 
     def append_file(self, variable: str, text: str) -> None:

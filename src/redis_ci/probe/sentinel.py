@@ -104,6 +104,13 @@ class SentinelVerdict:
         where = address_text(self.master) if self.master else "?"
         return f"master {self.master_name} at {where} per {len(self.sentinels)} sentinels"
 
+    def rows(self) -> list:
+        """(address, role, state) per sentinel, the master and each replica, for the step summary."""
+        rows = [(address_text(r.address), "sentinel", "; ".join(r.lacks) or "ok") for r in self.sentinels]
+        if self.master:
+            rows.append((address_text(self.master), f"master {self.master_name}", "named by the sentinels"))
+        return rows + [(address_text(r.address), "replica", "; ".join(r.lacks) or "in sync") for r in self.replicas]
+
     def as_json(self) -> dict:
         return {
             "sentinel": {
