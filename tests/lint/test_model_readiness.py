@@ -153,11 +153,16 @@ def test_step_timeout_and_dogfooded_local_action():
               - uses: ./
                 with:
                   service-id: ${{ job.services.redis.id }}
+              - uses: ./
+                with:
+                  url: redis://localhost:${{ vars.REDIS_PORT }}/0
               - uses: ./some/other-action
+                with:
+                  url: https://example.com
     """)
     steps = wf.jobs[0].steps
     assert steps[0].timeout_minutes.text == "2" and steps[1].timeout_minutes is None
-    assert [is_gate(step) for step in steps[1:]] == [True, False]
+    assert [is_gate(step) for step in steps[1:]] == [True, True, False]
 
 
 @pytest.mark.parametrize("interval, start_period, start_interval, hold", [

@@ -855,14 +855,19 @@ class RedisStart:
 
 def is_project_action(step: Step) -> bool:
     """`uses: */redis-ci-action@*`, or a local action (`./...`) whose path or step name says
-    redis-ci or that takes this action's `service-id` input (this repository dogfooding `./`)."""
+    redis-ci or that takes this action's inputs: `service-id`, or a Redis URL as `url` (this
+    repository dogfooding `uses: ./`)."""
     action = step.uses_action
     if action is None:
         return False
     if action.endswith("/" + ACTION_NAME) or action == ACTION_REPOSITORY:
         return True
     name = step.name.text.lower() if step.name else ""
-    return action.startswith("./") and ("redis-ci" in action or "redis-ci" in name or "service-id" in step.with_)
+    url = step.with_.get("url")
+    return action.startswith("./") and (
+        "redis-ci" in action or "redis-ci" in name or "service-id" in step.with_
+        or (url is not None and bool(_URL.match(url.text.strip())))
+    )
 
 
 _WAIT_COMMAND = re.compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
