@@ -21,6 +21,7 @@ from redis_ci.lint.rule import Rule
 _SECRET = re.compile(r"^\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 _PUBLISH = re.compile(r"(?:-p|--publish)[=\s]+(?:[\d.]+:)?(\d+):6379\b")
 _SERVER_PORT = re.compile(r"--port[=\s]+(\d+)\b")
+_EXPRESSION_HOST_PORT = re.compile(rf"(\$\{{\{{[^}}]*\}}\}}):{recipe.REDIS_PORT}(?:/tcp)?")
 
 
 def step_title(step) -> str:
@@ -165,8 +166,12 @@ def _service_wiring(job, service) -> tuple | None:
     if service.ports_unknown:
         return None
     mapped = [port for port in service.ports if port.container == recipe.REDIS_PORT]
+    chosen = [_EXPRESSION_HOST_PORT.fullmatch(port.value.text.strip()) for port in service.ports]
+    chosen = [match.group(1) for match in chosen if match]
     if not service.ports:
         host_port = str(recipe.REDIS_PORT)  # RC201's fix maps 6379:6379
+    elif not mapped and chosen:  # `${{ matrix.port }}:6379`: the same expression
+        host_port = chosen[0]
     elif not mapped:
         return None
     elif mapped[0].host is None:  # a random host port, known to the runner only
