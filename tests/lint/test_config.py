@@ -133,3 +133,11 @@ def test_without_a_toml_parser_the_error_names_the_way_out(project, monkeypatch)
     monkeypatch.setattr(config_module, "_toml_module", lambda: None)
     with pytest.raises(UsageError, match="needs Python >= 3.11 or the `tomli` package"):
         read_config_file(str(project / "pyproject.toml"), ALL_RULES)
+
+
+def test_without_a_toml_parser_a_pyproject_that_only_mentions_redis_ci_is_passed_over(project, monkeypatch):
+    (project / "pyproject.toml").write_text('[project]\ndependencies = ["redis-ci>=0.1"]\n')
+    monkeypatch.setattr(config_module, "_toml_module", lambda: None)
+    assert find_config_file(str(project / "src")) is None
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.redis-ci.severity]\nRC201 = "info"\n')
+    assert find_config_file(str(project / "src")) == str(project / "pyproject.toml")

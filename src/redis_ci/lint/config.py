@@ -11,6 +11,7 @@ one-line UsageError (exit 2) that names it: a config that silently does nothing 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from redis_ci.errors import UsageError
@@ -19,6 +20,8 @@ from redis_ci.lint.selection import find_rule, unknown_selectors
 
 YAML_NAMES = (os.path.join(".github", "redis-ci.yml"), os.path.join(".github", "redis-ci.yaml"))
 TABLE = "redis-ci"  # [tool.redis-ci]
+# `[tool.redis-ci]` or `[tool.redis-ci.severity]`: how settings are found without a TOML parser
+TABLE_HEADER = re.compile(r'^\s*\[\s*tool\s*\.\s*"?redis-ci"?\s*[\].]', re.M)
 KEYS = ("select", "ignore", "severity", "fail-on")
 
 
@@ -141,13 +144,16 @@ def find_config_file(start: str) -> str | None:
 
 
 def _has_table(pyproject: str) -> bool:
-    # a cheap look before paying for a TOML parse: most pyproject files are not ours
     try:
         with open(pyproject, encoding="utf-8", errors="replace") as handle:
             text = handle.read()
     except OSError:
         return False
-    return TABLE in text and _read_toml(pyproject, text) is not None
+    if TABLE not in text:  # a cheap look first: most pyproject files are not ours
+        return False
+    if _toml_module() is None:  # a project merely depending on redis-ci must still lint
+        return TABLE_HEADER.search(text) is not None
+    return _read_toml(pyproject, text) is not None
 
 
 def load_config(explicit: str | None, all_rules: list) -> LintConfig:
