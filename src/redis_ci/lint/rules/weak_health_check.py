@@ -10,6 +10,9 @@ from redis_ci.lint.model import option_argument_span, requirepass
 from redis_ci.lint.rule import Rule
 
 _CLI = re.compile(r"\b((?:redis|valkey|keydb)-cli)\b")
+# `redis-cli -h x -p 6380 ping`: the client with the arguments before `ping`.
+_CLI_PING = re.compile(r"\b((?:redis|valkey|keydb)-cli)((?:\s+(?!(?i:ping)\b)[^\s|;&]+)*)\s+(?i:ping)\b")
+_TCP_PORT = re.compile(r"(?:/dev/tcp/[^/\s]+/|\s)(\d{2,5})\b")
 _TCP_ONLY = re.compile(r"/dev/tcp/|\b(?:nc|ncat|netcat)\b[^|;&]*\s-\w*z")
 _AUTH = re.compile(r"(?:^|\s)(?:-a|--pass|--askpass|--user)(?:\s|=|$)|-u\s+\S*@|REDISCLI_AUTH")
 # Images known to ship redis-cli (valkey ships `redis-*` links): a TCP check can become a PING.
@@ -76,7 +79,7 @@ class WeakHealthCheck(Rule):
             span = option_argument_span(workflow.lines, service.options, "--health-cmd")
             span = span or service.options.span_of("--health-cmd")
             replacement, fixable = _replacement(command, service)
-            advice = f"use `--health-cmd \"{replacement}\"`"
+            advice = f"use `--health-cmd \"{_redacted(replacement)}\"`"
             if not fixable and requirepass(service) is not None:
                 advice = f"set `{recipe.PASSWORD_ENV}` to the password in the service's `env:` and {advice}"
             key = (span.line, span.column, problem)
@@ -98,17 +101,27 @@ class WeakHealthCheck(Rule):
         if span is None or finding.data["replacement"] is None:
             return []
         quote = "'" if options.value.style == '"' else '"'
+        if quote in finding.data["replacement"]:  # the user's arguments carry quotes of their own
+            return []
         return [edits.replace(span, f"{quote}{finding.data['replacement']}{quote}")]
 
 
 def _replacement(command: str, service) -> tuple:
     """(the command to write instead, whether the fix may write it): the recipe's command with
-    the user's client, and the password from the container's own variable when there is one."""
-    cli = _CLI.search(command)
-    replacement = recipe.HEALTH_CMD.replace("redis-cli", cli.group(1)) if cli else recipe.HEALTH_CMD
-    fixable = cli is not None or all(image.name in _CLI_IMAGES for image in service.images)
+    the user's client and its arguments (`-p 6380`, `--tls`, ...), or the port a TCP check
+    used, and the password from the container's own variable when there is one."""
+    call = _CLI_PING.search(command)
+    if call:
+        client = call.group(1) + call.group(2)
+    else:
+        cli = _CLI.search(command)
+        client = cli.group(1) if cli else "redis-cli"
+        ports = [] if cli else [port for port in _TCP_PORT.findall(command) if int(port) != recipe.REDIS_PORT]
+        client += f" -p {ports[-1]}" if ports else ""
+    replacement = recipe.HEALTH_CMD.replace("redis-cli", client, 1)
+    fixable = _CLI.search(command) is not None or all(image.name in _CLI_IMAGES for image in service.images)
     password = requirepass(service)
-    if password is not None and not any(env.name == recipe.PASSWORD_ENV for env in service.env):
+    if password is not None and not _authenticates(command, service):
         if password.env_name is None:
             return replacement, False
         replacement = f"{recipe.PASSWORD_ENV}=${password.env_name} {replacement}"
