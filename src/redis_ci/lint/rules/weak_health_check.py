@@ -52,12 +52,13 @@ class WeakHealthCheck(Rule):
     With a password, set `REDISCLI_AUTH` in the service's `env:` (redis-cli reads it).
 
     ## Fix safety
-    Safe: the fix replaces the command with `redis-cli ping | grep -q PONG` (keeping
-    `valkey-cli`/`keydb-cli` where that was used). When the password comes from a variable of
-    the container (`--requirepass "$PASSWORD"`), the command gets `REDISCLI_AUTH=$PASSWORD`
-    in front. No fix when the password is written in the command itself or in an expression
-    (it would end up in the container's configuration), or for a TCP check on an image that
-    may not ship redis-cli.
+    Safe: the fix replaces the command with `redis-cli ping | grep -q PONG`, keeping the
+    client (`valkey-cli`, `keydb-cli`) and its arguments (`-p 6380`, `--tls`, ...) as written,
+    or the port a TCP check used. When the password comes from a variable of the container
+    (`--requirepass "$PASSWORD"`), the command gets `REDISCLI_AUTH=$PASSWORD` in front. No fix
+    when the password is written in the server's command or comes from an expression (it
+    would end up in the container's configuration), for a TCP check on an image that may not
+    ship redis-cli, or when the kept arguments carry quotes.
     """
 
     code = "RC103"
