@@ -71,7 +71,6 @@ def render_json(results: list[FileResult]) -> str:
     return json.dumps({"version": 1, "files": len(results), "findings": findings}, indent=2) + "\n"
 
 
-
 def resolve_format(name: str) -> str:
     """`auto` -> `github` when running in GitHub Actions (GITHUB_ACTIONS=true), else `text`."""
     if name != "auto":
