@@ -1,6 +1,7 @@
 """Model helpers the connectivity, platform and image rules rely on: where an endpoint's
-host is written (the RC202/RC203 fixes edit exactly that), `Workflow.text_at`, and the
-`redis-cli` commands a step runs on its own machine (RC304)."""
+host is written (the RC202/RC203 fixes edit exactly that), `Workflow.text_at`, the
+`redis-cli` commands a step runs on its own machine (RC304), Docker Hub names, the
+service `entrypoint:` key, and the image of a `docker run`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import textwrap
 
 import pytest
 
-from redis_ci.lint.model import Value, build_workflow, find_client_endpoints, parse_image, redis_cli_calls
+from redis_ci.lint.model import (
+    Value,
+    build_workflow,
+    find_client_endpoints,
+    parse_image,
+    redis_cli_calls,
+    redis_start,
+)
 from redis_ci.lint.yaml_nodes import Span, parse_document
 
 
@@ -137,3 +145,16 @@ def test_service_entrypoint_key_is_read():
     redis, plain = workflow.jobs[0].services
     assert (redis.entrypoint.text, redis.entrypoint.span.line) == ("redis-server", 9)
     assert plain.entrypoint is None
+
+
+@pytest.mark.parametrize("script, image", [
+    ("docker run -d --name redis -p 6379:6379 redis:8.2", "redis:8.2"),
+    ("docker run -d --name redis -p 6379:6379 \\\n  valkey/valkey:8.1 --save ''", "valkey/valkey:8.1"),
+    ("docker run -dit --network=host --rm redis:7", "redis:7"),
+    ("docker run --rm -v cache:/data myapp:1 redis-server", None),
+])
+def test_docker_run_image_is_the_first_word_that_is_no_option_value(script, image):
+    block = "".join(f"          {line}\n" for line in script.splitlines())
+    workflow = model("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n" + block)
+    start = redis_start(workflow.jobs[0].steps[0])
+    assert (start.image if start and start.kind == "docker-run" else None) == image

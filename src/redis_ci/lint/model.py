@@ -907,10 +907,28 @@ def service_has_health_check(service: Service) -> bool:
     return bool(service.options.health_cmd) and not service.options.no_healthcheck
 
 
-_DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b[^\n;|&]*")
+_DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
+# `docker run` options that take no value (combined short ones like `-dit` too).
+_DOCKER_RUN_SWITCHES = re.compile(
+    r"-[ditPq]+|--(?:detach|rm|interactive|tty|init|privileged|read-only|publish-all|no-healthcheck|quiet)"
+)
 _REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
 _COMPOSE_UP = re.compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*\bup\b")
 _PACKAGE_INSTALL = re.compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
+
+
+def _docker_run_image(words: list[str]) -> str | None:
+    """The IMAGE of `docker run [OPTIONS] IMAGE [COMMAND]`: the first word that is neither
+    an option nor an option's value (`--name redis` names the container, not the image)."""
+    remaining = iter(words)
+    for word in remaining:
+        if word == "\\":
+            continue
+        if not word.startswith("-"):
+            return word
+        if "=" not in word and not _DOCKER_RUN_SWITCHES.fullmatch(word):
+            next(remaining, None)  # the option's value
+    return None
 
 
 def redis_start(step: Step) -> RedisStart | None:
@@ -924,11 +942,9 @@ def redis_start(step: Step) -> RedisStart | None:
     if "docker" not in run.text and "podman" not in run.text and "-server" not in run.text:
         return None  # the common case, without running the patterns below
     for match in _DOCKER_RUN.finditer(run.text):
-        for word in match.group(0).split()[2:]:
-            if not word.startswith("-") and "=" not in word:
-                candidate = parse_image(Value(word, run.span))
-                if is_redis_image(candidate):
-                    return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
+        word = _docker_run_image(match.group(0).split()[2:])
+        if word and is_redis_image(parse_image(Value(word, run.span))):
+            return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
     for match in _REDIS_SERVER.finditer(run.text):
         command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
         if not _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`

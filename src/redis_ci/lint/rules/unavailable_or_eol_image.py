@@ -72,9 +72,10 @@ class UnavailableOrEolImage(Rule):
         start = redis_start(step)
         if start is None or start.kind != "docker-run":
             return
-        problem = _problem(parse_image(Value(start.image, start.span)))
+        word = start.image.strip("'\"")
+        problem = _problem(parse_image(Value(word, start.span)))
         if problem:
-            yield self.finding(f"image `{start.image}` in `docker run` {problem}", start.span)
+            yield self.finding(f"image `{word}` in `docker run` {problem}", start.span)
 
 
 def _matrix_entry_span(job, written, image):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from redis_ci.lint.edits import replace
-from redis_ci.lint.model import is_redis_image
+from redis_ci.lint.model import Value, is_redis_image, parse_image, redis_start
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, MOVING_TAGS, STABLE_VERSION
 
@@ -19,9 +21,10 @@ class UnpinnedImage(Rule):
     """A Redis image without a version tag: each new release changes the server under your tests.
 
     ## What it does
-    Reports the image of a Redis service, or a Redis image among the matrix values the
-    image reads, that has no tag, `latest`, a moving tag (`edge`, `unstable`, `nightly`)
-    or a tag without any version number (`alpine`, `bookworm`). A tag that comes from an
+    Reports the image of a Redis service, a Redis image among the matrix values the
+    image reads, or the Redis image of a `docker run` step, that has no tag, `latest`, a
+    moving tag (`edge`, `unstable`, `nightly`) or a tag without any version number
+    (`alpine`, `bookworm`). A tag that comes from an
     expression (`redis:${{ matrix.redis-version }}`) or a digest (`@sha256:...`) counts
     as pinned.
 
@@ -64,20 +67,31 @@ class UnpinnedImage(Rule):
             if written is None or written.digest or (written.tag and "${{" in written.tag):
                 continue  # a digest, or a tag chosen by an expression: pinned where it is chosen
             for image in service.images:
-                if "${{" in image.value.text or image.digest or not is_redis_image(image):
-                    continue
-                if image.tag is not None and image.tag.lower() not in MOVING_TAGS and _has_version(image.tag):
-                    continue
-                pinned = _pinned(image)
-                written_text = image.value.text.strip()
-                advice = f"write `{pinned}`" if pinned else "pin a version tag"
-                yield self.finding(
-                    f"image `{written_text}` of service `{service.label}` is not pinned: it moves with "
-                    f"every release and changes the server under the tests; {advice}",
-                    image.value.locate(0, len(image.value.text)),
-                    written=image.value.text,
-                    pinned=pinned,
-                )
+                if "${{" not in image.value.text and is_redis_image(image) and _is_unpinned(image):
+                    span = image.value.locate(0, len(image.value.text))
+                    yield self._finding(image, f"of service `{service.label}`", span)
+
+    def check_step(self, step, job, workflow):
+        start = redis_start(step)
+        if start is None or start.kind != "docker-run" or "$" in start.image:
+            return
+        word = start.image.strip("'\"")
+        image = parse_image(Value(word, start.span))
+        if _is_unpinned(image):
+            # a quoted image word is reported but not rewritten
+            span = _word_span(step.run, start) if word == start.image else None
+            yield self._finding(image, "in `docker run`", span or start.span)
+
+    def _finding(self, image, where: str, span):
+        pinned = _pinned(image)
+        advice = f"write `{pinned}`" if pinned else "pin a version tag"
+        return self.finding(
+            f"image `{image.value.text.strip()}` {where} is not pinned: it moves with every release and "
+            f"changes the server under the tests; {advice}",
+            span,
+            written=image.value.text,
+            pinned=pinned,
+        )
 
     def fix(self, finding, workflow):
         pinned, span = finding.data["pinned"], finding.span
@@ -86,8 +100,21 @@ class UnpinnedImage(Rule):
         return [replace(span, pinned)]
 
 
-def _has_version(tag: str) -> bool:
-    return any(character.isdigit() for character in tag)
+def _is_unpinned(image) -> bool:
+    """No tag, a moving tag, or a tag without a version number; a digest pins."""
+    if image.digest:
+        return False
+    tag = image.tag
+    return tag is None or tag.lower() in MOVING_TAGS or not any(character.isdigit() for character in tag)
+
+
+def _word_span(run, start):
+    """Where the image word of a `docker run` is written in the script (None if not exactly known)."""
+    for match in re.finditer(rf"(?<!\S){re.escape(start.image)}(?!\S)", run.text):
+        span = run.locate(match.start(), match.end())
+        if (span.line, span.column) >= (start.span.line, start.span.column):
+            return span
+    return None
 
 
 def _pinned(image) -> str | None:
