@@ -24,9 +24,9 @@ class UnpinnedImage(Rule):
     Reports the image of a Redis service, a Redis image among the matrix values the
     image reads, or the Redis image of a `docker run` step, that has no tag, `latest`, a
     moving tag (`edge`, `unstable`, `nightly`) or a tag without any version number
-    (`alpine`, `bookworm`). A tag that comes from an
-    expression (`redis:${{ matrix.redis-version }}`) or a digest (`@sha256:...`) counts
-    as pinned.
+    (`alpine`, `bookworm`). A tag that comes from an expression
+    (`redis:${{ matrix.redis-version }}`, `redis:$TAG`) or a digest (`@sha256:...`)
+    counts as pinned.
 
     ## Why is this bad?
     Such tags move with every release. When untagged `redis` became Redis 8 (bundled
@@ -53,7 +53,8 @@ class UnpinnedImage(Rule):
     `redis:alpine` -> `redis:8-alpine`), so the server stays the one the job ran
     yesterday. No fix for other images (their version tags are not known here), for
     `edge`/`unstable`/`nightly` (they follow pre-releases on purpose), or where the
-    image is written in a way an edit cannot safely reach.
+    image is written in a way an edit cannot safely reach (a quoted `docker run` image,
+    a folded scalar). In a `docker run` script only the image word changes.
     """
 
     code = "RC401"
