@@ -25,8 +25,10 @@ class RedisCliNotInstalled(Rule):
     like) in a runner job on a GitHub-hosted runner (`ubuntu-*`, `macos-*`, `windows-*`)
     when neither an earlier step nor the step itself installs it: a package
     manager installing `redis-tools`/`redis-server`/`redis` (`apt-get`, `brew`, ...), an
-    action given such a package, or an action that puts Redis on PATH
-    (`shogo82148/actions-setup-redis`). Container jobs and self-hosted runners are left
+    action given such a package, an action that puts Redis on PATH
+    (`shogo82148/actions-setup-redis`), or any other action with "redis" in its name
+    (`./.github/actions/setup-redis`: what it installs is not visible here) except the
+    ones known to start Redis in Docker only (`supercharge/redis-github-action`). Container jobs and self-hosted runners are left
     alone: their images may have it.
 
     ## Why is this bad?
@@ -77,8 +79,11 @@ def _on_hosted_runner(job) -> bool:
 
 
 def _installs_redis(step) -> bool:
-    if REDIS_ACTIONS.get(step.uses_action or "", False):
+    action = step.uses_action or ""
+    if REDIS_ACTIONS.get(action, False):
         return True  # it installs native binaries, redis-cli included
+    if "redis" in action and action not in REDIS_ACTIONS:
+        return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
     if step.uses is not None:
         return any(re.search(r"\bredis-(?:tools|server)\b", value.text) for value in step.with_.values())
     return step.run is not None and bool(_INSTALL.search(step.run.text))
