@@ -3,7 +3,7 @@
 # variables, never as expressions pasted into the script (template injection).
 #
 #   REDIS_CI_URL REDIS_CI_PASSWORD REDIS_CI_TIMEOUT REDIS_CI_CHECKS REDIS_CI_OVERCOMMIT
-#   REDIS_CI_SERVICE_ID REDIS_CI_START REDIS_CI_IMAGE REDIS_CI_ARGS
+#   REDIS_CI_SERVICE_ID REDIS_CI_START REDIS_CI_IMAGE REDIS_CI_ARGS REDIS_CI_TOPOLOGY REDIS_CI_TLS_DIR
 #
 # Flow: refuse Windows -> (start|stop) -> overcommit -> `redis-ci wait` (which writes the step
 # outputs and the summary) -> on failure, the container's log and health state.
@@ -249,16 +249,34 @@ main() {
   URL="${REDIS_CI_URL:-}"
   SERVICE_ID="${REDIS_CI_SERVICE_ID:-}"
   NATIVE_LOG=""
+  PROBE_ARGS=()
+  case "${REDIS_CI_TOPOLOGY:-}" in
+    "") [ -z "${REDIS_CI_TLS_DIR:-}" ] || fail_usage "tls-dir applies to a started topology (topology: cluster or sentinel)" ;;
+    cluster | sentinel)
+      case "${REDIS_CI_START:-}" in docker | stop) ;; *) fail_usage "topology: ${REDIS_CI_TOPOLOGY} needs start: docker" ;; esac
+      ;;
+    *) fail_usage "topology must be empty, cluster or sentinel, not ${REDIS_CI_TOPOLOGY}" ;;
+  esac
   case "${REDIS_CI_START:-}" in
     "") URL="${URL:-$DEFAULT_URL}" ;;
-    docker) split_args; start_docker ;;
+    docker)
+      split_args
+      if [ -n "${REDIS_CI_TOPOLOGY:-}" ]; then
+        # shellcheck source=start-topology.sh source-path=SCRIPTDIR
+        . "$ACTION_ROOT/scripts/action/start-topology.sh"
+        start_topology
+      else
+        start_docker
+      fi
+      ;;
     native) split_args; start_native ;;
     stop) stop_started; return 0 ;;
     *) fail_usage "start must be empty, docker, native or stop, not ${REDIS_CI_START}" ;;
   esac
   enable_overcommit
 
-  local probe=(python3 -m redis_ci wait --url "$URL" --timeout "${REDIS_CI_TIMEOUT:-60}" --checks "${REDIS_CI_CHECKS:-ping,pubsub}")
+  local probe=(python3 -m redis_ci wait --url "$URL" --timeout "${REDIS_CI_TIMEOUT:-60}" --checks "${REDIS_CI_CHECKS:-ping,pubsub}"
+    ${PROBE_ARGS[@]+"${PROBE_ARGS[@]}"})
   local status=0
   if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
     REDISCLI_AUTH="$REDIS_CI_PASSWORD" PYTHONPATH="$ACTION_ROOT/src" "${probe[@]}" || status=$?

@@ -37,6 +37,7 @@ def test_metadata_is_what_the_marketplace_needs(action):
     assert set(action["outputs"]) == {"ready", "redis-version", "elapsed-ms", "url"}
     assert set(action["inputs"]) == {
         "url", "password", "timeout", "checks", "overcommit", "service-id", "start", "image", "args",
+        "topology", "tls-dir",
     }
 
 
@@ -108,8 +109,9 @@ def test_actionlint_catches_a_misspelt_input(tmp_path):
 
 
 def test_shell_scripts_pass_shellcheck():
-    scripts = [ACTION_SCRIPT, ROOT / "tests" / "e2e" / "setup.sh"]
-    proc = subprocess.run([tool("shellcheck"), *map(str, scripts)], capture_output=True, text=True)
+    scripts = [*sorted(ACTION_SCRIPT.parent.glob("*.sh")), ROOT / "tests" / "e2e" / "setup.sh"]
+    # -x: follow what the action script sources (its `source-path` directive says where).
+    proc = subprocess.run([tool("shellcheck"), "-x", *map(str, scripts)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

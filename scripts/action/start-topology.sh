@@ -1,0 +1,253 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # URL, SERVICE_ID, PROBE_ARGS are read by redis-ci-action.sh
+# `start: docker` with `topology: cluster|sentinel`: several Redis containers from one image.
+# Sourced by redis-ci-action.sh (uses its error/fail_usage/job_network/remove_stale_containers,
+# OWNER_LABEL, JOB_KEY, STATE_DIR and SERVER_ARGS); sets URL, SERVICE_ID and PROBE_ARGS for the
+# `redis-ci wait` that gates the job.
+#
+#   REDIS_CI_TOPOLOGY  cluster (6 nodes: 3 masters, 3 replicas) or sentinel (1 master, 2 replicas,
+#                      3 sentinels monitoring it as `mymaster`)
+#   REDIS_CI_URL       its port is the first node's port (default 7000 cluster, 6379 sentinel);
+#                      node i listens on port+i, sentinel i on port+20000+i
+#   REDIS_CI_TLS_DIR   ca.crt, redis.crt and redis.key: TLS only (port 0), client certificates
+#                      required, for clients, the cluster bus and replication
+#
+# Where the nodes are, and why. Cluster clients follow MOVED/CLUSTER SLOTS to the address each
+# node announces, and sentinel clients connect to the address the sentinels announce, so every
+# announced address must be one the job's own steps can reach:
+#   - runner job: the nodes share the runner's network (--network host), listen on 127.0.0.1 and
+#     announce 127.0.0.1:port. Fixed addresses, nothing exposed beyond loopback.
+#   - container job: 127.0.0.1 is the job container itself, so the nodes join the job's network
+#     with the aliases redis-node-<i> / redis-sentinel-<i> and announce those names
+#     (cluster-announce-hostname + cluster-preferred-endpoint-type hostname, Redis >= 7.0;
+#     replica-announce-ip and sentinel announce-hostnames, Redis >= 6.2). Names, not container
+#     IPs: they are fixed before the containers exist, so TLS certificates can name them.
+
+readonly TOPOLOGY_MASTER_NAME="mymaster"
+readonly TOPOLOGY_TLS_MOUNT="/data/tls"  # the official image chowns /data to its redis user
+TOPOLOGY_NAMES=()
+
+# Everything a node needs to speak TLS on `port` (plain: nothing to add).
+tls_server_args() {
+  local port=$1
+  if [ -z "${REDIS_CI_TLS_DIR:-}" ]; then
+    printf '%s\0' --port "$port"
+    return
+  fi
+  printf '%s\0' --port 0 --tls-port "$port" --tls-replication yes \
+    --tls-cert-file "$TOPOLOGY_TLS_MOUNT/redis.crt" --tls-key-file "$TOPOLOGY_TLS_MOUNT/redis.key" \
+    --tls-ca-cert-file "$TOPOLOGY_TLS_MOUNT/ca.crt"
+}
+
+# redis-cli's connection options inside a node container.
+cli_connection_args() {
+  [ -n "${REDIS_CI_TLS_DIR:-}" ] || return 0
+  printf '%s\0' --tls --cacert "$TOPOLOGY_TLS_MOUNT/ca.crt" \
+    --cert "$TOPOLOGY_TLS_MOUNT/redis.crt" --key "$TOPOLOGY_TLS_MOUNT/redis.key"
+}
+
+# create_node NAME ALIAS ENTRYPOINT [arguments...]: a labelled container (ENTRYPOINT empty: the
+# image's own), certificates copied in before it starts (docker cp reads this job's files, which a
+# -v mount from a container job or under act would not find on the Docker host).
+create_node() {
+  local name=$1 alias=$2 entrypoint=$3
+  shift 3
+  local create=(docker create --name "$name"
+    --label "$OWNER_LABEL" --label "io.github.redis-ci.job=$JOB_KEY"
+    --label "io.github.redis-ci.runner=${RUNNER_NAME:-local}")
+  if [ -n "$TOPOLOGY_NETWORK" ]; then
+    create+=(--network "$TOPOLOGY_NETWORK" --network-alias "$alias")
+  else
+    create+=(--network host)
+  fi
+  if [ -n "$entrypoint" ]; then create+=(--entrypoint "$entrypoint"); fi
+  TOPOLOGY_NAMES+=("$name")
+  if ! "${create[@]}" "$REDIS_CI_IMAGE" "$@" >/dev/null; then
+    error "Redis not started" "docker create $REDIS_CI_IMAGE for $alias failed (Docker's reason is above): is the image name right?"
+    exit 1
+  fi
+  if [ -n "${REDIS_CI_TLS_DIR:-}" ]; then
+    docker cp -q "$REDIS_CI_TLS_DIR/." "$name:$TOPOLOGY_TLS_MOUNT" \
+      || fail_usage "tls-dir: cannot copy $REDIS_CI_TLS_DIR into the Redis containers"
+  fi
+}
+
+start_nodes() {
+  local name
+  for name in "${TOPOLOGY_NAMES[@]}"; do
+    docker start "$name" >/dev/null || { error "Redis not started" "docker start $name failed (Docker's reason is above)"; exit 1; }
+  done
+}
+
+# A node that exited at once (a refused option, a busy port) is reported with its own log.
+require_running() {
+  local name
+  for name in "${TOPOLOGY_NAMES[@]}"; do
+    if [ "$(docker inspect --format '{{.State.Running}}' "$name")" != true ]; then
+      SERVICE_ID="$name"
+      diagnose
+      error "Redis not started" "$name exited at once: its log is above (a busy port, or an option the server in $REDIS_CI_IMAGE does not know: topologies in container jobs need Redis >= 7.0)"
+      exit 1
+    fi
+  done
+}
+
+# host_of I: the address node (or sentinel) I announces, as the job's steps reach it.
+host_of() {
+  if [ -n "$TOPOLOGY_NETWORK" ]; then printf '%s-%s' "$1" "$2"; else printf '127.0.0.1'; fi
+}
+
+common_node_args() {  # common_node_args PORT HOST
+  # No snapshots; replicas sync at once (diskless, no 5 s wait for more replicas to join).
+  printf '%s\0' --save "" --appendonly no --repl-diskless-sync yes --repl-diskless-sync-delay 0
+  if [ -n "$TOPOLOGY_NETWORK" ]; then
+    printf '%s\0' --protected-mode no
+  else
+    printf '%s\0' --bind 127.0.0.1
+  fi
+  tls_server_args "$1"
+  if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
+    # Replicas authenticate to their master with the same password.
+    printf '%s\0' --requirepass "$REDIS_CI_PASSWORD" --masterauth "$REDIS_CI_PASSWORD"
+  fi
+}
+
+start_cluster() {
+  local base=$1 i port host args=() seeds=() ips=()
+  for i in 0 1 2 3 4 5; do
+    port=$((base + i))
+    host="$(host_of redis-node "$i")"
+    mapfile -t -d "" args < <(common_node_args "$port")
+    args+=(--cluster-enabled yes --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 5000)
+    if [ -n "${REDIS_CI_TLS_DIR:-}" ]; then args+=(--tls-cluster yes); fi
+    if [ -n "$TOPOLOGY_NETWORK" ]; then
+      args+=(--cluster-announce-hostname "$host" --cluster-preferred-endpoint-type hostname)
+    else
+      args+=(--cluster-announce-ip "$host")
+    fi
+    create_node "redis-ci-$JOB_KEY-node-$i" "redis-node-$i" "" redis-server "${args[@]}" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
+    seeds+=("$host:$port")
+  done
+  echo "starting a Redis Cluster of 6 nodes ($REDIS_CI_IMAGE) at ${seeds[*]}"
+  start_nodes
+  require_running
+  # CLUSTER MEET takes IP addresses: the nodes' own on the job network, or loopback.
+  for i in 0 1 2 3 4 5; do
+    if [ -n "$TOPOLOGY_NETWORK" ]; then
+      ips+=("$(docker inspect --format "{{(index .NetworkSettings.Networks \"$TOPOLOGY_NETWORK\").IPAddress}}" "${TOPOLOGY_NAMES[$i]}"):$((base + i))")
+    else
+      ips+=("127.0.0.1:$((base + i))")
+    fi
+  done
+  create_cluster "${ips[@]}"
+  URL="$(topology_scheme)://${seeds[0]}/0"
+  SERVICE_ID="${TOPOLOGY_NAMES[0]}"
+  PROBE_ARGS=(--cluster --node "$(IFS=,; echo "${seeds[*]:1}")" --replicas 1)
+}
+
+topology_scheme() { if [ -n "${REDIS_CI_TLS_DIR:-}" ]; then echo rediss; else echo redis; fi; }
+
+# redis-cli inside the first node, with the password from the environment (not its command line).
+node_cli() {
+  local exec=(docker exec)
+  if [ -n "${REDIS_CI_PASSWORD:-}" ]; then exec+=(-e REDISCLI_AUTH); fi
+  REDISCLI_AUTH="${REDIS_CI_PASSWORD:-}" "${exec[@]}" "${TOPOLOGY_NAMES[0]}" redis-cli "$@"
+}
+
+# redis-cli --cluster create from inside the first node, once every node answers PING
+# (they start in milliseconds; 10 s is a generous bound, not a wait for readiness).
+create_cluster() {
+  local cli=() address _ output
+  mapfile -t -d "" cli < <(cli_connection_args)
+  for address in "$@"; do
+    for _ in $(seq 1 100); do
+      node_cli ${cli[@]+"${cli[@]}"} -h "${address%:*}" -p "${address##*:}" ping 2>/dev/null | grep -q PONG && break
+      sleep 0.1
+    done
+  done
+  if ! output="$(node_cli ${cli[@]+"${cli[@]}"} --cluster create "$@" --cluster-replicas 1 --cluster-yes 2>&1)"; then
+    printf '%s\n' "$output" | print_untrusted
+    error "Redis Cluster not created" "redis-cli --cluster create failed (its output is above)"
+    exit 1
+  fi
+  echo "redis-cli --cluster create: $(printf '%s\n' "$output" | grep -c '^>>>') steps, slots assigned to 3 masters"
+}
+
+# The sentinels' configuration file (they rewrite it, so it is a file, not arguments); written
+# here and copied in, so the password never appears on a command line.
+sentinel_config() {  # sentinel_config PORT ANNOUNCE MASTER_HOST MASTER_PORT
+  echo "port 0"
+  if [ -n "${REDIS_CI_TLS_DIR:-}" ]; then
+    printf '%s\n' "tls-port $1" "tls-replication yes" "tls-cert-file $TOPOLOGY_TLS_MOUNT/redis.crt" \
+      "tls-key-file $TOPOLOGY_TLS_MOUNT/redis.key" "tls-ca-cert-file $TOPOLOGY_TLS_MOUNT/ca.crt"
+  else
+    echo "port $1"
+  fi
+  if [ -n "$TOPOLOGY_NETWORK" ]; then
+    printf '%s\n' "protected-mode no" "sentinel resolve-hostnames yes" "sentinel announce-hostnames yes"
+  else
+    echo "bind 127.0.0.1"
+  fi
+  echo "sentinel announce-ip $2"
+  echo "sentinel monitor $TOPOLOGY_MASTER_NAME $3 $4 2"
+  echo "sentinel down-after-milliseconds $TOPOLOGY_MASTER_NAME 5000"
+  echo "sentinel failover-timeout $TOPOLOGY_MASTER_NAME 10000"
+  if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
+    local quoted=${REDIS_CI_PASSWORD//\\/\\\\}
+    echo "sentinel auth-pass $TOPOLOGY_MASTER_NAME \"${quoted//\"/\\\"}\""
+  fi
+}
+
+start_sentinel() {
+  local base=$1 i port host name master_host args=() sentinels=() config
+  master_host="$(host_of redis-node 0)"
+  for i in 0 1 2; do
+    port=$((base + i))
+    host="$(host_of redis-node "$i")"
+    mapfile -t -d "" args < <(common_node_args "$port")
+    if [ "$i" != 0 ]; then
+      args+=(--replicaof "$master_host" "$base" --replica-announce-ip "$host")
+    fi
+    create_node "redis-ci-$JOB_KEY-node-$i" "redis-node-$i" "" redis-server "${args[@]}" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
+  done
+  mkdir -p "$STATE_DIR"
+  config="$STATE_DIR/sentinel.conf"
+  for i in 0 1 2; do
+    port=$((base + 20000 + i))
+    host="$(host_of redis-sentinel "$i")"
+    (umask 077 && sentinel_config "$port" "$host" "$master_host" "$base" >"$config")
+    name="redis-ci-$JOB_KEY-sentinel-$i"
+    # Straight to the server: an entrypoint script may put its own flags before the config file.
+    create_node "$name" "redis-sentinel-$i" redis-server /data/sentinel.conf --sentinel
+    docker cp -q "$config" "$name:/data/sentinel.conf"
+    sentinels+=("$host:$port")
+  done
+  rm -f "$config"
+  echo "starting Redis with Sentinel ($REDIS_CI_IMAGE): master $master_host:$base, 2 replicas, sentinels ${sentinels[*]}"
+  start_nodes
+  require_running
+  URL="$(topology_scheme)://$master_host:$base/0"
+  SERVICE_ID="${TOPOLOGY_NAMES[0]}"
+  # The sentinels themselves have no password (only the data nodes do).
+  PROBE_ARGS=(--sentinel "$(IFS=,; echo "${sentinels[*]}")" --master-name "$TOPOLOGY_MASTER_NAME" --replicas 2)
+}
+
+start_topology() {
+  command -v docker >/dev/null 2>&1 || fail_usage "start: docker needs the Docker CLI on the runner"
+  if [ -n "${REDIS_CI_TLS_DIR:-}" ]; then
+    local file
+    for file in ca.crt redis.crt redis.key; do
+      [ -r "$REDIS_CI_TLS_DIR/$file" ] || fail_usage "tls-dir: $REDIS_CI_TLS_DIR/$file is missing (ca.crt, redis.crt and redis.key are needed)"
+    done
+    PROBE_ARGS_TLS=(--tls-ca-cert "$REDIS_CI_TLS_DIR/ca.crt" --tls-cert "$REDIS_CI_TLS_DIR/redis.crt" --tls-key "$REDIS_CI_TLS_DIR/redis.key")
+  fi
+  remove_stale_containers
+  TOPOLOGY_NETWORK="$(job_network)"
+  local port
+  port="$(url_port "${REDIS_CI_URL:-}")"
+  case "$REDIS_CI_TOPOLOGY" in
+    cluster) start_cluster "${port:-7000}" ;;
+    sentinel) start_sentinel "${port:-6379}" ;;
+  esac
+  PROBE_ARGS+=(${PROBE_ARGS_TLS[@]+"${PROBE_ARGS_TLS[@]}"})
+}
