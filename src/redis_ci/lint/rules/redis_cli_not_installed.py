@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from redis_ci.lint.model import REDIS_ACTIONS, redis_cli_calls
+from redis_ci.lint.model import REDIS_ACTIONS, is_project_action, redis_cli_calls
 from redis_ci.lint.rule import Rule
 
 # Labels of GitHub-hosted runner images, none of which ship redis-cli.
@@ -28,7 +28,8 @@ class RedisCliNotInstalled(Rule):
     action given such a package, an action that puts Redis on PATH
     (`shogo82148/actions-setup-redis`), or any other action with "redis" in its name
     (`./.github/actions/setup-redis`: what it installs is not visible here) except the
-    ones known to start Redis in Docker only (`supercharge/redis-github-action`). Container jobs and self-hosted runners are left
+    ones known to start Redis in Docker only (`supercharge/redis-github-action`) and this
+    project's action, which waits with its own client. Container jobs and self-hosted runners are left
     alone: their images may have it.
 
     ## Why is this bad?
@@ -82,7 +83,7 @@ def _installs_redis(step) -> bool:
     action = step.uses_action or ""
     if REDIS_ACTIONS.get(action, False):
         return True  # it installs native binaries, redis-cli included
-    if "redis" in action and action not in REDIS_ACTIONS:
+    if "redis" in action and action not in REDIS_ACTIONS and not is_project_action(step):
         return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
     if step.uses is not None:
         return any(re.search(r"\bredis-(?:tools|server)\b", value.text) for value in step.with_.values())
