@@ -28,8 +28,8 @@ class RedisCliNotInstalled(Rule):
     action given such a package, an action that puts Redis on PATH
     (`shogo82148/actions-setup-redis`), or any other action with "redis" in its name
     (`./.github/actions/setup-redis`: what it installs is not visible here) except the
-    ones known to start Redis in Docker only (`supercharge/redis-github-action`) and this
-    project's action, which waits with its own client. Container jobs and self-hosted runners are left
+    ones known to start Redis in Docker only (`supercharge/redis-github-action`). This
+    project's action installs it only with `start: native`. Container jobs and self-hosted runners are left
     alone: their images may have it.
 
     ## Why is this bad?
@@ -83,7 +83,10 @@ def _installs_redis(step) -> bool:
     action = step.uses_action or ""
     if REDIS_ACTIONS.get(action, False):
         return True  # it installs native binaries, redis-cli included
-    if "redis" in action and action not in REDIS_ACTIONS and not is_project_action(step):
+    if is_project_action(step):
+        start = step.with_.get("start")
+        return start is not None and start.text.strip() == "native"  # it apt/brew-installs redis-server
+    if "redis" in action and action not in REDIS_ACTIONS:
         return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
     if step.uses is not None:
         return any(re.search(r"\bredis-(?:tools|server)\b", value.text) for value in step.with_.values())
