@@ -191,6 +191,8 @@ class Step:
     with_: dict
     env: list[EnvVar]
     timeout_minutes: Value | None = None  # the step's own `timeout-minutes:` (bounds a wait loop)
+    # answers of redis_start/redis_cli_calls, kept: several rules ask them for every step
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def uses_action(self) -> str | None:
@@ -933,6 +935,12 @@ def _docker_run_image(words: list[str]) -> str | None:
 
 def redis_start(step: Step) -> RedisStart | None:
     """RULES.md "Redis started in a step", or None."""
+    if "redis_start" not in step.cache:
+        step.cache["redis_start"] = _redis_start(step)
+    return step.cache["redis_start"]
+
+
+def _redis_start(step: Step) -> RedisStart | None:
     action = step.uses_action
     if action in REDIS_ACTIONS:
         return RedisStart("action", step.uses.span)
@@ -1012,19 +1020,23 @@ def requirepass(service: Service) -> RequirePass | None:
 
 
 def _raw_text(lines: list[str], span: Span) -> tuple:
-    """The file's text that span covers, and the (line, column) of each of its characters."""
-    chars, positions = [], []
+    """The file's text that span covers (its lines joined by newlines), and where each of those
+    lines starts: (offset in that text, line, column), for `_position`."""
+    pieces, starts, offset = [], [], 0
     for line in range(span.line, min(span.end_line, len(lines)) + 1):
         text = lines[line - 1]
         start = span.column - 1 if line == span.line else 0
         end = min(span.end_column - 1, len(text)) if line == span.end_line else len(text)
-        for column in range(start, end):
-            chars.append(text[column])
-            positions.append((line, column + 1))
-        if line != span.end_line:
-            chars.append("\n")
-            positions.append((line, len(text) + 1))
-    return "".join(chars), positions
+        starts.append((offset, line, start + 1))
+        pieces.append(text[start:end])
+        offset += end - start + 1
+    return "\n".join(pieces), starts
+
+
+def _position(starts: list, offset: int) -> tuple:
+    """(line, column) in the file of `offset` in a `_raw_text` text."""
+    base, line, column = next(start for start in reversed(starts) if start[0] <= offset)
+    return line, column + offset - base
 
 
 def _argument_end(text: str, start: int, style: str | None) -> int | None:
@@ -1054,7 +1066,7 @@ def option_argument_span(lines: list[str], options: ContainerOptions, flag: str)
     if options.value is None:
         return None
     span = options.value.span
-    text, positions = _raw_text(lines, span)
+    text, starts = _raw_text(lines, span)
     matches = list(re.finditer(rf"(?<![\w-]){re.escape(flag)}(?=[\s=])", text))
     if not matches:
         return None
@@ -1063,7 +1075,7 @@ def option_argument_span(lines: list[str], options: ContainerOptions, flag: str)
     end = _argument_end(text, start, options.value.style) if start < len(text) else None
     if end is None or end == start:
         return None
-    (line, column), (end_line, end_column) = positions[start], positions[end - 1]
+    (line, column), (end_line, end_column) = _position(starts, start), _position(starts, end - 1)
     return Span(line, column, end_line, end_column + 1, span.path)
 
 
@@ -1073,13 +1085,13 @@ def options_end(lines: list[str], options: ContainerOptions) -> Span | None:
     if options.value is None:
         return None
     span = options.value.span
-    text, positions = _raw_text(lines, span)
+    text, starts = _raw_text(lines, span)
     last = len(text.rstrip()) - 1
     if options.value.style in ('"', "'"):
         last = len(text[:last].rstrip()) - 1  # before the closing quote
     if last < 0:
         return None
-    line, column = positions[last]
+    line, column = _position(starts, last)
     return Span(line, column + 1, line, column + 1, span.path)
 
 
