@@ -53,6 +53,8 @@ class UnboundedWaitLoop(Rule):
         if step.run is None or step.timeout_minutes is not None:
             return
         text = step.run.text
+        if "until" not in text and "while" not in text:
+            return
         for loop in _LOOP.finditer(text):
             body = loop.group(0)
             if not _REDIS_PING.search(body) or is_bounded_loop(body):
