@@ -199,6 +199,8 @@ def test_key_slots_match_redis_py_and_keys_land_where_asked():
     (["--cluster", "--node", "127.0.0.1:99999"], "bad port"),
     (["--cluster", "--url", "redis://127.0.0.1:7000/3"], "database 0"),
     (["--replicas", "1"], "--replicas"),
+    (["--cluster", "--url", "unix:///tmp/redis.sock"], "unix://"),
+    (["--sentinel", "127.0.0.1:26379", "--master-name", "m", "--replicas", "-1"], "--replicas"),
 ])
 def test_bad_topology_flags_are_one_line_usage_errors(args, message):
     result = run_wait(*args, "--timeout", "1")

@@ -224,6 +224,8 @@ class Cluster:
             check=True, capture_output=True, timeout=timeout,
         )
         self.wait_state_ok(timeout)
+        # redis-cli may return before every replica took its role: the tests compare roles.
+        wait_until(lambda: len(self.masters()) == self.size // 2, timeout, "every replica to take its role")
         return self
 
     def info(self, node: Node) -> dict:

@@ -169,7 +169,12 @@ def ask_node(session, address: tuple) -> NodeView:
     """CLUSTER INFO, then CLUSTER MYID + SHARDS (or SLOTS on older servers), on one node."""
     deadline = session.deadline
     connection = session.connect(*address)
-    info = parse_info(_text(connection.call(deadline, "CLUSTER", "INFO")))
+    try:
+        info = parse_info(_text(connection.call(deadline, "CLUSTER", "INFO")))
+    except ReplyError as exc:
+        if "cluster support disabled" not in exc.text:
+            raise
+        raise ProbeFailure("not-cluster", f"{address_text(address)} runs without cluster support") from None
     try:
         node_id = _text(connection.call(deadline, "CLUSTER", "MYID"))
         shards = connection.call(deadline, "CLUSTER", "SHARDS")

@@ -127,6 +127,18 @@ KINDS: dict[str, Kind] = {
         ),
         # Topologies (--cluster, --sentinel): the hints name what usually causes each state.
         Kind(
+            "not-cluster",
+            True,
+            "--cluster was given but the server runs without cluster support: start it with "
+            "--cluster-enabled yes, or drop --cluster",
+        ),
+        Kind(
+            "not-sentinel",
+            True,
+            "a --sentinel address is not a sentinel: give the sentinels' ports (26379 by default), "
+            "not the data nodes'",
+        ),
+        Kind(
             "slots-uncovered",
             False,
             "not every hash slot has a master: the cluster is not created yet (redis-cli --cluster create "

@@ -23,6 +23,7 @@ from collections import Counter, namedtuple
 from redis_ci.probe.checks import Session, parse_info
 from redis_ci.probe.cluster import address_text, naming
 from redis_ci.probe.failures import ProbeFailure, classify
+from redis_ci.probe.resp import ReplyError
 
 # A replica this close to the master's replication offset is in sync (a few commands behind).
 IN_SYNC_BYTES = 1024 * 1024
@@ -132,7 +133,13 @@ def ask_sentinel(session: Session, address: tuple, options: SentinelOptions) -> 
 
     def ask() -> None:
         connection = sentinel.connect()
-        reply = connection.call(session.deadline, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", options.master_name)
+        try:
+            reply = connection.call(session.deadline, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", options.master_name)
+        except ReplyError as exc:
+            if "unknown command" not in exc.text.lower():
+                raise
+            raise ProbeFailure("not-sentinel", f"{address_text(address)} is not a sentinel (no SENTINEL "
+                               "command)", address=address_text(address)) from None
         if not reply:
             report.lacks.append(f"monitors no master named {options.master_name!r}")
             return
