@@ -73,3 +73,9 @@ OVERCOMMIT_COMMAND = "sudo sysctl -w vm.overcommit_memory=1"
 
 # Container jobs cannot change overcommit: switch snapshots off instead (runner argument syntax).
 PERSISTENCE_OFF_ARGS = '--save ""'
+
+# Topologies the action starts in a step (`start: docker` + `topology:`) and `generate --topology`
+# writes; the first node's port when the user gives none (scripts/action/start-topology.sh uses
+# the same defaults).
+TOPOLOGIES = ("cluster", "sentinel")
+TOPOLOGY_FIRST_PORT = {"cluster": 7000, "sentinel": REDIS_PORT}

@@ -48,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--job", metavar="NAME", help="the job's id (default: test); with --into, the job to add Redis to"
     )
+    parser.add_argument(
+        "--topology",
+        choices=recipe.TOPOLOGIES,
+        help="start a Redis Cluster (6 nodes) or a Sentinel set in a step instead of a service, and wait for all of it",
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="with --topology: throwaway certificates made in a step; the nodes speak only TLS"
+    )
     destination = parser.add_mutually_exclusive_group()
     destination.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     destination.add_argument(
@@ -69,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--container-job does not apply with --into: the job's own `container:` decides")
         if args.language != "none":
             raise UsageError("--language does not apply with --into: the job keeps its own steps")
+        if args.topology is not None:
+            raise UsageError("--topology does not apply with --into: generate the job or its steps and copy them in")
+    if args.topology is not None and args.kind == "service":
+        raise UsageError("a topology is started by a step, not a service: generate steps, job or workflow")
     setup = Setup.checked(
         image=args.image,
         version=args.version,
@@ -80,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         action_ref=args.action_ref,
         language=args.language,
         job_name=args.job,
+        topology=args.topology,
+        tls=args.tls,
     )
     if args.into is not None:
         from redis_ci.generate.into import add_redis_to_job

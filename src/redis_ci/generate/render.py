@@ -228,10 +228,18 @@ def job_body(setup: Setup) -> Lines:
             "container:",
             f"  image: {setup.container_image}",
         ]
-    lines += services_block(setup)
-    lines += ["env:", *indent(client_env(setup), 2)]
+    if setup.topology:
+        # No service: the gate step starts the nodes (generate/topology.py says why).
+        from redis_ci.generate import topology
+
+        lines += ["env:", *indent(topology.client_env(setup), 2)]
+        gate, last = topology.tls_step(setup) + topology.start_step(setup), topology.stop_step(setup)
+    else:
+        lines += services_block(setup)
+        lines += ["env:", *indent(client_env(setup), 2)]
+        gate, last = gate_steps(setup), []
     # The gate goes before the first step that runs commands (RC101), like `--into` puts it.
-    steps = _checkout_step() + _toolchain_steps(setup) + gate_steps(setup) + _install_steps(setup) + _test_step(setup)
+    steps = _checkout_step() + _toolchain_steps(setup) + gate + _install_steps(setup) + _test_step(setup) + last
     lines += ["steps:", *indent(steps, 2)]
     return lines
 
@@ -240,6 +248,10 @@ def render(setup: Setup, kind: str) -> str:
     """The text `redis-ci generate KIND` prints."""
     if kind == "service":
         body = services_block(setup)
+    elif kind == "steps" and setup.topology:
+        from redis_ci.generate import topology
+
+        body = topology.steps(setup)
     elif kind == "steps":
         body = gate_steps(setup) or ["# Nothing to add: the health check holds the job and snapshots are off."]
     elif kind == "job":

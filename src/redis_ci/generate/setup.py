@@ -34,6 +34,8 @@ class Setup:
     action_ref: str = recipe.ACTION_REF
     language: str = "none"
     job_name: str = "test"
+    topology: str = ""
+    tls: bool = False
 
     @classmethod
     def checked(
@@ -48,6 +50,8 @@ class Setup:
         action_ref: str | None = None,
         language: str = "none",
         job_name: str | None = None,
+        topology: str | None = None,
+        tls: bool = False,
     ) -> Setup:
         """Build a Setup from command-line values, or raise UsageError with one line."""
         if image not in recipe.IMAGE_REPOSITORY:
@@ -83,16 +87,19 @@ class Setup:
             raise UsageError(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
         if job_name is not None and not _JOB_NAME.fullmatch(job_name):
             raise UsageError(f"--job must be a job id (letters, digits, - and _), not {job_name!r}")
+        _check_topology(topology or "", tls, image, chosen, port, gate, container_image is not None)
         return cls(
             image=image,
             versions=chosen,
-            port=recipe.REDIS_PORT if port is None else port,
+            port=(recipe.TOPOLOGY_FIRST_PORT.get(topology or "", recipe.REDIS_PORT) if port is None else port),
             container_image=container_image,
             password_secret=password_secret,
             gate=gate,
             action_ref=action_ref or recipe.ACTION_REF,
             language=language,
             job_name=job_name or "test",
+            topology=topology or "",
+            tls=tls,
         )
 
     @property
@@ -146,7 +153,11 @@ class Setup:
             words += ["--versions", ",".join(self.versions)]
         elif self.versions[0] != recipe.STABLE_VERSION[self.image]:
             words += ["--version", self.versions[0]]
-        if self.port != recipe.REDIS_PORT:
+        if self.topology:
+            words += ["--topology", self.topology]
+        if self.tls:
+            words.append("--tls")
+        if self.port != recipe.TOPOLOGY_FIRST_PORT.get(self.topology, recipe.REDIS_PORT):
             words += ["--port", str(self.port)]
         if self.container_image:
             words += ["--container-job", self.container_image]
@@ -182,6 +193,31 @@ def _check_tag(image: str, tag: str) -> None:
         end_of_life = major < oldest[0] if minor is None else (major, int(minor)) < oldest
         if end_of_life:
             raise UsageError(f"Redis {tag} is end of life (RC404): use {'.'.join(map(str, oldest))} or later")
+
+
+def _check_topology(
+    topology: str, tls: bool, image: str, tags: tuple, port: int | None, gate: str, container_job: bool
+) -> None:
+    """`--topology`/`--tls` against the other options: what the action can start (start-topology.sh)."""
+    if tls and not topology:
+        raise UsageError("--tls needs --topology cluster or sentinel: a service starts before a step could make its certificates")
+    if not topology:
+        return
+    if topology not in recipe.TOPOLOGIES:
+        raise UsageError(f"--topology must be one of {', '.join(recipe.TOPOLOGIES)}, not {topology!r}")
+    if image not in recipe.SERVER_BINARY:
+        raise UsageError(f"--topology starts the nodes with redis-server: use --image {' or '.join(recipe.SERVER_BINARY)}")
+    if gate != "wait":
+        raise UsageError("--gate applies to a service; a topology is gated by the step that starts it")
+    # Node i listens on port+i (cluster: its bus on port+10000+i; sentinel i on port+20000+i).
+    highest = {"cluster": 10005, "sentinel": 20002}[topology]
+    if port is not None and not 1 <= port <= 65535 - highest:
+        raise UsageError(f"--port with --topology {topology} must be 1-{65535 - highest} (the nodes use ports up to port+{highest})")
+    if container_job and topology == "cluster" and image == "redis":
+        for tag in tags:
+            number = _VERSION_NUMBER.match(tag)
+            if number and (int(number.group(1)), int(number.group(2) or 99)) < (7, 0):
+                raise UsageError(f"--topology cluster in a container job needs Redis >= 7.0 (nodes announce their names), not {tag}")
 
 
 def _check_container_image(reference: str) -> None:
