@@ -64,7 +64,7 @@ def test_trickling_peer_cannot_extend_the_deadline(fault_server):
     started = time.monotonic()
     with pytest.raises(socket.timeout):
         conn.call(Deadline(1.5), "PING")  # "+PO" arrives, a byte a second; the line never completes
-    assert 1.4 < time.monotonic() - started < 1.6
+    assert 1.4 < time.monotonic() - started < 1.9  # the deadline, plus scheduling on a busy machine
     conn.close()
 
 
