@@ -108,7 +108,7 @@ def test_one_seed_before_creation_sees_only_itself(make_cluster, tmp_path):
 def test_replicas_per_master_required(make_cluster):
     cluster = make_cluster().create()
     assert cluster_wait(cluster, "--replicas", "1", "--timeout", "10").returncode == 0
-    short = cluster_wait(cluster, "--replicas", "2", "--timeout", "0.3")
+    short = cluster_wait(cluster, "--replicas", "2", "--timeout", "1")
     assert short.returncode == 1
     assert short.json["last_error"]["kind"] == "replicas-missing"
     masters = [node for node in nodes_by_address(short.json).values() if node["role"] == "master"]

@@ -26,7 +26,7 @@ import threading
 from collections import Counter, namedtuple
 
 from redis_ci.probe.checks import KEY_PREFIX, RW_KEY_TTL_MS, nonce, parse_info
-from redis_ci.probe.failures import ProbeFailure, classify
+from redis_ci.probe.failures import ProbeFailure, classify, make_failure
 from redis_ci.probe.resp import ReplyError
 
 SLOT_COUNT = 16384
@@ -237,19 +237,25 @@ def survey(session, seeds: list) -> list:
             reports[address] = report
 
     pending = list(dict.fromkeys(seeds))
-    while pending and not session.deadline.expired():
+    while pending:
         threads = [threading.Thread(target=ask, args=(address,), daemon=True) for address in pending]
         for thread in threads:
-            thread.start()
+            if not session.deadline.expired():
+                thread.start()
         for thread in threads:
-            thread.join(max(session.deadline.remaining(), 0))
+            if thread.is_alive():
+                thread.join(max(session.deadline.remaining(), 0))
         with lock:
+            for address in pending:  # not asked, or no answer, before the deadline
+                reports.setdefault(address, NodeReport(address, failure=make_failure(
+                    "timeout", f"{address_text(address)} did not answer in time")))
             learned = [node.address for report in reports.values() if report.view for node in report.view.known]
             pending = [address for address in dict.fromkeys(learned) if address not in reports]
-    for address, report in reports.items():
+    with lock:  # threads still running past the deadline may yet write: judge a snapshot
+        final = dict(reports)
+    for address, report in final.items():
         report.announced = address not in seeds
-    with lock:
-        return _one_per_node([reports[address] for address in sorted(reports)])
+    return _one_per_node([final[address] for address in sorted(final)])
 
 
 def _one_per_node(reports: list) -> list:
