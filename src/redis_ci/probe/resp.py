@@ -19,6 +19,7 @@ MAX_BULK_BYTES = 64 * 1024 * 1024
 MAX_ARRAY_ITEMS = 1024 * 1024
 RECV_BYTES = 64 * 1024
 
+
 class Deadline:
     """A point on the monotonic clock; `remaining()` is what any step may still spend,
     `started` when the wait it bounds began."""
@@ -117,8 +118,8 @@ class Connection:
         bytes (bulk), int, None (nil) and lists."""
         if unix_path:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(deadline.budget())
             try:
+                sock.settimeout(deadline.budget())
                 sock.connect(unix_path)
             except BaseException:
                 sock.close()
