@@ -175,14 +175,13 @@ def ask_node(session, address: tuple) -> NodeView:
         if "cluster support disabled" not in exc.text:
             raise
         raise ProbeFailure("not-cluster", f"{address_text(address)} runs without cluster support") from None
+    node_id = _text(connection.call(deadline, "CLUSTER", "MYID"))
     try:
-        node_id = _text(connection.call(deadline, "CLUSTER", "MYID"))
         shards = connection.call(deadline, "CLUSTER", "SHARDS")
         slot_map, known = parse_shards(shards, address, tls=session.tls_context is not None)
     except ReplyError as exc:
         if "unknown subcommand" not in exc.text.lower():
             raise
-        node_id = ""
         slot_map, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS"), address)
     return NodeView(node_id, info.get("cluster_state", "?"), slot_map, known)
 
