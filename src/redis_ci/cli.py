@@ -3,7 +3,7 @@
 Subcommand modules are imported only when chosen, so `redis-ci wait` stays
 stdlib-only (the action runs it with the runner's bare python3) and starts fast.
 Each module defines `add_arguments(parser)` and `run(args) -> int`, and imports
-anything heavy (PyYAML, ruamel.yaml) inside `run`.
+anything heavy (PyYAML) inside `run`.
 """
 
 from __future__ import annotations
