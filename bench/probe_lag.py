@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the shared redis-server helper
 
-from redis_servers import RedisServers, free_port  # noqa: E402
+from redis_servers import RedisServers  # noqa: E402
 
 START_DELAY = 0.3
 PROBE_ENV = dict(os.environ, PYTHONPATH=str(ROOT / "src"))

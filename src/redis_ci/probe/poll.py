@@ -16,7 +16,7 @@ import time
 from collections import namedtuple
 
 from redis_ci.probe.checks import CHECKS, Session
-from redis_ci.probe.failures import Failure, classify
+from redis_ci.probe.failures import classify
 from redis_ci.probe.resp import Deadline
 
 MIN_PAUSE_SECONDS = 0.005
