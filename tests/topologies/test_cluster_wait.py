@@ -3,6 +3,8 @@ master killed, and after the failover; redis-py's RedisCluster is the independen
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from redis.cluster import RedisCluster
 from redis.crc import key_slot as redis_py_key_slot
@@ -15,6 +17,10 @@ from .topology_servers import (
     ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, NOPERM_PASSWORD, NOPERM_USER, Security, free_port, run_wait,
     wait_until,
 )
+
+
+# `python3 -m redis_ci` itself, on a loaded 2-core CI machine, before its deadline starts.
+PYTHON_START_SECONDS = 0.5
 
 
 def cluster_wait(cluster, *args, seed=None, env=None):
@@ -105,7 +111,7 @@ def test_one_seed_before_creation_sees_only_itself(make_cluster, tmp_path):
     assert row in summary.read_text()
 
 
-def test_replicas_per_master_required(make_cluster):
+def test_replicas_per_master_required_and_a_frozen_node_holds_the_deadline(make_cluster):
     cluster = make_cluster().create()
     assert cluster_wait(cluster, "--replicas", "1", "--timeout", "10").returncode == 0
     short = cluster_wait(cluster, "--replicas", "2", "--timeout", "1")
@@ -113,6 +119,20 @@ def test_replicas_per_master_required(make_cluster):
     assert short.json["last_error"]["kind"] == "replicas-missing"
     masters = [node for node in nodes_by_address(short.json).values() if node["role"] == "master"]
     assert len(masters) == 3 and all("has 1 of 2 live replicas" in node["lacks"] for node in masters)
+
+    # A node that accepts connections and never answers (SIGSTOP): not ready, and the deadline holds.
+    frozen = cluster.nodes[5]
+    frozen.pause()
+    try:
+        started = time.monotonic()
+        stuck = cluster_wait(cluster, "--timeout", "1", seed=cluster.nodes[0])
+        elapsed = time.monotonic() - started
+    finally:
+        frozen.resume()
+    assert stuck.returncode == 1 and elapsed < 1.5 + PYTHON_START_SECONDS, elapsed
+    assert stuck.json["last_error"]["kind"] == "timeout"
+    assert frozen.address in stuck.json["last_error"]["message"]
+    assert nodes_by_address(stuck.json)[frozen.address]["lacks"][0].startswith("does not answer")
 
 
 def test_tls_client_certificates_and_acl_users_on_a_cluster(make_cluster, topology_tls):
