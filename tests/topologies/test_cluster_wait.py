@@ -114,6 +114,11 @@ def test_one_seed_before_creation_sees_only_itself(make_cluster, tmp_path):
 def test_replicas_per_master_required_and_a_frozen_node_holds_the_deadline(make_cluster):
     cluster = make_cluster().create()
     assert cluster_wait(cluster, "--replicas", "1", "--timeout", "10").returncode == 0
+    # Seeds by another name (localhost, a URL) are the same nodes, listed once.
+    aliased = run_wait("--cluster", "--url", f"redis://localhost:{cluster.nodes[0].port}",
+                       "--node", f"redis://{cluster.nodes[1].address}/0", "--timeout", "10")
+    assert aliased.returncode == 0, aliased
+    assert len(aliased.json["topology"]["cluster"]["nodes"]) == 6
     short = cluster_wait(cluster, "--replicas", "2", "--timeout", "1")
     assert short.returncode == 1
     assert short.json["last_error"]["kind"] == "replicas-missing"

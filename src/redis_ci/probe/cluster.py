@@ -453,13 +453,16 @@ def write_read_delete(session, address: tuple, key: str, token: str, hops: int =
 
 
 def parse_addresses(values: list, flag: str) -> list:
-    """`["h1:7000,h2:7001", "[::1]:7002"]` -> [(host, port), ...]; bad input is a UsageError."""
+    """`["h1:7000,h2:7001", "[::1]:7002", "redis://h3:7003"]` -> [(host, port), ...]; a URL's
+    credentials and database are ignored (they come from --url); bad input is a UsageError."""
     from redis_ci.errors import UsageError
     from redis_ci.probe.target import parse_port
 
     addresses = []
     for item in (part.strip() for value in values for part in value.split(",")):
-        host, sep, port = item.rpartition(":")
+        # A URL: keep its host:port (after any user:pass@, before any /db).
+        hostport = item.split("://", 1)[1].rpartition("@")[2].split("/", 1)[0] if "://" in item else item
+        host, sep, port = hostport.rpartition(":")
         if not (sep and host and port):
             raise UsageError(f"bad {flag} {item!r}: expected HOST:PORT")
         addresses.append((host.strip("[]"), parse_port(port)))

@@ -56,7 +56,7 @@ def add_arguments(parser) -> None:
     topology.add_argument("--cluster", action="store_true",
                           help="the target is a cluster seed node: wait for every node, all slots, one slot map")
     topology.add_argument("--node", action="append", default=[], metavar="HOST:PORT",
-                          help="another cluster seed node (repeatable, or comma-separated)")
+                          help="another cluster seed node, HOST:PORT or a URL (repeatable, or comma-separated)")
     topology.add_argument("--sentinel", action="append", default=[], metavar="HOST:PORT[,HOST:PORT]",
                           help="sentinels to ask for the master (the URL then only gives credentials and TLS)")
     topology.add_argument("--master-name", metavar="NAME", help="the master's name in the sentinels' config")
