@@ -15,7 +15,7 @@ import time
 import pytest
 
 import fault_servers
-from conftest import PASSWORD, run_wait
+from wait_runner import PASSWORD, run_wait
 from redis_servers import free_port, make_tls_files
 
 TIMEOUT = 1.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PASSWORD, run_wait
+from wait_runner import PASSWORD, run_wait
 from redis_servers import free_port
 
 

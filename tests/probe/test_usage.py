@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import run_wait
+from wait_runner import run_wait
 from redis_ci.errors import UsageError
 from redis_ci.probe.target import build_target, parse_url
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from conftest import PASSWORD, run_wait
+from wait_runner import PASSWORD, run_wait
 
 
 def test_ready_text_line_names_server_and_checks(plain_server):
