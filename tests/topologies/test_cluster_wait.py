@@ -122,8 +122,10 @@ def test_replicas_per_master_required_and_a_frozen_node_holds_the_deadline(make_
     short = cluster_wait(cluster, "--replicas", "2", "--timeout", "1")
     assert short.returncode == 1
     assert short.json["last_error"]["kind"] == "replicas-missing"
+    assert "has 1 of 2 replicas in sync" in short.json["last_error"]["message"]
+    assert any(node.address in short.json["last_error"]["message"] for node in cluster.masters())
     masters = [node for node in nodes_by_address(short.json).values() if node["role"] == "master"]
-    assert len(masters) == 3 and all("has 1 of 2 live replicas" in node["lacks"] for node in masters)
+    assert len(masters) == 3 and all("has 1 of 2 replicas in sync" in node["lacks"] for node in masters)
 
     # A node that accepts connections and never answers (SIGSTOP): not ready, and the deadline holds.
     frozen = cluster.nodes[5]

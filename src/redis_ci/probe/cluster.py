@@ -39,9 +39,10 @@ KnownNode = namedtuple("KnownNode", "node_id address role failed master_id")
 KnownNode.__doc__ = """A node as another node describes it: `address` is (host, port), `role` master or
 replica, `failed` whether the cluster marks it failed, `master_id` the master of a replica's shard."""
 
-NodeView = namedtuple("NodeView", "node_id state slot_map known")
+NodeView = namedtuple("NodeView", "node_id state slot_map known link", defaults=("",))
 NodeView.__doc__ = """What one node answered: its id, its cluster_state, its slot map (a sorted tuple of
-(first slot, last slot, master id)) and the KnownNodes it lists."""
+(first slot, last slot, master id)), the KnownNodes it lists, and for a replica asked with --replicas
+its master_link_status."""
 
 
 # --------------------------------------------------------------------------- hash slots
@@ -183,7 +184,10 @@ def ask_node(session, address: tuple) -> NodeView:
         if "unknown subcommand" not in exc.text.lower():
             raise
         slot_map, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS"), address)
-    return NodeView(node_id, info.get("cluster_state", "?"), slot_map, known)
+    link = ""
+    if session.requirements.topology.replicas and any(n.node_id == node_id and n.role == "replica" for n in known):
+        link = parse_info(_text(connection.call(deadline, "INFO", "replication"))).get("master_link_status", "?")
+    return NodeView(node_id, info.get("cluster_state", "?"), slot_map, known, link)
 
 
 # --------------------------------------------------------------------------- the survey
@@ -344,21 +348,23 @@ def assess(reports: list, replicas: int = 0) -> ClusterVerdict:
         if report.view.slot_map != consensus:
             report.lacks.append("its slot map differs from the other nodes'")
 
-    short = _masters_short_of_replicas(serving, known, replicas)
+    linked = {report.node_id for report in reports if report.view and report.view.link == "up"}
+    short = _masters_short_of_replicas(serving, known, linked, replicas)
     for report in reports:
         if report.node_id in short:
             report.lacks.append(short[report.node_id])
     return ClusterVerdict(reports, consensus, _cluster_failure(reports, consensus, len(maps), short))
 
 
-def _masters_short_of_replicas(masters: set, known: dict, wanted: int) -> dict:
-    """master id -> what it lacks, for masters with fewer than `wanted` live replicas."""
+def _masters_short_of_replicas(masters: set, known: dict, linked: set, wanted: int) -> dict:
+    """master id -> what it lacks, for masters with fewer than `wanted` replicas in sync (ids in
+    `linked`: they answered and say master_link_status:up)."""
     short = {}
     for master in masters if wanted > 0 else ():
-        live = sum(1 for node in known.values() if node.role == "replica" and node.master_id == master
-                   and not node.failed)
-        if live < wanted:
-            short[master] = f"has {live} of {wanted} live replicas"
+        in_sync = sum(1 for node in known.values() if node.role == "replica" and node.master_id == master
+                      and node.node_id in linked)
+        if in_sync < wanted:
+            short[master] = f"has {in_sync} of {wanted} replicas in sync"
     return short
 
 
@@ -388,8 +394,9 @@ def _cluster_failure(reports: list, consensus: tuple, map_count: int, short: dic
     if silent:
         return _silent_failure(silent[0])
     if short:
+        where = {report.node_id: address_text(report.address) for report in reports}
         master, lack = sorted(short.items())[0]
-        return ProbeFailure("replicas-missing", f"master {master[:8]} {lack}")
+        return ProbeFailure("replicas-missing", f"master {where.get(master, master)} {lack}")
     return None
 
 
