@@ -3,8 +3,6 @@ master killed, and after the failover; redis-py's RedisCluster is the independen
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from redis.cluster import RedisCluster
 from redis.crc import key_slot as redis_py_key_slot
@@ -131,12 +129,10 @@ def test_replicas_per_master_required_and_a_frozen_node_holds_the_deadline(make_
     frozen = cluster.nodes[5]
     frozen.pause()
     try:
-        started = time.monotonic()
         stuck = cluster_wait(cluster, "--timeout", "1", seed=cluster.nodes[0])
-        elapsed = time.monotonic() - started
     finally:
         frozen.resume()
-    assert stuck.returncode == 1 and elapsed < 1.5 + PYTHON_START_SECONDS, elapsed
+    assert stuck.returncode == 1 and stuck.seconds < 1.5 + PYTHON_START_SECONDS, stuck
     assert stuck.json["last_error"]["kind"] == "timeout"
     assert frozen.address in stuck.json["last_error"]["message"]
     assert nodes_by_address(stuck.json)[frozen.address]["lacks"][0].startswith("does not answer")

@@ -15,8 +15,6 @@ fixtures. No mocks: the probe and redis-py talk to these processes.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,9 +24,13 @@ from pathlib import Path
 
 import redis
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared redis_servers helper
+TESTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS))  # the shared redis_servers helper
+sys.path.insert(0, str(TESTS / "probe"))  # the probe tests' `redis-ci wait` runner
 
 from redis_servers import RedisServer, TlsFiles, free_port, make_tls_files  # noqa: E402
+from wait_runner import WaitResult  # noqa: E402
+from wait_runner import run_wait as probe_run_wait  # noqa: E402
 
 REDIS_CLI = shutil.which("redis-cli") or "redis-cli"
 LOOPBACK = "127.0.0.1"
@@ -365,15 +367,7 @@ class SentinelSet:
 # --------------------------------------------------------------------------- the probe
 
 
-WAIT_ENVIRONMENT = ("REDIS_URL", "REDISCLI_AUTH", "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
-
-
-def run_wait(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python3 -m redis_ci wait ARGS --format json`, as a job runs it (plus `env`); `.json` holds the
-    parsed report."""
-    environment = {key: value for key, value in os.environ.items() if key not in WAIT_ENVIRONMENT}
-    environment.update(env or {})
-    completed = subprocess.run([sys.executable, "-m", "redis_ci", "wait", *args, "--format", "json"],
-                               capture_output=True, text=True, env=environment, timeout=timeout)
-    completed.json = json.loads(completed.stdout) if completed.stdout.strip() else None
-    return completed
+def run_wait(*args: str, env: dict | None = None) -> WaitResult:
+    """`python3 -m redis_ci wait ARGS --format json` through the probe tests' runner (a clean
+    environment plus `env`): `.json` is the report, `.seconds` the wall time."""
+    return probe_run_wait(*args, "--format", "json", env=env)
