@@ -11,8 +11,8 @@ ready.
 
 A node the cluster itself has marked failed and that serves no slots (a dead
 master after its replica took over) is listed but does not block: the cluster
-is whole without it. With `--replicas N`, every master also needs N live
-replicas.
+is whole without it. With `--replicas N`, every master also needs N replicas
+that answer and say `master_link_status:up`.
 
 The `rw` check writes one key per master, chosen by its hash slot (CRC16, as
 the server computes it), so every shard takes a write.
@@ -33,7 +33,7 @@ SLOT_COUNT = 16384
 
 ClusterOptions = namedtuple("ClusterOptions", "seeds replicas")
 ClusterOptions.__doc__ = """`--cluster` settings: `seeds` are (host, port) pairs besides the target's,
-`replicas` the live replicas every master needs (0: none)."""
+`replicas` the replicas in sync every master needs (0: none)."""
 
 KnownNode = namedtuple("KnownNode", "node_id address role failed master_id")
 KnownNode.__doc__ = """A node as another node describes it: `address` is (host, port), `role` master or
