@@ -9,6 +9,7 @@ rules can trust the types declared here. Words in docstrings ("Redis service", "
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import shlex
@@ -191,7 +192,7 @@ class Step:
     with_: dict
     env: list[EnvVar]
     timeout_minutes: Value | None = None  # the step's own `timeout-minutes:` (bounds a wait loop)
-    # answers of redis_start/redis_cli_calls, kept: several rules ask them for every step
+    # answers of redis_start/redis_cli_calls and the run: tokens, kept: several rules ask them for every step
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -742,28 +743,42 @@ def env_endpoint(env: EnvVar) -> ClientEndpoint | None:
 
 
 _TOKEN = re.compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
-_SEPARATOR = re.compile(r"[;|&()\n]+")  # a token that ends a shell command
+_SEPARATOR_CHARS = ";|&()\n"  # a token made of these ends a shell command (no other token starts with one)
+
+
+def _shell_tokens(step: Step) -> tuple:
+    """(matches, words) of `_TOKEN` in the step's `run:`, computed once per step: the
+    endpoint and redis-cli searches both walk them."""
+    if "tokens" not in step.cache:
+        matches = list(_TOKEN.finditer(step.run.text))
+        step.cache["tokens"] = matches, [match.group(0) for match in matches]
+    return step.cache["tokens"]
 
 
 def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     run = step.run
-    tokens = list(_TOKEN.finditer(run.text))
+    if "://" not in run.text and "redis-cli" not in run.text:
+        return  # no URL and no redis-cli: the common script, without tokenizing it
+    tokens, words = _shell_tokens(step)
+    ends = [token.end() for token in tokens]
     for match in _URL.finditer(run.text):
-        word = next((index for index, token in enumerate(tokens) if token.end() > match.start()), 0)
-        if _in_docker(tokens, word):  # `docker exec ... -u redis://localhost`: the container's own view
+        word = bisect.bisect_right(ends, match.start())  # the first token ending after the URL starts
+        if _in_docker(words, word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
             continue
         host, port, port_ref = parse_redis_url(match.group(0))
         span = run.locate(match.start(), match.end())
         host_span = _host_span(run, match.start() + _url_host_offset(match.group(0)), host)
         yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step, host_span)
+    if "redis-cli" not in run.text:
+        return
     for index, token in enumerate(tokens):
-        if token.group(0) != "redis-cli" or _in_docker(tokens, index):
+        if words[index] != "redis-cli" or _in_docker(words, index):
             continue
         host = port = port_ref = host_span = None
         spans = []
         cursor = index + 1
-        while cursor + 1 < len(tokens) and not _SEPARATOR.fullmatch(tokens[cursor].group(0)):
-            flag, argument = tokens[cursor].group(0), tokens[cursor + 1]
+        while cursor + 1 < len(tokens) and words[cursor][0] not in _SEPARATOR_CHARS:
+            flag, argument = words[cursor], tokens[cursor + 1]
             if flag in ("-h", "-p"):
                 text = argument.group(0).strip("'\"")
                 if flag == "-h":
@@ -790,22 +805,24 @@ _LOOKUP_WORDS = ("which", "-v", "type", "hash")
 def redis_cli_calls(step: Step) -> list[Span]:
     """The `redis-cli` commands a step's `run:` executes on its own machine (not through
     `docker exec` and the like, not `which redis-cli`), as spans of the word `redis-cli`."""
-    if step.run is None:
+    if step.run is None or "redis-cli" not in step.run.text:
         return []
-    tokens = list(_TOKEN.finditer(step.run.text))
-    return [
-        step.run.locate(token.start(), token.end())
-        for index, token in enumerate(tokens)
-        if token.group(0) == "redis-cli" and not _in_docker(tokens, index)
-        and not (index and tokens[index - 1].group(0) in _LOOKUP_WORDS)
-    ]
+    if "redis_cli_calls" not in step.cache:
+        tokens, words = _shell_tokens(step)
+        step.cache["redis_cli_calls"] = [
+            step.run.locate(token.start(), token.end())
+            for index, token in enumerate(tokens)
+            if words[index] == "redis-cli" and not _in_docker(words, index)
+            and not (index and words[index - 1] in _LOOKUP_WORDS)
+        ]
+    return list(step.cache["redis_cli_calls"])
 
 
-def _in_docker(tokens: list, index: int) -> bool:
+def _in_docker(words: list, index: int) -> bool:
     """redis-cli run inside a container (`docker exec ... redis-cli`): not a step's endpoint."""
     cursor = index - 1
-    while cursor >= 0 and not _SEPARATOR.fullmatch(tokens[cursor].group(0)):
-        if tokens[cursor].group(0) in ("docker", "docker-compose", "podman", "kubectl"):
+    while cursor >= 0 and words[cursor][0] not in _SEPARATOR_CHARS:
+        if words[cursor] in ("docker", "docker-compose", "podman", "kubectl"):
             return True
         cursor -= 1
     return False
