@@ -118,13 +118,17 @@ def test_sentinel_over_tls_with_acl_users(make_sentinel_set, topology_tls, tmp_p
     assert wrong.returncode == 1 and wrong.json["last_error"]["kind"] == "auth"
 
 
-def test_wrong_topology_flags_are_final(make_sentinel_set):
+def test_wrong_topology_flags_are_final_and_a_lone_sentinel_has_no_quorum(make_sentinel_set):
     sentinels = make_sentinel_set(replica_count=0, sentinel_count=1)
     data_node = sentinels.master.address
     not_sentinel = run_wait("--sentinel", data_node, "--master-name", MASTER_NAME, "--timeout", "10")
     assert not_sentinel.returncode == 1 and not_sentinel.json["attempts"] == 1
     assert not_sentinel.json["last_error"]["kind"] == "not-sentinel"
     assert data_node in not_sentinel.json["last_error"]["message"]
+    # One sentinel where the configured quorum is 2: it can never authorize a failover.
+    alone = run_wait("--sentinel", sentinels.sentinel_addresses, "--master-name", MASTER_NAME, "--timeout", "0.5")
+    assert alone.returncode == 1 and alone.json["last_error"]["kind"] == "no-quorum"
+    assert "quorum" in alone.json["topology"]["sentinel"]["sentinels"][0]["lacks"][0]
     not_cluster = run_wait("--cluster", "--url", f"redis://{data_node}", "--timeout", "10")
     assert not_cluster.returncode == 1 and not_cluster.json["attempts"] == 1
     assert not_cluster.json["last_error"]["kind"] == "not-cluster"

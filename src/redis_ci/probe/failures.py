@@ -169,6 +169,13 @@ KINDS: dict[str, Kind] = {
             "<name> ...), or wait for the failover to finish",
         ),
         Kind(
+            "no-quorum",
+            False,
+            "a sentinel sees too few other sentinels to authorize a failover: sentinels find each "
+            "other through the master every 2 s; if it lasts, check that all run and that their "
+            "announced addresses (sentinel announce-ip) reach each other",
+        ),
+        Kind(
             "replicas-missing",
             False,
             "fewer replicas than --replicas are connected and in sync: they are still starting or "

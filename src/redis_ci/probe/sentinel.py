@@ -1,9 +1,11 @@
 """Sentinel readiness (`redis-ci wait --sentinel`): the sentinels agree on one master, and it serves.
 
 `check_sentinel` asks every sentinel given with `--sentinel` where the master
-named `--master-name` is (SENTINEL GET-MASTER-ADDR-BY-NAME) and whether it
-considers it down (the flags of SENTINEL MASTER). Ready needs every sentinel
-to answer and all to name the same address; that master must answer ROLE as
+named `--master-name` is (SENTINEL GET-MASTER-ADDR-BY-NAME), whether it
+considers it down (the flags of SENTINEL MASTER) and whether it sees enough
+sentinels to fail over (SENTINEL CKQUORUM). Ready needs every sentinel to
+answer, all to name the same address, none to see it down and each to reach
+a quorum; that master must answer ROLE as
 `master`; with `--replicas N`, N replicas must be `online` at the master, say
 `master_link_status:up` themselves, and be within `IN_SYNC_BYTES` of the
 master's replication offset. Then the session is pointed at the master, so
@@ -22,7 +24,7 @@ from collections import Counter, namedtuple
 
 from redis_ci.probe.checks import Session, parse_info
 from redis_ci.probe.cluster import address_text, naming
-from redis_ci.probe.failures import ProbeFailure, classify
+from redis_ci.probe.failures import ProbeFailure, classify, one_line
 from redis_ci.probe.resp import ReplyError
 
 # A replica this close to the master's replication offset is in sync (a few commands behind).
@@ -60,6 +62,7 @@ class SentinelReport:
         self.flags = ""
         self.lacks: list = []
         self.failure = None  # the Failure met asking it, when it did not answer
+        self.no_quorum = False  # SENTINEL CKQUORUM said NOQUORUM
 
     def as_json(self) -> dict:
         return {
@@ -150,6 +153,14 @@ def ask_sentinel(session: Session, address: tuple, options: SentinelOptions) -> 
         down = [flag for flag in report.flags.split(",") if flag in DOWN_FLAGS]
         if down:
             report.lacks.append(f"sees the master as {','.join(down)}")
+            return
+        try:  # enough sentinels in sight to authorize a failover (they meet via hello messages, ~2 s)
+            connection.call(session.deadline, "SENTINEL", "CKQUORUM", options.master_name)
+        except ReplyError as exc:
+            if not exc.text.startswith("NOQUORUM"):
+                raise
+            report.no_quorum = True
+            report.lacks.append(f"cannot reach a quorum: {one_line(exc.text.partition(' ')[2])}")
 
     try:
         on_node(address, ask)
@@ -183,7 +194,8 @@ def agreed_master(reports: list, master_name: str) -> tuple:
         raise ProbeFailure("sentinel-disagree", f"the sentinels name different masters for {master_name!r}: {votes}")
     for report in reports:
         if report.lacks:
-            raise ProbeFailure("no-master", f"sentinel {address_text(report.address)} {report.lacks[0]}")
+            kind = "no-quorum" if report.no_quorum else "no-master"
+            raise ProbeFailure(kind, f"sentinel {address_text(report.address)} {report.lacks[0]}")
     return reports[0].master
 
 
