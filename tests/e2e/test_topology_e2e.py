@@ -8,6 +8,7 @@ the job's start, and the placeholder test step becomes a client that writes keys
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import socket
@@ -19,7 +20,7 @@ import yaml
 from redis_ci.generate.render import render
 from redis_ci.generate.setup import Setup
 
-from .actrun import WORKFLOWS, run_act
+from .actrun import ROOT, WORKFLOWS, run_act
 
 pytestmark = pytest.mark.e2e
 
@@ -135,3 +136,44 @@ def test_generated_sentinel_runner_job_with_password(project_repo, runner_image)
     assert run.marks("problem") == []
     assert_cleaned_up("1-1-test")
     print(f"sentinel, runner job: job start -> ready {seconds_to_ready(run):.2f} s")
+
+
+ACTION_SCRIPT = ROOT / "scripts" / "action" / "redis-ci-action.sh"
+
+
+def run_action_script(job: str, **inputs: str) -> subprocess.CompletedProcess:
+    """The action's script on this machine (a runner job's view), inputs as the action passes them."""
+    env = {"PATH": os.environ["PATH"], "GITHUB_RUN_ID": "topology-script", "GITHUB_JOB": job,
+           "REDIS_CI_OVERCOMMIT": "false", "REDIS_CI_TIMEOUT": "10"}
+    env.update({f"REDIS_CI_{name.upper()}": value for name, value in inputs.items()})
+    return subprocess.run(["bash", str(ACTION_SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("inputs", "message"), [
+    ({"start": "docker", "topology": "mesh"}, "topology must be empty, cluster or sentinel, not mesh"),
+    ({"start": "native", "topology": "cluster"}, "topology: cluster needs start: docker"),
+    ({"start": "docker", "tls_dir": "/tmp"}, "tls-dir applies to a started topology"),
+    ({"start": "docker", "topology": "cluster", "tls_dir": "/nonexistent"}, "tls-dir: /nonexistent/ca.crt is missing"),
+])
+def test_bad_topology_inputs_are_one_error_line_and_exit_2(runner_image, inputs, message):
+    proc = run_action_script("bad-inputs", **inputs)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("::error title=redis-ci action::")
+    assert message in proc.stdout
+
+
+def test_a_node_that_cannot_start_fails_the_step_with_its_log(runner_image):
+    base = free_port_run(CLUSTER_PORTS)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", base + 3))
+        busy.listen()
+        proc = run_action_script("busy-port", start="docker", topology="cluster", image="redis:8.2",
+                                 url=f"redis://127.0.0.1:{base}")
+    try:
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "exited at once: its log is above" in proc.stdout
+        assert "Address already in use" in proc.stdout
+    finally:
+        stopped = run_action_script("busy-port", start="stop")
+    assert "stopped 6 Redis server(s)" in stopped.stdout
+    assert_cleaned_up("topology-script-1-busy-port")
