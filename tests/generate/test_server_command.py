@@ -12,9 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import redis
@@ -23,7 +21,6 @@ from redis_ci import recipe
 from redis_ci.generate.render import service_entry
 from redis_ci.generate.setup import Setup
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared redis_servers helper
 
 from redis_servers import free_port  # noqa: E402
 

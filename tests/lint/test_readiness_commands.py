@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rules.weak_health_check import WeakHealthCheck
 from redis_ci.lint.yaml_nodes import parse_document
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared redis_servers helper
 
 from redis_servers import RedisServers, free_port  # noqa: E402
 

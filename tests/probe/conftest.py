@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared redis_servers helper
-
-from redis_servers import RedisServers, make_tls_files  # noqa: E402
-
-from fault_servers import FaultServer  # noqa: E402
-from wait_runner import PASSWORD  # noqa: E402
+from fault_servers import FaultServer
+from redis_servers import RedisServers, make_tls_files
+from wait_runner import PASSWORD
 
 
 @pytest.fixture(scope="session")
