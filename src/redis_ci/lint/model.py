@@ -265,25 +265,34 @@ def _items(node: Node | None) -> list:
     return [(key.value, key, value) for key, value in node.value if isinstance(key, ScalarNode)]
 
 
-def _get(node: Node | None, key: str) -> Node | None:
-    for text, _key, value in _items(node):
-        if text == key:
-            return value
-    return None
-
-
-def _key_span(node: Node | None, key: str, path: tuple) -> Span | None:
-    for text, key_node, _value in _items(node):
-        if text == key:
-            return node_span(key_node, path + (key,))
-    return None
-
-
 class _Builder:
     def __init__(self, document: Document, path: str):
         self.document = document
         self.path = path
         self.budget = NodeBudget()
+        self._fields: dict = {}  # id(mapping node) -> {key text: (key node, value node)}
+
+    def _field(self, node: Node | None, key: str) -> tuple | None:
+        """(key node, value node) of the first `key` of a mapping; None when absent or not a
+        mapping. Each mapping is indexed once: the builder asks a step or job for many keys."""
+        if not isinstance(node, MappingNode):
+            return None
+        fields = self._fields.get(id(node))
+        if fields is None:
+            fields = self._fields[id(node)] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):
+                    fields.setdefault(key_node.value, (key_node, value_node))
+        return fields.get(key)
+
+    def get(self, node: Node | None, key: str) -> Node | None:
+        """The value node of `key` in a mapping; None when absent or not a mapping."""
+        field = self._field(node, key)
+        return None if field is None else field[1]
+
+    def key_span(self, node: Node | None, key: str, path: tuple) -> Span | None:
+        field = self._field(node, key)
+        return None if field is None else node_span(field[0], path + (key,))
 
     def value(self, node: Node | None, path: tuple) -> Value | None:
         """The scalar at node as a Value; None for a mapping, a sequence or nothing."""
@@ -295,9 +304,10 @@ class _Builder:
         return Value(node.value, node_span(node, path), node.style or None, indent)
 
     def _block_indent(self, header_line: int) -> int:
-        for line in self.document.lines[header_line:]:
-            if line.strip():
-                return len(line) - len(line.lstrip(" "))
+        lines = self.document.lines
+        for index in range(header_line, len(lines)):  # no slice: a file has many `run: |` blocks
+            if lines[index].strip():
+                return len(lines[index]) - len(lines[index].lstrip(" "))
         return 0
 
     def env(self, node: Node | None, level: str, path: tuple) -> list[EnvVar]:
@@ -320,7 +330,7 @@ class _Builder:
         return values
 
     def matrix(self, job_node: Node, path: tuple) -> dict:
-        node = _get(_get(job_node, "strategy"), "matrix")
+        node = self.get(self.get(job_node, "strategy"), "matrix")
         path = path + ("strategy", "matrix")
         matrix: dict = {}
         for key, _key_node, value_node in _items(node):
@@ -370,8 +380,8 @@ class _Builder:
         return ports
 
     def service(self, label: str, key: Node, node: Node, path: tuple, matrix: dict) -> Service:
-        image, images = self.image(_get(node, "image"), path + ("image",), matrix)
-        ports_node = _get(node, "ports")
+        image, images = self.image(self.get(node, "image"), path + ("image",), matrix)
+        ports_node = self.get(node, "ports")
         known = [item for item in images if "${{" not in item.repository]
         redis = any(is_redis_image(item) for item in known)
         if images and not known:  # `${{ vars.IMAGE }}`: the label is all we have
@@ -382,13 +392,13 @@ class _Builder:
             image=image,
             images=images,
             ports=self.ports(ports_node, path + ("ports",)),
-            ports_span=_key_span(node, "ports", path),
+            ports_span=self.key_span(node, "ports", path),
             ports_unknown=isinstance(ports_node, ScalarNode) and "${{" in ports_node.value,
-            options=self.options(_get(node, "options"), path + ("options",)),
-            env=self.env(_get(node, "env"), "service", path + ("env",)),
-            command=self.value(_get(node, "command"), path + ("command",)),
+            options=self.options(self.get(node, "options"), path + ("options",)),
+            env=self.env(self.get(node, "env"), "service", path + ("env",)),
+            command=self.value(self.get(node, "command"), path + ("command",)),
             is_redis=redis,
-            entrypoint=self.value(_get(node, "entrypoint"), path + ("entrypoint",)),
+            entrypoint=self.value(self.get(node, "entrypoint"), path + ("entrypoint",)),
         )
 
     def container(self, node: Node | None, path: tuple, matrix: dict) -> Container | None:
@@ -399,37 +409,37 @@ class _Builder:
             return Container(node_span(node, path), image, ContainerOptions(), [])
         if not isinstance(node, MappingNode):
             return None
-        image, _images = self.image(_get(node, "image"), path + ("image",), matrix)
+        image, _images = self.image(self.get(node, "image"), path + ("image",), matrix)
         return Container(
             node_span(node, path),
             image,
-            self.options(_get(node, "options"), path + ("options",)),
-            self.env(_get(node, "env"), "container", path + ("env",)),
+            self.options(self.get(node, "options"), path + ("options",)),
+            self.env(self.get(node, "env"), "container", path + ("env",)),
         )
 
     def step(self, index: int, node: Node, path: tuple) -> Step:
-        step_id = self.value(_get(node, "id"), path + ("id",))
+        step_id = self.value(self.get(node, "id"), path + ("id",))
         return Step(
             index=index,
             span=node_span(node, path),
             id=step_id.text if step_id else None,
-            name=self.value(_get(node, "name"), path + ("name",)),
-            uses=self.value(_get(node, "uses"), path + ("uses",)),
-            run=self.value(_get(node, "run"), path + ("run",)),
-            shell=self.value(_get(node, "shell"), path + ("shell",)),
+            name=self.value(self.get(node, "name"), path + ("name",)),
+            uses=self.value(self.get(node, "uses"), path + ("uses",)),
+            run=self.value(self.get(node, "run"), path + ("run",)),
+            shell=self.value(self.get(node, "shell"), path + ("shell",)),
             with_={
                 name: value
-                for name, _key, item in _items(_get(node, "with"))
+                for name, _key, item in _items(self.get(node, "with"))
                 if (value := self.value(item, path + ("with", name))) is not None
             },
-            env=self.env(_get(node, "env"), "step", path + ("env",)),
-            timeout_minutes=self.value(_get(node, "timeout-minutes"), path + ("timeout-minutes",)),
+            env=self.env(self.get(node, "env"), "step", path + ("env",)),
+            timeout_minutes=self.value(self.get(node, "timeout-minutes"), path + ("timeout-minutes",)),
         )
 
     def runs_on(self, node: Node | None, path: tuple, matrix: dict) -> list[Value]:
         labels = self.scalar_list(node, path)
         if isinstance(node, MappingNode):  # {group:, labels:}
-            labels = self.scalar_list(_get(node, "labels"), path + ("labels",))
+            labels = self.scalar_list(self.get(node, "labels"), path + ("labels",))
         return [item for label in labels for item in self.expand(label, matrix)]
 
     def job(self, job_id: str, key: Node, node: Node) -> Job:
@@ -437,10 +447,10 @@ class _Builder:
         matrix = self.matrix(node, path)
         services = [
             self.service(label, label_key, service_node, path + ("services", label), matrix)
-            for label, label_key, service_node in _items(_get(node, "services"))
+            for label, label_key, service_node in _items(self.get(node, "services"))
             if isinstance(service_node, MappingNode)
         ]
-        steps_node = _get(node, "steps")
+        steps_node = self.get(node, "steps")
         steps = []
         if isinstance(steps_node, SequenceNode):
             for index, step_node in enumerate(steps_node.value):
@@ -449,13 +459,13 @@ class _Builder:
         return Job(
             id=job_id,
             span=node_span(key, path),
-            runs_on=self.runs_on(_get(node, "runs-on"), path + ("runs-on",), matrix),
-            container=self.container(_get(node, "container"), path + ("container",), matrix),
+            runs_on=self.runs_on(self.get(node, "runs-on"), path + ("runs-on",), matrix),
+            container=self.container(self.get(node, "container"), path + ("container",), matrix),
             services=services,
             steps=steps,
-            env=self.env(_get(node, "env"), "job", path + ("env",)),
+            env=self.env(self.get(node, "env"), "job", path + ("env",)),
             matrix=matrix,
-            uses=self.value(_get(node, "uses"), path + ("uses",)),
+            uses=self.value(self.get(node, "uses"), path + ("uses",)),
         )
 
     def workflow(self) -> Workflow:
@@ -465,8 +475,8 @@ class _Builder:
         if not isinstance(root, MappingNode):  # empty file, a list, a scalar: nothing to check
             return workflow
         try:
-            workflow.env = self.env(_get(root, "env"), "workflow", ("env",))
-            for job_id, key, job_node in _items(_get(root, "jobs")):
+            workflow.env = self.env(self.get(root, "env"), "workflow", ("env",))
+            for job_id, key, job_node in _items(self.get(root, "jobs")):
                 if isinstance(job_node, MappingNode):
                     workflow.jobs.append(self.job(job_id, key, job_node))
         except BudgetExceeded:
