@@ -370,12 +370,15 @@ def _masters_short_of_replicas(masters: set, known: dict, linked: set, wanted: i
 
 def _cluster_failure(reports: list, consensus: tuple, map_count: int, short: dict):
     """The ProbeFailure that best explains why the cluster is not ready (None when it is):
-    a final error first, then missing slots, a failed state, disagreement, a silent node."""
+    a final error or a timeout first, then missing slots, a failed state, disagreement, a
+    silent node."""
     if not reports:  # the attempt's time ran out before any node answered or failed
         return ProbeFailure("timeout", "no cluster node answered in time")
     silent = [report for report in reports if report.view is None and not report.ignored]
     for report in silent:
-        if report.failure.final or not any(r.view for r in reports):
+        # A timeout first: when the deadline cut the survey short, the rest is judged on part
+        # of the nodes (and the poll loop keeps the previous attempt's verdict instead).
+        if report.failure.final or report.failure.kind == "timeout" or not any(r.view for r in reports):
             return _silent_failure(report)
     served = set()
     for first, last, _ in consensus:
