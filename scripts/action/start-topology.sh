@@ -67,8 +67,17 @@ create_node() {
     exit 1
   fi
   if [ -n "${REDIS_CI_TLS_DIR:-}" ]; then
-    docker cp -q "$REDIS_CI_TLS_DIR/." "$name:$TOPOLOGY_TLS_MOUNT" \
-      || fail_usage "tls-dir: cannot copy $REDIS_CI_TLS_DIR into the Redis containers"
+    copy_into "$name" "$REDIS_CI_TLS_DIR/." "$TOPOLOGY_TLS_MOUNT"
+  fi
+}
+
+# copy_into NAME SOURCE DESTINATION: Docker's own words only when it fails (no `-q` before Docker 24).
+copy_into() {
+  local output
+  if ! output="$(docker cp "$2" "$1:$3" 2>&1)"; then
+    printf '%s\n' "$output"
+    error "Redis not started" "cannot copy $2 into container $1 (Docker's reason is above)"
+    exit 1
   fi
 }
 
@@ -94,7 +103,7 @@ host_of() {
   if [ -n "$TOPOLOGY_NETWORK" ]; then printf '%s-%s' "$1" "$2"; else printf '127.0.0.1'; fi
 }
 
-common_node_args() {  # common_node_args PORT HOST
+common_node_args() {  # common_node_args PORT
   # No snapshots; replicas sync at once (diskless, no 5 s wait for more replicas to join).
   printf '%s\0' --save "" --appendonly no --repl-diskless-sync yes --repl-diskless-sync-delay 0
   if [ -n "$TOPOLOGY_NETWORK" ]; then
@@ -222,7 +231,7 @@ start_sentinel() {
     name="redis-ci-$JOB_KEY-sentinel-$i"
     # Straight to the server: an entrypoint script may put its own flags before the config file.
     create_node "$name" "redis-sentinel-$i" redis-server /data/sentinel.conf --sentinel
-    docker cp -q "$config" "$name:/data/sentinel.conf"
+    copy_into "$name" "$config" /data/sentinel.conf
     sentinels+=("$host:$port")
   done
   rm -f "$config"
