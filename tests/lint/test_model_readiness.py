@@ -3,11 +3,16 @@ service passwords, option arguments as written, step timeouts, the runner's hold
 
 from __future__ import annotations
 
+import itertools
+import shlex
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from redis_ci.lint.model import (
+    _split_options,
     build_workflow,
     first_gate_after,
     is_gate,
@@ -253,3 +258,29 @@ def test_steps_that_visibly_talk_to_redis():
               - run: docker exec redis redis-cli ping
     """)
     assert redis_client_steps(wf, wf.jobs[0]) == {1, 2, 3}
+
+
+def shlex_or_words(text: str) -> list:
+    """What `options:` were split with before `_split_options`: the reference it must match."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+# Everything shlex treats specially, plus a space it does not (no-break space) and words.
+OPTION_CHARACTERS = ["a", " ", "\t", "\n", "\r", "'", '"', "\\", "\xa0", "-"]
+
+
+def test_options_split_like_shlex_for_every_short_text():
+    for length in range(6):
+        for characters in itertools.product(OPTION_CHARACTERS, repeat=length):
+            text = "".join(characters)
+            assert _split_options(text) == shlex_or_words(text), repr(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(OPTION_CHARACTERS + ["--health-cmd", "redis-cli ping", "=", "1s"]), max_size=40))
+def test_options_split_like_shlex(pieces):
+    text = "".join(pieces)
+    assert _split_options(text) == shlex_or_words(text)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -565,11 +564,37 @@ def parse_duration(text: str) -> float | None:
     return sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(text))
 
 
+# One word of `shlex.split` (POSIX rules; whitespace is only space, tab, CR, LF): bare
+# characters, a backslash escape, '...' or "..." (with escapes), glued together, and what
+# follows it. shlex reads character by character in Python; this is the same in one match.
+_OPTION_WORD = re.compile(r"""((?:[^ \t\r\n'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)(?:[ \t\r\n]+|\Z)""", re.S)
+_OPTION_WORD_PART = re.compile(r"""\\(.)|'([^']*)'|"((?:[^"\\]|\\.)*)"|[^'"\\]+""", re.S)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\(["\\])')  # inside "...", only \" and \\ are escapes
+
+
+def _unquote_part(match: re.Match) -> str:
+    escaped, single, double = match.groups()
+    if escaped is not None:
+        return escaped
+    if single is not None:
+        return single
+    if double is not None:
+        return _DOUBLE_QUOTED_ESCAPE.sub(r"\1", double)
+    return match.group(0)
+
+
 def _split_options(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:  # unbalanced quotes: Docker would refuse it too; read it word by word
-        return text.split()
+    """`shlex.split(text)`, or `text.split()` where shlex refuses it (unbalanced quotes, a
+    final backslash: Docker would refuse it too; read it word by word)."""
+    words = []
+    position = len(text) - len(text.lstrip(" \t\r\n"))
+    while position < len(text):
+        match = _OPTION_WORD.match(text, position)
+        if match is None:
+            return text.split()
+        words.append(_OPTION_WORD_PART.sub(_unquote_part, match.group(1)))
+        position = match.end()
+    return words
 
 
 def parse_container_options(value: Value) -> ContainerOptions:
