@@ -138,6 +138,21 @@ def test_generated_sentinel_runner_job_with_password(project_repo, runner_image)
     print(f"sentinel, runner job: job start -> ready {seconds_to_ready(run):.2f} s")
 
 
+def test_generated_sentinel_container_job_with_tls(project_repo, runner_image):
+    setup = Setup.checked(topology="sentinel", action_ref="./", tls=True, container_image=CONTAINER_IMAGE)
+    run = run_generated(project_repo, runner_image, "sentinel-container-tls", setup,
+                        'python3 tests/e2e/workflows/check_topology.py --sentinels "$REDIS_SENTINELS" '
+                        '--master-name "$REDIS_MASTER_NAME" --tls-dir "$RUNNER_TEMP/redis-tls"')
+    # The sentinels announce the master by name, over TLS verified against the throwaway CA.
+    assert re.search(r"redis ready at redis-sentinel-0:26379 \(Redis [\d.]+, standalone, master\) "
+                     r"\(master mymaster at redis-node-0:6379 per 3 sentinels\)", run.log)
+    assert run.marks("master") == ["redis-node-0:6379"]
+    assert run.marks("shards") == ["1"]
+    assert run.marks("problem") == []
+    assert_cleaned_up("1-1-test")
+    print(f"sentinel, container job, TLS: job start -> ready {seconds_to_ready(run):.2f} s")
+
+
 ACTION_SCRIPT = ROOT / "scripts" / "action" / "redis-ci-action.sh"
 
 

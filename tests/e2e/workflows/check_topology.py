@@ -57,10 +57,9 @@ def main() -> int:
     print(f"E2E-MARK first-test-step {time.time():.3f}", flush=True)
     nodes = Nodes(os.environ[args.password_env] if args.password_env else "", args.tls_dir)
     if args.sentinels:
-        # The sentinels have no password of their own: ask on a plain connection.
-        host, port = args.sentinels.split(",")[0].rsplit(":", 1)
-        with socket.create_connection((host, int(port)), timeout=5) as sock:
-            seed = ":".join(command(sock, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", args.master_name))
+        # The sentinels have no password of their own (TLS like the data nodes).
+        sentinel = Nodes("", args.tls_dir)(args.sentinels.split(",")[0])
+        seed = ":".join(command(sentinel, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", args.master_name))
         print(f"E2E-MARK master {seed}")
     else:
         seed = args.nodes.split(",")[0]
