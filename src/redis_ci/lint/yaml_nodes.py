@@ -18,20 +18,36 @@ import yaml
 
 from redis_ci.lint.edits import LINE_BREAK
 
+MappingNode = yaml.MappingNode
+SequenceNode = yaml.SequenceNode
+ScalarNode = yaml.ScalarNode
+Node = yaml.Node
+
 try:
-    _Loader: Any = yaml.CSafeLoader
+    _SafeLoader: Any = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _SafeLoader = yaml.SafeLoader
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _ComposeLoader(_SafeLoader):
+    """The safe loader without implicit tag resolution (PyYAML's tries regular expressions
+    on every plain scalar): nothing reads a scalar's tag, values are read from their text as
+    written, so every plain scalar is a string, except `<<`, which keeps its merge tag."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is ScalarNode:
+            return MERGE_TAG if implicit[0] and value == "<<" else self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
+
+
+_Loader: Any = _ComposeLoader
 
 # GitHub refuses workflow files larger than this (RC003).
 MAX_WORKFLOW_BYTES = 512_000
 # Node visits allowed while building the model of one file; far above any real workflow.
 NODE_BUDGET = 200_000
-
-MappingNode = yaml.MappingNode
-SequenceNode = yaml.SequenceNode
-ScalarNode = yaml.ScalarNode
-Node = yaml.Node
 
 
 @dataclass(frozen=True)
@@ -129,7 +145,7 @@ def find_merge_keys(root: Node) -> list[FileProblem]:
         seen.add(id(node))
         if isinstance(node, MappingNode):
             for key, value in node.value:
-                if key.tag == "tag:yaml.org,2002:merge" or (
+                if key.tag == MERGE_TAG or (
                     isinstance(key, ScalarNode) and key.value == "<<" and not key.style
                 ):
                     message = "merge key `<<:` is not supported by GitHub Actions; repeat the keys"
@@ -139,6 +155,16 @@ def find_merge_keys(root: Node) -> list[FileProblem]:
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
     return problems
+
+
+def _split_lines(text: str) -> list[str]:
+    """The text's lines, without their breaks (a final break ends the last line). YAML's
+    line breaks, not str.splitlines(): a form feed must not shift every later line."""
+    if not text:
+        return []
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return LINE_BREAK.split(text[:-1] if LINE_BREAK.match(text[-1:]) else text)
+    return (text[:-1] if text[-1] == "\n" else text).split("\n")  # the common case, without a regex
 
 
 def parse_document(data: bytes) -> Document:
@@ -153,8 +179,7 @@ def parse_document(data: bytes) -> Document:
     text, decode_problem = _decode(data)
     if text is None:
         return Document(None, [], problems + [decode_problem])
-    # YAML's line breaks, not str.splitlines(): a form feed must not shift every later line
-    lines = LINE_BREAK.split(text[:-1] if LINE_BREAK.match(text[-1:]) else text) if text else []
+    lines = _split_lines(text)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -162,6 +187,7 @@ def parse_document(data: bytes) -> Document:
     except RecursionError:
         message = "invalid YAML: nesting too deep"
         return Document(None, lines, problems + [FileProblem("RC001", message, FILE_START)])
-    if root is not None:
+    # a merge key is a plain `<<` or a tag (`!!merge`); without either, skip the walk
+    if root is not None and ("<<" in text or "!" in text):
         problems.extend(find_merge_keys(root))
     return Document(root, lines, problems)
