@@ -154,7 +154,7 @@ def test_addresses_are_the_ones_the_action_script_starts():
     assert f'TOPOLOGY_MASTER_NAME="{topology.MASTER_NAME}"' in script
     for kind, port in recipe.TOPOLOGY_FIRST_PORT.items():
         assert f'start_{kind} "${{port:-{port}}}"' in script
-    assert f"{recipe.RUNNER_JOB_HOST}" in script
+    assert f"else printf '{recipe.RUNNER_JOB_HOST}'; fi" in script
 
 
 def run_certificate_step(options: dict, runner_temp: Path) -> Path:

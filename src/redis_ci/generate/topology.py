@@ -62,10 +62,8 @@ def certificate_names(setup: Setup) -> list[str]:
     """Every address a client may be sent to, as subjectAltName entries."""
     if not setup.is_container_job:
         return [f"IP:{recipe.RUNNER_JOB_HOST}", "DNS:localhost"]
-    names = [f"DNS:{NODE_ALIAS}-{i}" for i in range(NODE_COUNT[setup.topology])]
-    if setup.topology == "sentinel":
-        names += [f"DNS:{SENTINEL_ALIAS}-{i}" for i in range(SENTINEL_COUNT)]
-    return names
+    addresses = node_addresses(setup) + (sentinel_addresses(setup) if setup.topology == "sentinel" else [])
+    return [f"DNS:{address.rsplit(':', 1)[0]}" for address in addresses]
 
 
 def client_env(setup: Setup) -> Lines:
@@ -86,8 +84,7 @@ def client_env(setup: Setup) -> Lines:
         ]
     if setup.password_expression:
         lines += [
-            "# The sentinels themselves need no password; the data nodes do." if setup.topology == "sentinel" else
-            "# The password stays out of the URL, so no character in it needs escaping.",
+            "# The data nodes' password, kept out of the URL so no character in it needs escaping.",
             f"REDIS_PASSWORD: {setup.password_expression}",
         ]
     return lines
