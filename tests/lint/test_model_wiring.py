@@ -91,8 +91,8 @@ def test_endpoints_are_found_once_per_job_and_callers_get_their_own_list():
     job = workflow.jobs[0]
     first = find_client_endpoints(workflow, job)
     first.clear()
-    assert find_client_endpoints(workflow, job) == job.endpoints
-    assert len(job.endpoints) == 5
+    assert find_client_endpoints(workflow, job) == job.cache["endpoints"]
+    assert len(job.cache["endpoints"]) == 5
 
 
 def test_text_at_is_empty_for_a_multi_line_span():

@@ -191,7 +191,7 @@ class Step:
     with_: dict
     env: list[EnvVar]
     timeout_minutes: Value | None = None  # the step's own `timeout-minutes:` (bounds a wait loop)
-    # answers of redis_start/redis_cli_calls and the run: tokens, kept: several rules ask them for every step
+    # answers of redis_start/is_gate/redis_cli_calls and the run: tokens, kept: several rules ask them
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -217,9 +217,8 @@ class Job:
     env: list[EnvVar]
     matrix: dict
     uses: Value | None
-    # find_client_endpoints' answer, kept: several rules ask for it per job
-    endpoints: list | None = field(default=None, repr=False, compare=False)
-    redis: list | None = field(default=None, repr=False, compare=False)  # redis_in_job's answer
+    # answers of find_client_endpoints/redis_in_job/redis_client_steps, kept: several rules ask them
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_container_job(self) -> bool:
@@ -252,6 +251,13 @@ class Workflow:
         if span.line != span.end_line or not 0 < span.line <= len(self.lines):
             return ""
         return self.lines[span.line - 1][span.column - 1:span.end_column - 1]
+
+
+def _kept(owner: Step | Job, name: str, compute):
+    """owner.cache[name], computed by compute() the first time it is asked for."""
+    if name not in owner.cache:
+        owner.cache[name] = compute()
+    return owner.cache[name]
 
 
 # --- building -------------------------------------------------------------------------
@@ -784,10 +790,11 @@ _SEPARATOR_CHARS = ";|&()\n"  # a token made of these ends a shell command (no o
 def _shell_tokens(step: Step) -> tuple:
     """(matches, words) of `_TOKEN` in the step's `run:`, computed once per step: the
     endpoint and redis-cli searches both walk them."""
-    if "tokens" not in step.cache:
+    def tokenize() -> tuple:
         matches = list(_TOKEN.finditer(step.run.text))
-        step.cache["tokens"] = matches, [match.group(0) for match in matches]
-    return step.cache["tokens"]
+        return matches, [match.group(0) for match in matches]
+
+    return _kept(step, "tokens", tokenize)
 
 
 def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
@@ -806,9 +813,10 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
         yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step, host_span)
     if "redis-cli" not in run.text:
         return
-    for index, token in enumerate(tokens):
-        if words[index] != "redis-cli" or _in_docker(words, index):
+    for index in _indices(words, "redis-cli"):
+        if _in_docker(words, index):
             continue
+        token = tokens[index]
         host = port = port_ref = host_span = None
         spans = []
         cursor = index + 1
@@ -842,15 +850,25 @@ def redis_cli_calls(step: Step) -> list[Span]:
     `docker exec` and the like, not `which redis-cli`), as spans of the word `redis-cli`."""
     if step.run is None or "redis-cli" not in step.run.text:
         return []
-    if "redis_cli_calls" not in step.cache:
+    def calls() -> list[Span]:
         tokens, words = _shell_tokens(step)
-        step.cache["redis_cli_calls"] = [
-            step.run.locate(token.start(), token.end())
-            for index, token in enumerate(tokens)
-            if words[index] == "redis-cli" and not _in_docker(words, index)
-            and not (index and words[index - 1] in _LOOKUP_WORDS)
+        return [
+            step.run.locate(tokens[index].start(), tokens[index].end())
+            for index in _indices(words, "redis-cli")
+            if not _in_docker(words, index) and not (index and words[index - 1] in _LOOKUP_WORDS)
         ]
-    return list(step.cache["redis_cli_calls"])
+
+    return list(_kept(step, "redis_cli_calls", calls))
+
+
+def _indices(words: list, word: str) -> list[int]:
+    """Where word is in words (list.index scans in C: scripts have many words)."""
+    found = []
+    try:
+        while True:
+            found.append(words.index(word, found[-1] + 1 if found else 0))
+    except ValueError:
+        return found
 
 
 def _in_docker(words: list, index: int) -> bool:
@@ -866,8 +884,10 @@ def _in_docker(words: list, index: int) -> bool:
 def find_client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
     """Every client endpoint of job: workflow env, job env, each step's env and run script.
     Service/container env is not a client endpoint (RC206 reads Service.env)."""
-    if job.endpoints is not None:
-        return list(job.endpoints)
+    return list(_kept(job, "endpoints", lambda: _client_endpoints(workflow, job)))
+
+
+def _client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
     endpoints = []
     for env in workflow.env + job.env:
         endpoint = _env_endpoint(env, None)
@@ -880,8 +900,7 @@ def find_client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
                 endpoints.append(endpoint)
         if step.run is not None:
             endpoints.extend(_run_endpoints(step))
-    job.endpoints = endpoints
-    return list(endpoints)
+    return endpoints
 
 
 # --- steps: gates and Redis started in a step ------------------------------------------
@@ -932,7 +951,7 @@ _LOOP_BOUND = re.compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b
 
 def has_wait_loop(text: str) -> bool:
     """A shell loop that runs a PING (`until redis-cli ping ...; do sleep 1; done`)."""
-    return bool(_LOOP.search(text)) and "ping" in text.lower()
+    return "ping" in text.lower() and bool(_LOOP.search(text))
 
 
 def is_bounded_loop(text: str) -> bool:
@@ -944,14 +963,18 @@ def is_gate(step: Step) -> bool:
     """RULES.md "Gate", for a step: this project's action, `redis-ci wait`, a bounded PING
     loop, `docker compose up --wait`, or an action that waits by itself. (A service's
     own `--health-cmd` is the other kind of gate: see `service_has_health_check`.)"""
+    return _kept(step, "is_gate", lambda: _is_gate(step))
+
+
+def _is_gate(step: Step) -> bool:
     if is_project_action(step) or REDIS_ACTIONS.get(step.uses_action or "", False):
         return True
     if step.run is None:
         return False
     text = step.run.text
-    return bool(
-        _WAIT_COMMAND.search(text)
-        or _COMPOSE_WAIT.search(text)
+    return bool(  # the `in` tests skip patterns that cannot match (each one scans the whole script)
+        ("wait" in text and _WAIT_COMMAND.search(text))
+        or ("--wait" in text and _COMPOSE_WAIT.search(text))
         or (has_wait_loop(text) and is_bounded_loop(text))
     )
 
@@ -987,9 +1010,7 @@ def _docker_run_image(words: list[str]) -> str | None:
 
 def redis_start(step: Step) -> RedisStart | None:
     """RULES.md "Redis started in a step", or None."""
-    if "redis_start" not in step.cache:
-        step.cache["redis_start"] = _redis_start(step)
-    return step.cache["redis_start"]
+    return _kept(step, "redis_start", lambda: _redis_start(step))
 
 
 def _redis_start(step: Step) -> RedisStart | None:
@@ -999,17 +1020,18 @@ def _redis_start(step: Step) -> RedisStart | None:
     if step.run is None:
         return None
     run = step.run
-    if "docker" not in run.text and "podman" not in run.text and "-server" not in run.text:
+    docker = "docker" in run.text
+    if not docker and "podman" not in run.text and "-server" not in run.text:
         return None  # the common case, without running the patterns below
-    for match in _DOCKER_RUN.finditer(run.text):
+    for match in _DOCKER_RUN.finditer(run.text) if docker or "podman" in run.text else ():
         word = _docker_run_image(match.group(0).split()[2:])
         if word and is_redis_image(parse_image(Value(word, run.span))):
             return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
-    for match in _REDIS_SERVER.finditer(run.text):
+    for match in _REDIS_SERVER.finditer(run.text) if "-server" in run.text else ():
         command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
         if not _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`
             return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
-    match = _COMPOSE_UP.search(run.text)
+    match = _COMPOSE_UP.search(run.text) if docker else None
     if match:
         return RedisStart("compose", run.locate(match.start(), match.end()))
     return None
@@ -1169,8 +1191,10 @@ class RedisInJob:
 
 def redis_in_job(job: Job) -> list[RedisInJob]:
     """Every Redis the job starts: its Redis services, then the steps that start Redis."""
-    if job.redis is not None:
-        return list(job.redis)
+    return list(_kept(job, "redis", lambda: _redis_in_job(job)))
+
+
+def _redis_in_job(job: Job) -> list[RedisInJob]:
     found = [RedisInJob(service, None, None, 0) for service in job.redis_services]
     for position, step in enumerate(job.steps):
         start = redis_start(step)
@@ -1179,8 +1203,7 @@ def redis_in_job(job: Job) -> list[RedisInJob]:
         if start.kind == "compose" and not re.search(r"redis|valkey", step.run.text, re.I):
             continue
         found.append(RedisInJob(None, step, start, position + 1))
-    job.redis = found
-    return list(found)
+    return found
 
 
 def first_gate_after(steps: list[Step], begin: int) -> int | None:
@@ -1200,5 +1223,8 @@ def next_step_needing_redis(steps: list[Step], begin: int) -> Step | None:
 def redis_client_steps(workflow: Workflow, job: Job) -> set:
     """Indices of the steps that visibly talk to Redis: a client endpoint in their own `env:`
     or `run:`, or a `redis-cli` they run."""
-    steps = {endpoint.step.index for endpoint in find_client_endpoints(workflow, job) if endpoint.step}
-    return steps | {step.index for step in job.steps if redis_cli_calls(step)}
+    def client_steps() -> set:
+        steps = {endpoint.step.index for endpoint in find_client_endpoints(workflow, job) if endpoint.step}
+        return steps | {step.index for step in job.steps if redis_cli_calls(step)}
+
+    return set(_kept(job, "client_steps", client_steps))

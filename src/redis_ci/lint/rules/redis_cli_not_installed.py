@@ -15,6 +15,7 @@ _INSTALL = re.compile(
     r"\b(?:apt-get|apt|brew|snap|yum|dnf|apk|choco|pacman|zypper)\b(?:[^\n;|&]|\\\n)*?"
     r"\b(?:install|add)\b(?:[^\n;|&]|\\\n)*?\b(?:redis|valkey)",
 )
+_PACKAGE = re.compile(r"\bredis-(?:tools|server)\b")  # given to an action that installs packages
 
 
 class RedisCliNotInstalled(Rule):
@@ -61,17 +62,22 @@ class RedisCliNotInstalled(Rule):
     severity = "warning"
     fixable = False
 
-    def check_step(self, step, job, workflow):
+    def check_job(self, job, workflow):
         if job.is_container_job or not _on_hosted_runner(job):
             return
-        calls = redis_cli_calls(step)
-        if not calls or any(_installs_redis(other) for other in job.steps if other.index <= step.index):
-            return
-        yield self.finding(
-            "`redis-cli` is not installed on GitHub-hosted runners, so this step fails with `command "
-            "not found`; install `redis-tools` in an earlier step or run it with `docker exec` in the service",
-            calls[0],
-        )
+        checked = 0  # job.steps[:checked] are known not to install redis-cli
+        for position, step in enumerate(job.steps):
+            calls = redis_cli_calls(step)
+            if not calls:
+                continue
+            if any(_installs_redis(other) for other in job.steps[checked:position + 1]):
+                return  # installed by this step or an earlier one: there for every later step too
+            checked = position + 1
+            yield self.finding(
+                "`redis-cli` is not installed on GitHub-hosted runners, so this step fails with `command "
+                "not found`; install `redis-tools` in an earlier step or run it with `docker exec` in the service",
+                calls[0],
+            )
 
 
 def _on_hosted_runner(job) -> bool:
@@ -89,5 +95,5 @@ def _installs_redis(step) -> bool:
     if "redis" in action and action not in REDIS_ACTIONS:
         return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
     if step.uses is not None:
-        return any(re.search(r"\bredis-(?:tools|server)\b", value.text) for value in step.with_.values())
+        return any(_PACKAGE.search(value.text) for value in step.with_.values())
     return step.run is not None and bool(_INSTALL.search(step.run.text))
