@@ -118,6 +118,14 @@ def test_sentinel_container_job_reaches_nodes_by_name():
     assert start["with"]["password"] == "${{ secrets.PW }}"
 
 
+def test_container_job_gets_the_docker_cli_before_the_start_and_a_runner_job_does_not():
+    names = [step.get("name") for step in job_of(topology="cluster", container_image="python:3.13-slim")["steps"]]
+    assert names.index("Install the Docker CLI for the Redis nodes") == names.index(
+        "Start a Redis Cluster and wait until it serves every slot") - 1
+    assert "Install the Docker CLI for the Redis nodes" not in [
+        step.get("name") for step in job_of(topology="cluster")["steps"]]
+
+
 def test_tls_uses_rediss_and_the_certificate_directory():
     job = job_of(topology="cluster", tls=True, container_image="python:3.13-slim")
     assert job["env"]["REDIS_URL"] == "rediss://redis-node-0:7000/0"
@@ -221,5 +229,10 @@ def test_steps_kind_is_certificates_start_and_the_clean_up():
     steps = yaml.safe_load(render(Setup.checked(topology="cluster", tls=True), "steps"))
     assert [step["name"] for step in steps] == [
         "Make throwaway TLS certificates for Redis", "Start a Redis Cluster and wait until it serves every slot",
+        "Remove the Redis containers",
+    ]
+    container = yaml.safe_load(render(Setup.checked(topology="sentinel", container_image="python:3.13-slim"), "steps"))
+    assert [step["name"] for step in container] == [
+        "Install the Docker CLI for the Redis nodes", "Start Redis with Sentinel and wait until it serves",
         "Remove the Redis containers",
     ]

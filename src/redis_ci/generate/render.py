@@ -233,7 +233,7 @@ def job_body(setup: Setup) -> Lines:
         from redis_ci.generate import topology
 
         lines += ["env:", *indent(topology.client_env(setup), 2)]
-        gate, last = topology.tls_step(setup) + topology.start_step(setup), topology.stop_step(setup)
+        gate, last = topology.start_steps(setup), topology.stop_step(setup)
     else:
         lines += services_block(setup)
         lines += ["env:", *indent(client_env(setup), 2)]

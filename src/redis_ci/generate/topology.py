@@ -115,6 +115,27 @@ def tls_step(setup: Setup) -> Lines:
     ]
 
 
+def docker_cli_step(setup: Setup) -> Lines:
+    """Container jobs: the action drives Docker through the socket the runner mounts into the job
+    container, with the `docker` CLI, which slim language images lack."""
+    if not setup.is_container_job:
+        return []
+    return [
+        "# The action starts the nodes through the Docker socket the runner mounts into container jobs; it needs",
+        f"# the docker CLI, which {setup.container_image} may lack (skipped when the image has it).",
+        "- name: Install the Docker CLI for the Redis nodes",
+        "  run: |",
+        "    if ! command -v docker >/dev/null; then",
+        "      if command -v apt-get >/dev/null; then",
+        "        apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io >/dev/null",
+        "      else",
+        "        apk add --no-cache docker-cli >/dev/null",
+        "      fi",
+        "    fi",
+        "    docker version --format 'Docker CLI {{.Client.Version}}, engine {{.Server.Version}}'",
+    ]
+
+
 def _uses(setup: Setup) -> str:
     line = f"  uses: {setup.action_ref}"
     if setup.action_ref.startswith("./"):
@@ -169,7 +190,11 @@ def stop_step(setup: Setup) -> Lines:
     ]
 
 
+def start_steps(setup: Setup) -> Lines:
+    """What goes before the first step that needs Redis: certificates, the Docker CLI, the start."""
+    return tls_step(setup) + docker_cli_step(setup) + start_step(setup)
+
+
 def steps(setup: Setup) -> Lines:
-    """`generate steps --topology ...`: what goes before the first step that needs Redis, and the
-    clean-up that goes last."""
-    return tls_step(setup) + start_step(setup) + ["# Put this one after your tests:"] + stop_step(setup)
+    """`generate steps --topology ...`: the start steps, and the clean-up that goes last."""
+    return start_steps(setup) + ["# Put this one after your tests:"] + stop_step(setup)
