@@ -39,7 +39,7 @@ SERVICE_PORT_REF = re.compile(
 MAX_MATRIX_EXPANSION = 256
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Value:
     """A scalar as written in the file. style: None (plain), "'", '"', "|" or ">"."""
 
@@ -47,6 +47,11 @@ class Value:
     span: Span
     style: str | None = None
     block_indent: int = 0  # literal block (`|`): 0-based column where its content starts
+
+    def __init__(self, text: str, span: Span, style: str | None = None, block_indent: int = 0):
+        # as Span's: one Value per scalar of every file, the dataclass's frozen __init__ is slow
+        fields = self.__dict__
+        fields["text"], fields["span"], fields["style"], fields["block_indent"] = text, span, style, block_indent
 
     @property
     def is_expression(self) -> bool:
@@ -802,8 +807,9 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     if "://" not in run.text and "redis-cli" not in run.text:
         return  # no URL and no redis-cli: the common script, without tokenizing it
     tokens, words = _shell_tokens(step)
-    ends = [token.end() for token in tokens]
+    ends = None
     for match in _URL.finditer(run.text):
+        ends = [token.end() for token in tokens] if ends is None else ends
         word = bisect.bisect_right(ends, match.start())  # the first token ending after the URL starts
         if _in_docker(words, word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
             continue

@@ -50,7 +50,7 @@ MAX_WORKFLOW_BYTES = 512_000
 NODE_BUDGET = 200_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Span:
     """Where a value is: 1-based line/column of its first character, and of the character
     just past its end (end_column is exclusive), plus its key path (zizmor style:
@@ -62,6 +62,13 @@ class Span:
     end_line: int
     end_column: int
     path: tuple = field(default=(), compare=False)
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int, path: tuple = ()):
+        # a frozen dataclass's own __init__ sets each field through object.__setattr__:
+        # twice as slow, and the model makes a Span for nearly every node of every file
+        fields = self.__dict__
+        fields["line"], fields["column"], fields["end_line"], fields["end_column"] = line, column, end_line, end_column
+        fields["path"] = path
 
     def lines(self) -> range:
         """The 1-based line numbers this span covers (where inline ignores are accepted)."""
