@@ -61,9 +61,8 @@ class Value:
     def locate(self, start: int, end: int) -> Span:
         """The span of text[start:end] in the file; the whole value's span when the scalar's
         layout (folded `>`, multi-line flow) does not allow an exact answer."""
-        before = self.text[:start]
-        row = before.count("\n")
-        col = start - (before.rfind("\n") + 1)
+        row = self.text.count("\n", 0, start)
+        col = start - (self.text.rfind("\n", 0, start) + 1)
         width = max(end - start, 1)
         if self.style == "|":
             line = self.span.line + 1 + row
