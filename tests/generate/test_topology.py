@@ -18,9 +18,8 @@ from redis_ci.generate import topology
 from redis_ci.generate.render import render
 from redis_ci.generate.setup import Setup
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared redis_servers helper
-from redis_servers import RedisServers, TlsFiles  # noqa: E402
-from test_judges import JUDGES, _judge  # noqa: E402
+from redis_servers import RedisServers, TlsFiles
+from test_judges import JUDGES, _judge
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SCRIPT = ROOT / "scripts" / "action" / "start-topology.sh"
