@@ -11,8 +11,9 @@ from redis_ci.lint.rule import Rule
 _HOSTED_PREFIXES = ("ubuntu-", "macos-", "windows-")
 # A package manager installing Redis or its tools (`apt-get install -y redis-tools`,
 # `brew install redis`), continued lines included.
+_PACKAGE_MANAGERS = ("apt-get", "apt", "brew", "snap", "yum", "dnf", "apk", "choco", "pacman", "zypper")
 _INSTALL = re.compile(
-    r"\b(?:apt-get|apt|brew|snap|yum|dnf|apk|choco|pacman|zypper)\b(?:[^\n;|&]|\\\n)*?"
+    rf"\b(?:{'|'.join(_PACKAGE_MANAGERS)})\b(?:[^\n;|&]|\\\n)*?"
     r"\b(?:install|add)\b(?:[^\n;|&]|\\\n)*?\b(?:redis|valkey)",
 )
 _PACKAGE = re.compile(r"\bredis-(?:tools|server)\b")  # given to an action that installs packages
@@ -96,4 +97,6 @@ def _installs_redis(step) -> bool:
         return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
     if step.uses is not None:
         return any(_PACKAGE.search(value.text) for value in step.with_.values())
-    return step.run is not None and bool(_INSTALL.search(step.run.text))
+    if step.run is None or not any(manager in step.run.text for manager in _PACKAGE_MANAGERS):
+        return False  # no package manager named: skip the pattern, which tries every character
+    return bool(_INSTALL.search(step.run.text))

@@ -53,9 +53,12 @@ class UnboundedWaitLoop(Rule):
         if step.run is None or step.timeout_minutes is not None:
             return
         text = step.run.text
-        if "until" not in text and "while" not in text:
+        keywords = [found for found in (text.find("until"), text.find("while")) if found >= 0]
+        if not keywords:
             return
-        for loop in _LOOP.finditer(text):
+        # from the first keyword on: the pattern has no literal start, so a search from 0
+        # tries every character of the script (the look-behind still sees what is before)
+        for loop in _LOOP.finditer(text, min(keywords)):
             body = loop.group(0)
             if not _REDIS_PING.search(body) or is_bounded_loop(body):
                 continue
