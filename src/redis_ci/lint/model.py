@@ -855,6 +855,7 @@ def redis_cli_calls(step: Step) -> list[Span]:
     `docker exec` and the like, not `which redis-cli`), as spans of the word `redis-cli`."""
     if step.run is None or "redis-cli" not in step.run.text:
         return []
+
     def calls() -> list[Span]:
         tokens, words = _shell_tokens(step)
         return [
