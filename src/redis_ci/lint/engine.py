@@ -27,8 +27,8 @@ PARALLEL_MIN_FILES = 64
 
 @dataclass
 class FileResult:
-    """The outcome for one file: its findings (sorted, no exact duplicates) and its lines
-    (for source excerpts), or read_error when the file could not be read (exit 3)."""
+    """The outcome for one file: its findings (sorted, no exact duplicates) and, when it has
+    findings, its lines (for source excerpts), or read_error when the file could not be read (exit 3)."""
 
     path: str
     findings: list[Finding] = field(default_factory=list)
@@ -78,7 +78,9 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
     kept = [finding for finding in findings if not suppressions.silences(finding)]
     if severities:
         kept = [dataclasses.replace(f, severity=severities[f.code]) if f.code in severities else f for f in kept]
-    return FileResult(path, sorted(kept, key=Finding.sort_key), document.lines, notices=suppressions.notices)
+    # lines only serve source excerpts: a clean file need not carry them (nor ship them back from a pool worker)
+    lines = document.lines if kept else []
+    return FileResult(path, sorted(kept, key=Finding.sort_key), lines, notices=suppressions.notices)
 
 
 def lint_file(path: str, rules: list[type[Rule]], severities: dict | None = None) -> FileResult:
