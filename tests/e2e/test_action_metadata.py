@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -118,3 +119,11 @@ def test_shell_scripts_pass_shellcheck():
 def test_action_script_is_in_place(action):
     assert Path(ACTION_SCRIPT).is_file()
     assert "scripts/action/redis-ci-action.sh" in action["runs"]["steps"][-1]["run"]
+
+
+def test_readme_documents_every_input_and_output(action):
+    """The README's tables under "The action" name each input and output of action.yml, no more."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("<!-- section: action -->"):readme.index("<!-- /section: action -->")]
+    rows = re.findall(r"^\| `([a-z-]+)` \|", section, re.MULTILINE)
+    assert sorted(rows) == sorted([*action["inputs"], *action["outputs"]])
