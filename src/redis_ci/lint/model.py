@@ -949,6 +949,13 @@ def is_project_action(step: Step) -> bool:
     )
 
 
+def is_project_action_stop(step: Step) -> bool:
+    """This project's action with `start: stop`: it removes what an earlier step started and
+    neither waits nor sets overcommit."""
+    start = step.with_.get("start")
+    return start is not None and start.text.strip() == "stop" and is_project_action(step)
+
+
 _WAIT_COMMAND = re.compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
 _COMPOSE_WAIT = re.compile(r"\bdocker(?:-compose|\s+compose)\s+up\b[^\n;|&]*\s--wait\b")
 _LOOP = re.compile(r"\b(?:until|while|for)\b")
@@ -974,7 +981,7 @@ def is_gate(step: Step) -> bool:
 
 def _is_gate(step: Step) -> bool:
     if is_project_action(step) or REDIS_ACTIONS.get(step.uses_action or "", False):
-        return True
+        return not is_project_action_stop(step)
     if step.run is None:
         return False
     text = step.run.text
@@ -1052,10 +1059,11 @@ _ONLY_SYSCTL = re.compile(r"(?:\s*(?:#[^\n]*|(?:sudo\s+)?sysctl\s[^\n;&|]*))*\s*
 
 def is_preparation_step(step: Step) -> bool:
     """A step that does not run commands against Redis: a checkout, setup, cache, artifact,
-    login or toolchain action, a step that itself starts Redis, or a `run:` that only sets
+    login or toolchain action, a step that itself starts Redis (or this action's `start: stop`,
+    which removes it), or a `run:` that only sets
     sysctls (the overcommit step). Every other `run:` counts as running commands (so RC101's
     wait step and `generate`'s go before the first `run:`)."""
-    if redis_start(step) is not None:
+    if redis_start(step) is not None or is_project_action_stop(step):
         return True
     if step.run is not None and _ONLY_SYSCTL.fullmatch(step.run.text):
         return True

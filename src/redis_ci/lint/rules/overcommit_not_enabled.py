@@ -7,7 +7,7 @@ import re
 from redis_ci import recipe
 from redis_ci.generate.render import gate_steps
 from redis_ci.generate.setup import Setup
-from redis_ci.lint.model import is_project_action, next_step_needing_redis, redis_in_job
+from redis_ci.lint.model import is_project_action, is_project_action_stop, next_step_needing_redis, redis_in_job
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.rules.no_readiness_gate import insert_step_before, step_title
 
@@ -112,6 +112,8 @@ def _persistence_off(arguments: list[str]) -> bool:
 
 
 def _overcommits(step) -> bool:
+    if is_project_action_stop(step):
+        return False
     if is_project_action(step):
         return step.with_.get("overcommit") is None or step.with_["overcommit"].text.strip().lower() != "false"
     return step.run is not None and bool(_OVERCOMMIT.search(step.run.text))
