@@ -171,8 +171,22 @@ build_local_redis_image() {
 case "$1" in
   -*|*.conf) set -- redis-server "$@" ;;
 esac
+# A config file stays the first argument (redis-server reads it only there), and one that
+# sets protected-mode itself is left alone, as the official entrypoint does.
 case "$1" in
-  redis-server|valkey-server) server=$1; shift; set -- "$server" --protected-mode no "$@" ;;
+  redis-server|valkey-server)
+    server=$1; shift
+    if [ -f "${1:-}" ]; then
+      config=$1; shift
+      if grep -q '^protected-mode' "$config"; then
+        set -- "$config" "$@"
+      else
+        set -- "$config" --protected-mode no "$@"
+      fi
+    else
+      set -- --protected-mode no "$@"
+    fi
+    set -- "$server" "$@" ;;
 esac
 exec "$@"
 EOF
