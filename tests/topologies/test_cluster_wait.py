@@ -164,7 +164,9 @@ def test_tls_client_certificates_and_acl_users_on_a_cluster(make_cluster, topolo
     no_cert = run_wait("--cluster", "--url", url, "--tls-ca-cert", tls_args[1], "--username", CI_USER,
                        "--password", CI_PASSWORD, "--timeout", "0.5")
     assert no_cert.returncode == 1
+    # TLS 1.3: the server's certificate_required alert, or its close when the alert is lost
     assert no_cert.json["last_error"]["kind"] in ("tls", "closed")
+    assert "client certificate" in no_cert.json["last_error"]["message"] + no_cert.json["last_error"]["hint"]
 
     with RedisCluster(host=LOOPBACK, port=cluster.nodes[0].port, password=ADMIN_PASSWORD,
                       **security.redis_py_tls()) as witness:

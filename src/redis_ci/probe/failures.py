@@ -103,7 +103,8 @@ KINDS: dict[str, Kind] = {
             "closed",
             False,
             "{address} closed the connection: a server still starting behind a port proxy, a TLS-only "
-            "port (use rediss://), or maxclients reached",
+            "port (use rediss://), a TLS server that requires a client certificate (--tls-cert, "
+            "--tls-key), or maxclients reached",
         ),
         Kind(
             "pubsub-undelivered",
@@ -284,7 +285,12 @@ def from_tls_error(exc: BaseException, address: str, ssl) -> ProbeFailure:
     reason = exc.reason or str(exc)
     # A plain-text server answering our ClientHello: waiting will not make it speak TLS.
     final = reason == "WRONG_VERSION_NUMBER"
-    detail = "the server does not speak TLS on this port" if final else reason
+    if final:
+        detail = "the server does not speak TLS on this port"
+    elif "CERTIFICATE_REQUIRED" in reason:  # TLS 1.3 servers send this alert after the handshake
+        detail = f"{reason}: the server requires a client certificate (--tls-cert, --tls-key)"
+    else:
+        detail = reason
     return ProbeFailure("tls", f"TLS with {address} failed: {detail}", final=final)
 
 
