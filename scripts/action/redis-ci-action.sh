@@ -86,7 +86,7 @@ job_network() {
   local networks self
   self="$(own_container)"
   [ -n "$self" ] || return 0
-  networks="$(docker inspect --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}' \
+  networks="$(docker inspect --type container --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}' \
     "$self" 2>/dev/null)" || return 0
   printf '%s' "$networks" | tr ' ' '\n' | grep -vx -e '' -e host -e bridge | head -n 1 || true
 }
