@@ -37,6 +37,10 @@ DESCRIBABLE_KINDS = {"loading", "readonly", "misconf", "oom", "masterdown", "ver
 
 NOT_RUN = CheckResult(False, 0.0, "not run: an earlier check failed")
 
+# What an attempt ends with when the overall deadline, not the server, stops it: a socket
+# timeout, a DNS lookup given no time to finish, a TLS handshake cut off.
+DEADLINE_KINDS = {"timeout", "dns", "tls"}
+
 
 def pause_seconds(waited: float) -> float:
     """The pause before the next attempt after `waited` seconds, with jitter."""
@@ -95,7 +99,8 @@ def wait_until_ready(target, check_names, requirements, deadline: Deadline, on_f
             target, tls_context, check_names, requirements, attempt_deadline
         )
         server = new_server or server
-        if new_failure is not None and new_failure.kind == "timeout" and cut_short and failure is not None:
+        if failure is not None and cut_short and new_failure is not None and new_failure.kind in DEADLINE_KINDS \
+                and (new_failure.kind == "timeout" or deadline.expired()):
             # The deadline, not the server, ended this attempt: the previous error says more.
             break
         results, topology = new_results, new_topology or topology
