@@ -1060,9 +1060,9 @@ _ONLY_SYSCTL = re.compile(r"(?:\s*(?:#[^\n]*|(?:sudo\s+)?sysctl\s[^\n;&|]*))*\s*
 def is_preparation_step(step: Step) -> bool:
     """A step that does not run commands against Redis: a checkout, setup, cache, artifact,
     login or toolchain action, a step that itself starts Redis (or this action's `start: stop`,
-    which removes it), or a `run:` that only sets
-    sysctls (the overcommit step). Every other `run:` counts as running commands (so RC101's
-    wait step and `generate`'s go before the first `run:`)."""
+    which removes it), or a `run:` that only sets sysctls (the overcommit step). Every other
+    `run:` counts as running commands (so RC101's wait step and `generate`'s go before the
+    first `run:`)."""
     if redis_start(step) is not None or is_project_action_stop(step):
         return True
     if step.run is not None and _ONLY_SYSCTL.fullmatch(step.run.text):
