@@ -113,7 +113,7 @@ def parse_url(url: str) -> Target:
         return Target(unix_path=unquote(parts.path), username=username, password=password, db=db)
     if scheme not in TCP_SCHEMES:
         raise UsageError(
-            f"bad URL {redact_url_text(url)}: the scheme must be redis://, rediss:// or unix://"
+            f"bad URL {redact_url_text(url)}: the scheme must be redis://, rediss:// or unix:// (valkey://, valkeys:// too)"
         )
     if not parts.hostname:
         raise UsageError(f"bad URL {redact_url_text(url)}: no host")
