@@ -222,6 +222,8 @@ BAD_OPTIONS = [
     ["job", "--version", "alpine"],
     ["job", "--version", "LATEST"],
     ["job", "--image", "valkey", "--version", "latest-alpine"],
+    ["job", "--image", "redis-stack", "--version", "7.2"],
+    ["job", "--image", "redis-stack", "--versions", "6.2,7.4"],
     ["job", "--version", "8.2", "--versions", "7.4,8.2"],
     ["job", "--versions", "8.2"],
     ["job", "--versions", "8.2,8.2"],

@@ -19,6 +19,8 @@ _JOB_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 # A fork or mirror must keep the repository name: `lint` knows the wait step as `*/redis-ci-action@*`.
 _ACTION_REF = re.compile(r"(?:[A-Za-z0-9_.-]+/redis-ci-action@[A-Za-z0-9_./-]+|\./[A-Za-z0-9_./-]*)")
 _VERSION_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
+# redis/redis-stack-server publishes whole releases only (7.4.0-v6), no major.minor tags.
+_STACK_RELEASE = re.compile(r"\d+\.\d+\.\d+-v\d+")
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,9 @@ def _check_tag(image: str, tag: str) -> None:
         raise UsageError(f"{tag!r} is not a valid image tag (use a version such as {recipe.STABLE_VERSION[image]})")
     if not _is_version_tag(tag):
         raise UsageError(f"{tag!r} moves under you (RC401): pin a version such as {recipe.STABLE_VERSION[image]}")
+    if image == "redis-stack" and not _STACK_RELEASE.match(tag):
+        raise UsageError(f"{tag!r} is not a redis-stack-server tag: they name a whole release, "
+                         f"such as {recipe.STABLE_VERSION[image]}")
     number = _VERSION_NUMBER.match(tag)
     if image == "redis" and number:
         major, minor = int(number.group(1)), number.group(2)
