@@ -170,8 +170,12 @@ def _split_lines(text: str) -> list[str]:
     if not text:
         return []
     if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
-        return LINE_BREAK.split(text[:-1] if LINE_BREAK.match(text[-1:]) else text)
-    return (text[:-1] if text[-1] == "\n" else text).split("\n")  # the common case, without a regex
+        lines = LINE_BREAK.split(text)
+    else:
+        lines = text.split("\n")  # the common case, without a regex
+    if not lines[-1]:  # the final break (`\r\n` too) ends the last line, it starts none
+        lines.pop()
+    return lines
 
 
 def parse_document(data: bytes) -> Document:
