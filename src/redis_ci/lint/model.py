@@ -238,6 +238,10 @@ class Job:
                 return service
         return None
 
+    def step(self, index: int) -> Step:
+        """The step at `index` (Step.index, as findings record it for their fix)."""
+        return next(step for step in self.steps if step.index == index)
+
 
 @dataclass
 class Workflow:
@@ -248,6 +252,10 @@ class Workflow:
     env: list[EnvVar]
     jobs: list[Job]
     problems: list[FileProblem]
+
+    def job(self, job_id: str) -> Job:
+        """The job with this id (findings record it for their fix)."""
+        return next(job for job in self.jobs if job.id == job_id)
 
     def text_at(self, span: Span) -> str:
         """The file's text that a single-line span covers ("" for a multi-line span): lets a

@@ -122,13 +122,12 @@ class NoReadinessGate(Rule):
             )
 
     def fix(self, finding, workflow):
-        job = next(job for job in workflow.jobs if job.id == finding.data["job"])
-        steps = {step.index: step for step in job.steps}
-        target = steps[finding.data["before_step"]]
+        job = workflow.job(finding.data["job"])
+        target = job.step(finding.data["before_step"])
         if "label" in finding.data:
             wiring = _service_wiring(job, job.service(finding.data["label"]))
         else:
-            wiring = _started_wiring(job, steps[finding.data["start_step"]])
+            wiring = _started_wiring(job, job.step(finding.data["start_step"]))
         if wiring is None:
             return []
         label, url, secret = wiring

@@ -100,10 +100,10 @@ class OvercommitNotEnabled(Rule):
     def fix(self, finding, workflow):
         if finding.data["before_step"] is None:
             return []
-        job = next(job for job in workflow.jobs if job.id == finding.data["job"])
+        job = workflow.job(finding.data["job"])
         # A runner job gated by its health check: `generate` writes just the overcommit step.
         block = gate_steps(Setup(gate="health"))
-        target = next(step for step in job.steps if step.index == finding.data["before_step"])
+        target = job.step(finding.data["before_step"])
         return insert_step_before(workflow.lines, target, block)
 
 

@@ -6,7 +6,7 @@ import shlex
 
 from redis_ci import recipe
 from redis_ci.lint import edits
-from redis_ci.lint.model import option_argument_span, options_end
+from redis_ci.lint.model import option_argument_span, options_end, service_has_health_check
 from redis_ci.lint.rule import Rule
 from redis_ci.runner_model import first_probe_seconds, runner_hold
 
@@ -75,7 +75,7 @@ class SlowHealthGate(Rule):
     def check_job(self, job, workflow):
         for service in job.redis_services:
             options = service.options
-            if not options.health_cmd or options.no_healthcheck or _unknown_timing(options):
+            if not service_has_health_check(service) or _unknown_timing(options):
                 continue
             interval, period, start_interval = (
                 options.health_interval, options.health_start_period, options.health_start_interval
@@ -100,7 +100,7 @@ class SlowHealthGate(Rule):
             )
 
     def fix(self, finding, workflow):
-        job = next(job for job in workflow.jobs if job.id == finding.data["job"])
+        job = workflow.job(finding.data["job"])
         options = job.service(finding.data["label"]).options
         wanted = dict(RECIPE_VALUES)
         if options.health_start_period:

@@ -6,7 +6,7 @@ import re
 
 from redis_ci import recipe
 from redis_ci.lint import edits
-from redis_ci.lint.model import option_argument_span, requirepass
+from redis_ci.lint.model import option_argument_span, requirepass, service_has_health_check
 from redis_ci.lint.rule import Rule
 
 _CLI = re.compile(r"\b((?:redis|valkey|keydb)-cli)\b")
@@ -72,7 +72,7 @@ class WeakHealthCheck(Rule):
     def check_job(self, job, workflow):
         for service in job.redis_services:
             command = service.options.health_cmd
-            if not command or service.options.no_healthcheck or "${{" in command:
+            if not service_has_health_check(service) or "${{" in command:
                 continue
             problem = _problem(command, service)
             if problem is None:
@@ -96,7 +96,7 @@ class WeakHealthCheck(Rule):
             )
 
     def fix(self, finding, workflow):
-        job = next(job for job in workflow.jobs if job.id == finding.data["job"])
+        job = workflow.job(finding.data["job"])
         options = job.service(finding.data["label"]).options
         span = option_argument_span(workflow.lines, options, "--health-cmd")
         if span is None or finding.data["replacement"] is None:
