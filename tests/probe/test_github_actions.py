@@ -143,3 +143,18 @@ def test_odd_password_masked_raw_and_url_encoded(redis_servers, actions_env):
     rest = result.stdout + "\n".join(line for line in result.stderr.splitlines() if line not in masks)
     rest += open(actions_env["GITHUB_OUTPUT"]).read() + open(actions_env["GITHUB_STEP_SUMMARY"]).read()
     assert odd not in rest and encoded not in rest
+
+
+def test_topology_json_is_scrubbed_string_by_string():
+    """A password that JSON escapes (a quote, a backslash, non-ASCII) is still redacted."""
+    import io
+
+    from redis_ci.probe.report import Reporter
+    from redis_ci.probe.target import REDACTED, parse_url
+
+    secret = 'pä"ss\\word'
+    reporter = Reporter(parse_url("redis://localhost:6379/0"), ["ping"], "json", {}, io.StringIO(), io.StringIO(),
+                        secrets=(secret,))
+    tree = {"nodes": [{"address": "a:1", "lacks": [f"AUTH {secret} refused"]}], "ok": False, "count": 3}
+    assert reporter.scrub_tree(tree) == {
+        "nodes": [{"address": "a:1", "lacks": [f"AUTH {REDACTED} refused"]}], "ok": False, "count": 3}

@@ -231,3 +231,17 @@ def test_bad_topology_flags_are_one_line_usage_errors(args, message):
     result = run_wait(*args, "--timeout", "1")
     assert result.returncode == 2
     assert message in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_certificate_refused_at_an_announced_address_is_waited_out():
+    """While a cluster forms, nodes announce IPs before their hostnames: a certificate that names
+    the hostname fails at the IP, then passes. Only a seed's refusal is final."""
+    from redis_ci.probe.cluster import NodeReport, _silent_failure
+    from redis_ci.probe.failures import make_failure
+
+    refused = make_failure("tls", "certificate of 10.0.0.7:7003 not accepted: IP address mismatch", final=True)
+    announced = NodeReport(("10.0.0.7", 7003), failure=refused)
+    announced.announced = True
+    seed = NodeReport(("redis-node-0", 7000), failure=refused)
+    assert _silent_failure(announced).failure.final is False
+    assert _silent_failure(seed).failure.final is True

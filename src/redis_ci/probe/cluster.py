@@ -405,13 +405,16 @@ def _cluster_failure(reports: list, consensus: tuple, map_count: int, short: dic
 
 def _silent_failure(report: NodeReport) -> ProbeFailure:
     """A node that did not answer, in its own kind; for an address only the cluster announced, the
-    usual CI cause (nodes in containers announce addresses the job cannot reach)."""
+    usual CI cause (nodes in containers announce addresses the job cannot reach). Never final
+    there: while a cluster forms, nodes announce their IPs before the hostnames they are set to
+    announce (which a certificate may name, and the IP not)."""
     failure = report.failure
     message = naming(report.address, failure.message)
-    if report.announced and failure.kind in ("refused", "timeout", "dns"):
+    if report.announced and failure.kind in ("refused", "timeout", "dns", "tls"):
         message += (" (an address the cluster announces: if this job cannot reach it, start the nodes "
                     "with cluster-announce-ip or cluster-announce-hostname set to one it can)")
-    return ProbeFailure(failure.kind, message, final=failure.final, address=address_text(report.address))
+    final = failure.final and not report.announced
+    return ProbeFailure(failure.kind, message, final=final, address=address_text(report.address))
 
 
 def check_cluster(session) -> None:

@@ -39,6 +39,17 @@ class Reporter:
             text = text.replace(secret, REDACTED)
         return text
 
+    def scrub_tree(self, value):
+        """`scrub` on every string of a JSON-ready structure (scrubbing its encoded text would
+        miss a password that JSON escapes: one with a quote, a backslash or non-ASCII)."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {self.scrub_tree(key): self.scrub_tree(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.scrub_tree(item) for item in value]
+        return value
+
     def emit(self, stream, line: str) -> None:
         stream.write(line + "\n")
         stream.flush()
@@ -115,7 +126,7 @@ class Reporter:
             ),
         }
         if outcome.topology is not None:  # --cluster / --sentinel: every node and what it lacks
-            data["topology"] = json.loads(self.scrub(json.dumps(outcome.topology.as_json())))
+            data["topology"] = self.scrub_tree(outcome.topology.as_json())
         return data
 
     def write_outputs(self, outcome) -> None:
