@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -93,12 +92,6 @@ def copy_project_repo(repo: Path) -> Path:
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "e2e"], cwd=repo, check=True)
     return repo
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_act(repo: Path, workflow: str, runner_image: str, variables: dict[str, str] | None = None,

@@ -12,7 +12,9 @@ import yaml
 
 from redis_ci import recipe
 
-from .actrun import ROOT, WORKFLOWS, free_port, run_act
+from redis_servers import free_port
+
+from .actrun import ROOT, WORKFLOWS, run_act
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from .actrun import ROOT, free_port
+from redis_servers import free_port
+
+from .actrun import ROOT
 
 SCRIPT = ROOT / "scripts" / "action" / "redis-ci-action.sh"
 

@@ -163,7 +163,8 @@ def _judge(repo: Path, paths: list[str]) -> dict:
     def record(judge, path, problem):
         results[judge].setdefault(Path(path).name, []).append(problem)
 
-    for stdout, stderr in outputs["actionlint"]:
+    for process, (stdout, stderr) in zip(running["actionlint"], outputs["actionlint"]):
+        assert process.returncode in (0, 1), stderr  # 1: findings; anything else: actionlint itself failed
         for error in json.loads(stdout or "[]"):
             record("actionlint", error["filepath"], error["message"])
     for stdout, stderr in outputs["zizmor"]:
