@@ -9,13 +9,10 @@ runner shows at most 10 error and 10 warning annotations per step.
 from __future__ import annotations
 
 from redis_ci.lint.rule import severity_rank
+from redis_ci.probe.report import escape_data  # the probe's workflow commands escape data the same way
 
 # Finding severity -> workflow command.
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
