@@ -37,7 +37,7 @@ def test_fixture(workflow: Path):
 
 def test_every_rule_has_a_fixture_that_triggers_it():
     triggered = {case.parent.name for case in CASES if case.with_suffix(".out").read_text().strip()}
-    # RC003 needs a file over 512,000 bytes: tested in test_lint_files.py, not as a fixture
+    # RC003 needs a file over 512,000 bytes: tested in test_lint_model.py, not as a fixture
     missing = [rule.code for rule in ALL_RULES if rule.code not in triggered and rule.code != "RC003"]
     assert not missing, f"rules without a triggering fixture: {missing}"
 
