@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install what the tests need on a Debian or Ubuntu machine, then run them (the README's second
+# command; CI's .ci/run calls this). Arguments go to pytest: `scripts/test.sh tests/lint -q`.
+#
+# System packages (redis-server, python3-venv, zsh and fish for the completion tests, Docker, act's
+# images) need root: `sudo` is used when not root. Python packages go to a venv (REDIS_CI_VENV,
+# default .venv), because Debian's Python refuses `pip install` outside one (PEP 668); its bin/
+# comes first on PATH, so the tests' `redis-ci`, actionlint, zizmor and act are the venv's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server redis-tools)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]} (apt)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+redis-server --version
+
+VENV="${REDIS_CI_VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating the venv $VENV"
+  python3 -m venv "$VENV"
+fi
+VENV="$(cd "$VENV" && pwd)"
+log "installing redis-ci with its test extras into $VENV"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+export PATH="$VENV/bin:$PATH"
+export VIRTUAL_ENV="$VENV"
+
+log "preparing the end-to-end environment (Docker, act, local runner and Redis images)"
+# env PATH=...: sudo resets PATH, and setup.sh must find the venv's python3 and act.
+as_root env PATH="$PATH" bash tests/e2e/setup.sh >/dev/null
+
+log "running the tests: python -m pytest $*"
+exec "$VENV/bin/python" -m pytest "$@"

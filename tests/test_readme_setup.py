@@ -1,0 +1,57 @@
+"""The README's two set-up commands, as written: the install one runs here in a fresh venv, in a
+copy of the tracked files; the test one is what CI runs (`.ci/run` calls it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quickstart_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("<!-- section: quickstart -->"):readme.index("<!-- /section: quickstart -->")]
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.S)]
+
+
+def test_the_quickstart_has_exactly_two_one_line_commands():
+    commands = quickstart_commands()
+    assert len(commands) == 2 and all("\n" not in command for command in commands), commands
+
+
+def test_ci_runs_the_readme_test_command():
+    _, test_command = quickstart_commands()
+    assert test_command == "scripts/test.sh"
+    assert os.access(ROOT / test_command, os.X_OK)
+    assert "exec scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
+    script = (ROOT / test_command).read_text()
+    assert "-m pytest" in script and "python3 -m venv" in script
+
+
+def test_the_install_command_works_in_a_fresh_venv(tmp_path):
+    install, _ = quickstart_commands()
+    parts = install.split(" && ")
+    # The apt part brings python3-venv, which this machine has (ensurepip is what it adds).
+    apt = [part for part in parts if "apt-get" in part]
+    assert apt == ["sudo apt-get update", "sudo apt-get install -y python3-venv"]
+    subprocess.run(["python3", "-c", "import ensurepip, venv"], check=True)
+    rest = " && ".join(part for part in parts if part not in apt)
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    checkout = tmp_path / "redis-ci"
+    for name in filter(None, tracked.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, checkout / name)
+    # Nothing of this test's own environment may leak in: no PYTHONPATH, the system's python3.
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    result = subprocess.run(["bash", "-c", rest], cwd=checkout, env=env, capture_output=True, text=True, timeout=280)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "RC" not in result.stdout, result.stdout
+    where = subprocess.run([str(checkout / ".venv/bin/python"), "-c", "import redis_ci; print(redis_ci.__file__)"],
+                           env=env, capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(checkout / ".venv")), where
