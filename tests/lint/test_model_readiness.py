@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from redis_ci.lint.model import (
-    _split_options,
+    split_options,
     build_workflow,
     first_gate_after,
     is_gate,
@@ -261,7 +261,7 @@ def test_steps_that_visibly_talk_to_redis():
 
 
 def shlex_or_words(text: str) -> list:
-    """What `options:` were split with before `_split_options`: the reference it must match."""
+    """What `options:` were split with before `split_options`: the reference it must match."""
     try:
         return shlex.split(text)
     except ValueError:
@@ -276,11 +276,11 @@ def test_options_split_like_shlex_for_every_short_text():
     for length in range(6):
         for characters in itertools.product(OPTION_CHARACTERS, repeat=length):
             text = "".join(characters)
-            assert _split_options(text) == shlex_or_words(text), repr(text)
+            assert split_options(text) == shlex_or_words(text), repr(text)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(OPTION_CHARACTERS + ["--health-cmd", "redis-cli ping", "=", "1s"]), max_size=40))
 def test_options_split_like_shlex(pieces):
     text = "".join(pieces)
-    assert _split_options(text) == shlex_or_words(text)
+    assert split_options(text) == shlex_or_words(text)

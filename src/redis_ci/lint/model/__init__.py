@@ -1,0 +1,73 @@
+"""The typed model rules read: workflow, jobs, services, steps, client endpoints, gates.
+
+Built from the node tree of `yaml_nodes` (the only place that knows YAML). Every value a
+finding can point at is a `Value` (text as written + `Span`) or carries a `Span`. Anything
+malformed (a job that is a string, `steps:` that is a mapping) is skipped, so rules can trust
+the types declared here. Words in docstrings ("Redis service", "Gate", "Client endpoint") are
+defined in ../shared/docs/RULES.md.
+
+One module per idea, lowest first (each imports only the ones above it):
+- value: a scalar as written; expressions: `${{ }}` shapes; durations: Go durations;
+- images, ports, options: parsing of `image:`, `ports:`, `options:` (its word splitter);
+- tree: the dataclasses; builder: the tree from the YAML nodes;
+- shell: words of `run:` and its `redis-cli` calls; endpoints: where steps connect;
+- readiness: Redis starts, gates, steps that need Redis; secrets: `--requirepass`;
+- spans: raw-text spans inside `options:` for fixes.
+Import the public names from here (`from redis_ci.lint.model import Job`); modules of this
+package import each other directly, never through this file.
+"""
+
+from __future__ import annotations
+
+from redis_ci.lint.model.builder import MAX_MATRIX_EXPANSION, build_workflow
+from redis_ci.lint.model.durations import parse_duration
+from redis_ci.lint.model.endpoints import (
+    LOCAL_HOSTS,
+    REDIS_URL_PATTERN,
+    ClientEndpoint,
+    editable_host_span,
+    env_endpoint,
+    find_client_endpoints,
+    is_endpoint_env_name,
+    parse_redis_url,
+)
+from redis_ci.lint.model.expressions import EXPRESSION, MATRIX_REF, SERVICE_PORT_REF
+from redis_ci.lint.model.images import REDIS_IMAGE_NAMES, Image, is_redis_image, parse_image
+from redis_ci.lint.model.options import ContainerOptions, parse_container_options, split_options
+from redis_ci.lint.model.ports import ServicePort, parse_service_port
+from redis_ci.lint.model.readiness import (
+    ACTION_NAME,
+    REDIS_ACTIONS,
+    RedisInJob,
+    RedisStart,
+    first_gate_after,
+    has_wait_loop,
+    is_bounded_loop,
+    is_gate,
+    is_preparation_step,
+    is_project_action,
+    is_project_action_stop,
+    next_step_needing_redis,
+    redis_client_steps,
+    redis_in_job,
+    redis_start,
+    service_has_health_check,
+)
+from redis_ci.lint.model.secrets import RequirePass, requirepass
+from redis_ci.lint.model.shell import redis_cli_calls
+from redis_ci.lint.model.spans import option_argument_span, options_end
+from redis_ci.lint.model.tree import Container, EnvVar, Job, Service, Step, Workflow
+from redis_ci.lint.model.value import Value
+
+__all__ = [
+    "ACTION_NAME", "EXPRESSION", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
+    "REDIS_IMAGE_NAMES", "REDIS_URL_PATTERN", "SERVICE_PORT_REF",
+    "ClientEndpoint", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
+    "RequirePass", "Service", "ServicePort", "Step", "Value", "Workflow",
+    "build_workflow", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",
+    "has_wait_loop", "is_bounded_loop", "is_endpoint_env_name", "is_gate", "is_preparation_step",
+    "is_project_action", "is_project_action_stop", "is_redis_image", "next_step_needing_redis",
+    "option_argument_span", "options_end", "parse_container_options", "parse_duration", "parse_image",
+    "parse_redis_url", "parse_service_port", "redis_cli_calls", "redis_client_steps", "redis_in_job",
+    "redis_start", "requirepass", "service_has_health_check", "split_options",
+]

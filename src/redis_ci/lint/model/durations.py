@@ -1,0 +1,20 @@
+"""Go durations (`1s`, `500ms`, `1m30s`) as Docker's health options take them, in seconds."""
+
+from __future__ import annotations
+
+import re
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float | None:
+    """A Go duration (`1s`, `500ms`, `1m30s`) in seconds; None if it is not one."""
+    text = text.strip()
+    if not text or _DURATION_PART.sub("", text):
+        return None
+    return sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+
+
+# One word of `shlex.split` (POSIX rules; whitespace is only space, tab, CR, LF): bare

@@ -1,0 +1,225 @@
+"""Client endpoints: where a job's steps connect to Redis (env entries, URLs and `redis-cli -h/-p` in scripts)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from redis_ci.lint.model.expressions import EXPRESSION, SERVICE_PORT_REF
+from redis_ci.lint.model.shell import SEPARATOR_CHARS, in_container_command, shell_tokens, word_indices
+from redis_ci.lint.model.tree import EnvVar, Job, Step, Workflow, kept
+from redis_ci.lint.model.value import Value
+from redis_ci.lint.yaml_nodes import Span
+from redis_ci.recipe import REDIS_PORT
+
+
+@dataclass(frozen=True)
+class ClientEndpoint:
+    """Where steps connect (RULES.md "Client endpoint").
+
+    source: "env" or "run"; level: "workflow"/"job"/"step" (for run: "step").
+    host: as written, None when absent or an expression. port: an int, None when absent
+    or unknown. port_ref: (label, container port) when the port is
+    `${{ job.services.<label>.ports[...] }}`. text: the whole value/URL/argument.
+    step: the step it belongs to (None for workflow/job env). host_span: where the host
+    is written (brackets of `[::1]` included); approximate for folded or escaped scalars,
+    so a fixer checks it with `Workflow.text_at`."""
+
+    source: str
+    level: str
+    name: str
+    host: str | None
+    port: int | None
+    port_ref: tuple | None
+    text: str
+    span: Span
+    step: Step | None
+    host_span: Span | None = None
+
+    @property
+    def is_localhost(self) -> bool:
+        return self.host in LOCAL_HOSTS
+
+    @property
+    def subject(self) -> str:
+        """What a message calls it: "`REDIS_URL`", "a URL in `run:`" or "`redis-cli`"."""
+        return "a URL in `run:`" if (self.source, self.name) == ("run", "url") else f"`{self.name}`"
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
+_ENDPOINT_WORDS = ("REDIS", "VALKEY", "CACHE", "BROKER", "CELERY", "SIDEKIQ", "RESQUE")
+REDIS_URL_PATTERN = re.compile(r"\b(?:redis|rediss|valkey|valkeys)://[^\s'\"`;|&()<>]+")
+_HOSTLIKE = re.compile(r"^(?:[A-Za-z0-9_.-]+|\[?[0-9a-fA-F:]+\]?)$")
+
+
+def is_endpoint_env_name(name: str) -> bool:
+    """An env name that mentions REDIS, VALKEY, CACHE, BROKER, CELERY, RQ, SIDEKIQ or RESQUE."""
+    upper = name.upper()
+    return any(word in upper for word in _ENDPOINT_WORDS) or "RQ" in upper.split("_")
+
+
+def _port(text: str) -> tuple:
+    """(port, port_ref) from a port text; (None, None) when unknown."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text), None
+    ref = SERVICE_PORT_REF.match(text)
+    if ref:
+        return None, (ref.group(1), int(ref.group(2)))
+    return None, None
+
+
+def _host(text: str) -> str | None:
+    return None if not text or "${{" in text or "$" in text else text
+
+
+# The path, query or fragment that ends a URL's host part (not a `/` inside `${{ }}`).
+_NETLOC_END = re.compile(r"[/?#](?![^{]*\}\})")
+
+
+def parse_redis_url(text: str) -> tuple:
+    """(host, port, port_ref) of a redis://, rediss:// or valkey:// URL (port 6379 if absent)."""
+    netloc = text.split("://", 1)[1]
+    netloc = _NETLOC_END.split(netloc, maxsplit=1)[0]
+    netloc = netloc.rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, port_text = netloc[1:].partition("]")
+        port_text = port_text.lstrip(":")
+    elif "${{" in netloc:
+        host, port_text = _split_host_port_expression(netloc)
+    else:
+        host, _, port_text = netloc.partition(":")
+    if not port_text:
+        return _host(host), REDIS_PORT, None
+    return (_host(host),) + _port(port_text)
+
+
+def _split_host_port_expression(netloc: str) -> tuple:
+    """host:port where either side may be a `${{ }}` expression."""
+    depth_free = EXPRESSION.sub(lambda m: "\0" * len(m.group(0)), netloc)
+    colon = depth_free.rfind(":")
+    return (netloc, "") if colon < 0 else (netloc[:colon], netloc[colon + 1:])
+
+
+def _url_host_offset(url: str) -> int:
+    """Where the host starts in a Redis URL (after the scheme and any user:password@)."""
+    start = url.index("://") + 3
+    netloc = _NETLOC_END.split(url[start:], maxsplit=1)[0]
+    return start + netloc.rfind("@") + 1
+
+
+def _host_span(value: Value, offset: int, host: str | None) -> Span | None:
+    """The span of host written at value.text[offset:] (with its brackets, if any)."""
+    if host is None:
+        return None
+    bracketed = value.text.startswith("[", offset) and not host.startswith("[")
+    width = len(host) + 2 if bracketed else len(host)
+    return value.locate(offset, offset + width)
+
+
+def _env_endpoint(env: EnvVar, step: Step | None) -> ClientEndpoint | None:
+    text = env.value.text.strip()
+    if not is_endpoint_env_name(env.name) or not text:
+        return None
+    upper = env.name.upper()
+    start = len(env.value.text) - len(env.value.text.lstrip())
+
+    def endpoint(host, port, port_ref, host_offset=0):
+        host_span = _host_span(env.value, start + host_offset, host)
+        return ClientEndpoint("env", env.level, env.name, host, port, port_ref, text, env.value.span, step, host_span)
+
+    if REDIS_URL_PATTERN.match(text):
+        return endpoint(*parse_redis_url(text), _url_host_offset(text))
+    if "PORT" in upper:
+        port, port_ref = _port(text)
+        return endpoint(None, port, port_ref) if (port or port_ref) else None
+    if any(word in upper for word in ("HOST", "ADDR", "SERVER", "ENDPOINT")):
+        host_text, colon, port_text = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+        port, port_ref = _port(port_text) if colon else (None, None)
+        host = _host(host_text)
+        if host and _HOSTLIKE.match(host):
+            return endpoint(host, port, port_ref)
+    return None
+
+
+def env_endpoint(env: EnvVar) -> ClientEndpoint | None:
+    """The endpoint an `env:` entry describes, by the Client endpoint rules, wherever it is
+    written (RC206 reads a service's env with it); None when it is not one."""
+    return _env_endpoint(env, None)
+
+
+def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
+    run = step.run
+    if "://" not in run.text and "redis-cli" not in run.text:
+        return  # no URL and no redis-cli: the common script, without tokenizing it
+    tokens, words = shell_tokens(step)
+    ends = None
+    for match in REDIS_URL_PATTERN.finditer(run.text):
+        ends = [token.end() for token in tokens] if ends is None else ends
+        word = bisect.bisect_right(ends, match.start())  # the first token ending after the URL starts
+        if in_container_command(words, word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
+            continue
+        host, port, port_ref = parse_redis_url(match.group(0))
+        span = run.locate(match.start(), match.end())
+        host_span = _host_span(run, match.start() + _url_host_offset(match.group(0)), host)
+        yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step, host_span)
+    if "redis-cli" not in run.text:
+        return
+    for index in word_indices(words, "redis-cli"):
+        if in_container_command(words, index):
+            continue
+        token = tokens[index]
+        host = port = port_ref = host_span = None
+        spans = []
+        cursor = index + 1
+        while cursor + 1 < len(tokens) and words[cursor][0] not in SEPARATOR_CHARS:
+            flag, argument = words[cursor], tokens[cursor + 1]
+            if flag in ("-h", "-p"):
+                text = argument.group(0).strip("'\"")
+                if flag == "-h":
+                    host = _host(text)
+                    quote = argument.group(0)[:1] in ("'", '"')
+                    host_span = _host_span(run, argument.start() + quote, host)
+                else:
+                    port, port_ref = _port(text)
+                spans.append(argument)
+                cursor += 2
+            else:
+                cursor += 1
+        if host or port or port_ref:  # only unknown expressions: never reported
+            first, last = spans[0], spans[-1]
+            span = run.locate(first.start(), last.end())
+            text = run.text[token.start():last.end()]
+            yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, span, step, host_span)
+
+
+def find_client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
+    """Every client endpoint of job: workflow env, job env, each step's env and run script.
+    Service/container env is not a client endpoint (RC206 reads Service.env)."""
+    return list(kept(job, "endpoints", lambda: _client_endpoints(workflow, job)))
+
+
+def _client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
+    endpoints = []
+    for env in workflow.env + job.env:
+        endpoint = _env_endpoint(env, None)
+        if endpoint:
+            endpoints.append(endpoint)
+    for step in job.steps:
+        for env in step.env:
+            endpoint = _env_endpoint(env, step)
+            if endpoint:
+                endpoints.append(endpoint)
+        if step.run is not None:
+            endpoints.extend(_run_endpoints(step))
+    return endpoints
+
+
+def editable_host_span(endpoint: ClientEndpoint, workflow: Workflow, host_is_right_in: Callable[[Job], bool]) -> Span | None:
+    """Where a fix may rewrite the endpoint's host: its host_span, but nowhere in a workflow-level
+    env that a job where the host as written is right (`host_is_right_in(job)`) also reads."""
+    if endpoint.level == "workflow" and any(host_is_right_in(other) for other in workflow.jobs):
+        return None
+    return endpoint.host_span

@@ -1,0 +1,12 @@
+"""The `${{ }}` expression shapes the model recognises: any expression, a matrix value, a service's mapped port."""
+
+from __future__ import annotations
+
+import re
+
+
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
+MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+SERVICE_PORT_REF = re.compile(
+    r"^\$\{\{\s*job\.services\.([A-Za-z0-9_-]+)\.ports\s*\[\s*['\"]?(\d+)(?:/tcp)?['\"]?\s*\]\s*\}\}$"
+)

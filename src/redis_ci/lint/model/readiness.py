@@ -1,0 +1,235 @@
+"""Readiness: where a job starts Redis (services, steps), what gates its steps, and which steps need Redis first."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from redis_ci.lint.model.endpoints import REDIS_URL_PATTERN, find_client_endpoints
+from redis_ci.lint.model.images import is_redis_image, parse_image
+from redis_ci.lint.model.shell import redis_cli_calls
+from redis_ci.lint.model.tree import Job, Service, Step, Workflow, kept
+from redis_ci.lint.model.value import Value
+from redis_ci.lint.yaml_nodes import Span
+from redis_ci.recipe import ACTION_REPOSITORY
+
+
+ACTION_NAME = ACTION_REPOSITORY.rsplit("/", 1)[1]
+# Actions that start Redis on the runner; the ones marked True also wait until it answers.
+REDIS_ACTIONS = {
+    "supercharge/redis-github-action": False,
+    "zhulik/redis-action": False,
+    "shogo82148/actions-setup-redis": True,
+    "vishnudxb/redis-cluster": False,
+    "getong/redis-action": False,
+}
+
+
+@dataclass(frozen=True)
+class RedisStart:
+    """How a step starts Redis. kind: "action", "docker-run", "redis-server" or "compose"
+    (compose: Redis unknown, no port checks). image: for docker-run."""
+
+    kind: str
+    span: Span
+    image: str | None = None
+
+
+def is_project_action(step: Step) -> bool:
+    """`uses: */redis-ci-action@*`, or a local action (`./...`) whose path or step name says
+    redis-ci or that takes this action's inputs: `service-id`, or a Redis URL as `url` (this
+    repository dogfooding `uses: ./`)."""
+    action = step.uses_action
+    if action is None:
+        return False
+    if action.endswith("/" + ACTION_NAME) or action == ACTION_REPOSITORY:
+        return True
+    name = step.name.text.lower() if step.name else ""
+    url = step.with_.get("url")
+    return action.startswith("./") and (
+        "redis-ci" in action or "redis-ci" in name or "service-id" in step.with_
+        or (url is not None and bool(REDIS_URL_PATTERN.match(url.text.strip())))
+    )
+
+
+def is_project_action_stop(step: Step) -> bool:
+    """This project's action with `start: stop`: it removes what an earlier step started and
+    neither waits nor sets overcommit."""
+    start = step.with_.get("start")
+    return start is not None and start.text.strip() == "stop" and is_project_action(step)
+
+
+_WAIT_COMMAND = re.compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
+_COMPOSE_WAIT = re.compile(r"\bdocker(?:-compose|\s+compose)\s+up\b[^\n;|&]*\s--wait\b")
+_LOOP = re.compile(r"\b(?:until|while|for)\b")
+_LOOP_BOUND = re.compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b|\(\(|\bfor\s+\w+\s+in\b")
+
+
+def has_wait_loop(text: str) -> bool:
+    """A shell loop that runs a PING (`until redis-cli ping ...; do sleep 1; done`)."""
+    return "ping" in text.lower() and bool(_LOOP.search(text))
+
+
+def is_bounded_loop(text: str) -> bool:
+    """The loop has a bound: `timeout`, a counter (`seq`, `{1..30}`, `-lt`, `(( ))`) or `for x in`."""
+    return bool(_LOOP_BOUND.search(text))
+
+
+def is_gate(step: Step) -> bool:
+    """RULES.md "Gate", for a step: this project's action, `redis-ci wait`, a bounded PING
+    loop, `docker compose up --wait`, or an action that waits by itself. (A service's
+    own `--health-cmd` is the other kind of gate: see `service_has_health_check`.)"""
+    return kept(step, "is_gate", lambda: _is_gate(step))
+
+
+def _is_gate(step: Step) -> bool:
+    if is_project_action(step) or REDIS_ACTIONS.get(step.uses_action or "", False):
+        return not is_project_action_stop(step)
+    if step.run is None:
+        return False
+    text = step.run.text
+    return bool(  # the `in` tests skip patterns that cannot match (each one scans the whole script)
+        ("wait" in text and _WAIT_COMMAND.search(text))
+        or ("--wait" in text and _COMPOSE_WAIT.search(text))
+        or (has_wait_loop(text) and is_bounded_loop(text))
+    )
+
+
+def service_has_health_check(service: Service) -> bool:
+    """The service has a `--health-cmd` (and no `--no-healthcheck`): the runner waits for it."""
+    return bool(service.options.health_cmd) and not service.options.no_healthcheck
+
+
+_DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
+# `docker run` options that take no value (combined short ones like `-dit` too).
+_DOCKER_RUN_SWITCHES = re.compile(
+    r"-[ditPq]+|--(?:detach|rm|interactive|tty|init|privileged|read-only|publish-all|no-healthcheck|quiet)"
+)
+_REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
+_COMPOSE_UP = re.compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*\bup\b")
+_PACKAGE_INSTALL = re.compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
+
+
+def _docker_run_image(words: list[str]) -> str | None:
+    """The IMAGE of `docker run [OPTIONS] IMAGE [COMMAND]`: the first word that is neither
+    an option nor an option's value (`--name redis` names the container, not the image)."""
+    remaining = iter(words)
+    for word in remaining:
+        if word == "\\":
+            continue
+        if not word.startswith("-"):
+            return word
+        if "=" not in word and not _DOCKER_RUN_SWITCHES.fullmatch(word):
+            next(remaining, None)  # the option's value
+    return None
+
+
+def redis_start(step: Step) -> RedisStart | None:
+    """RULES.md "Redis started in a step", or None."""
+    return kept(step, "redis_start", lambda: _redis_start(step))
+
+
+def _redis_start(step: Step) -> RedisStart | None:
+    action = step.uses_action
+    if action in REDIS_ACTIONS:
+        return RedisStart("action", step.uses.span)
+    if step.run is None:
+        return None
+    run = step.run
+    docker = "docker" in run.text
+    if not docker and "podman" not in run.text and "-server" not in run.text:
+        return None  # the common case, without running the patterns below
+    for match in _DOCKER_RUN.finditer(run.text) if docker or "podman" in run.text else ():
+        word = _docker_run_image(match.group(0).split()[2:])
+        if word and is_redis_image(parse_image(Value(word, run.span))):
+            return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
+    for match in _REDIS_SERVER.finditer(run.text) if "-server" in run.text else ():
+        command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
+        if not _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`
+            return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
+    match = _COMPOSE_UP.search(run.text) if docker else None
+    if match:
+        return RedisStart("compose", run.locate(match.start(), match.end()))
+    return None
+
+
+# Actions that prepare a job and never talk to Redis (matched against the action's name).
+_PREPARATION_ACTION = re.compile(r"checkout|setup|cache|toolchain|artifact|install|login")
+_ONLY_SYSCTL = re.compile(r"(?:\s*(?:#[^\n]*|(?:sudo\s+)?sysctl\s[^\n;&|]*))*\s*")
+
+
+def is_preparation_step(step: Step) -> bool:
+    """A step that does not run commands against Redis: a checkout, setup, cache, artifact,
+    login or toolchain action, a step that itself starts Redis (or this action's `start: stop`,
+    which removes it), or a `run:` that only sets sysctls (the overcommit step). Every other
+    `run:` counts as running commands (so RC101's wait step and `generate`'s go before the
+    first `run:`)."""
+    if redis_start(step) is not None or is_project_action_stop(step):
+        return True
+    if step.run is not None and _ONLY_SYSCTL.fullmatch(step.run.text):
+        return True
+    action = step.uses_action
+    if step.run is not None or action is None or action.startswith(("./", "docker://")):
+        return False
+    return bool(_PREPARATION_ACTION.search(action.rsplit("/", 1)[-1]))
+
+
+@dataclass(frozen=True)
+class RedisInJob:
+    """Redis that a job starts: a Redis service (`service`), or a step that starts it (`step`
+    and `start`). begin: index of the first step that runs once it has been started. A
+    `docker compose up` counts only when that command names a redis/valkey service. (A
+    position in `job.steps`, which differs from `Step.index` after a step that is not a mapping.)"""
+
+    service: Service | None
+    step: Step | None
+    start: RedisStart | None
+    begin: int
+
+    @property
+    def waits_by_itself(self) -> bool:
+        """A health check on the service, or a starting step that is itself a gate."""
+        if self.service is not None:
+            return service_has_health_check(self.service)
+        return is_gate(self.step)
+
+
+def redis_in_job(job: Job) -> list[RedisInJob]:
+    """Every Redis the job starts: its Redis services, then the steps that start Redis."""
+    return list(kept(job, "redis", lambda: _redis_in_job(job)))
+
+
+def _redis_in_job(job: Job) -> list[RedisInJob]:
+    found = [RedisInJob(service, None, None, 0) for service in job.redis_services]
+    for position, step in enumerate(job.steps):
+        start = redis_start(step)
+        if start is None:
+            continue
+        if start.kind == "compose" and not re.search(r"redis|valkey", step.run.text, re.I):
+            continue
+        found.append(RedisInJob(None, step, start, position + 1))
+    return found
+
+
+def first_gate_after(steps: list[Step], begin: int) -> int | None:
+    """Position of the first gate step (`is_gate`) from position `begin` on; None if none."""
+    return next((position for position in range(begin, len(steps)) if is_gate(steps[position])), None)
+
+
+def next_step_needing_redis(steps: list[Step], begin: int) -> Step | None:
+    """The first step from index `begin` on that is not a preparation step (a gate counts:
+    it is the step that needs Redis first); None when no step does."""
+    for step in steps[begin:]:
+        if not is_preparation_step(step):
+            return step
+    return None
+
+
+def redis_client_steps(workflow: Workflow, job: Job) -> set:
+    """Indices of the steps that visibly talk to Redis: a client endpoint in their own `env:`
+    or `run:`, or a `redis-cli` they run."""
+    def client_steps() -> set:
+        steps = {endpoint.step.index for endpoint in find_client_endpoints(workflow, job) if endpoint.step}
+        return steps | {step.index for step in job.steps if redis_cli_calls(step)}
+
+    return set(kept(job, "client_steps", client_steps))

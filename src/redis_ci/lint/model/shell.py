@@ -1,0 +1,63 @@
+"""The words of a step's `run:` script, and the `redis-cli` commands it runs on its own machine."""
+
+from __future__ import annotations
+
+import re
+
+from redis_ci.lint.model.tree import Step, kept
+from redis_ci.lint.yaml_nodes import Span
+
+
+_TOKEN = re.compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
+SEPARATOR_CHARS = ";|&()\n"  # a token made of these ends a shell command (no other token starts with one)
+
+
+def shell_tokens(step: Step) -> tuple:
+    """(matches, words) of `_TOKEN` in the step's `run:`, computed once per step: the
+    endpoint and redis-cli searches both walk them."""
+    def tokenize() -> tuple:
+        matches = list(_TOKEN.finditer(step.run.text))
+        return matches, [match.group(0) for match in matches]
+
+    return kept(step, "tokens", tokenize)
+
+
+# Words before `redis-cli` that look it up rather than run it (`command -v redis-cli`).
+_LOOKUP_WORDS = ("which", "-v", "type", "hash")
+
+
+def redis_cli_calls(step: Step) -> list[Span]:
+    """The `redis-cli` commands a step's `run:` executes on its own machine (not through
+    `docker exec` and the like, not `which redis-cli`), as spans of the word `redis-cli`."""
+    if step.run is None or "redis-cli" not in step.run.text:
+        return []
+
+    def calls() -> list[Span]:
+        tokens, words = shell_tokens(step)
+        return [
+            step.run.locate(tokens[index].start(), tokens[index].end())
+            for index in word_indices(words, "redis-cli")
+            if not in_container_command(words, index) and not (index and words[index - 1] in _LOOKUP_WORDS)
+        ]
+
+    return list(kept(step, "redis_cli_calls", calls))
+
+
+def word_indices(words: list, word: str) -> list[int]:
+    """Where word is in words (list.index scans in C: scripts have many words)."""
+    found = []
+    try:
+        while True:
+            found.append(words.index(word, found[-1] + 1 if found else 0))
+    except ValueError:
+        return found
+
+
+def in_container_command(words: list, index: int) -> bool:
+    """redis-cli run inside a container (`docker exec ... redis-cli`): not a step's endpoint."""
+    cursor = index - 1
+    while cursor >= 0 and words[cursor][0] not in SEPARATOR_CHARS:
+        if words[cursor] in ("docker", "docker-compose", "podman", "kubectl"):
+            return True
+        cursor -= 1
+    return False
