@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redis_ci.lint.edits import replace
-from redis_ci.lint.model import find_client_endpoints, redis_start
+from redis_ci.lint.model import editable_host_span, find_client_endpoints, redis_start
 from redis_ci.lint.rule import Rule
 
 
@@ -73,7 +73,7 @@ class LocalhostInContainerJob(Rule):
                 endpoint.host_span or endpoint.span,
                 label=label,
                 host=endpoint.host,
-                host_span=_editable_host_span(endpoint, workflow),
+                host_span=editable_host_span(endpoint, workflow, _localhost_is_right),
             )
 
     def fix(self, finding, workflow):
@@ -90,10 +90,6 @@ def _label_for(endpoint, labels: list[str]) -> str | None:
     return labels[0] if len(labels) == 1 else None
 
 
-def _editable_host_span(endpoint, workflow):
-    """Where the fix may rewrite the host: nowhere in a workflow-level env that
-    a runner job also reads (there localhost is right)."""
-    at_workflow_level = endpoint.level == "workflow"
-    if at_workflow_level and any(other.redis_services and not other.is_container_job for other in workflow.jobs):
-        return None
-    return endpoint.host_span
+def _localhost_is_right(job) -> bool:
+    """A runner job with a Redis service: there `localhost` reaches it (workflow env it shares stays)."""
+    return bool(job.redis_services) and not job.is_container_job

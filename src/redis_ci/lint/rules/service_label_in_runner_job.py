@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redis_ci.lint.edits import replace
-from redis_ci.lint.model import find_client_endpoints
+from redis_ci.lint.model import editable_host_span, find_client_endpoints
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import RUNNER_JOB_HOST
 
@@ -70,7 +70,7 @@ class ServiceLabelInRunnerJob(Rule):
                 f"job cannot resolve; use `{RUNNER_JOB_HOST}` and the port the service publishes",
                 endpoint.host_span or endpoint.span,
                 host=endpoint.host,
-                host_span=_editable_host_span(endpoint, workflow),
+                host_span=editable_host_span(endpoint, workflow, _label_is_right),
             )
 
     def fix(self, finding, workflow):
@@ -80,10 +80,6 @@ class ServiceLabelInRunnerJob(Rule):
         return [replace(span, RUNNER_JOB_HOST)]
 
 
-def _editable_host_span(endpoint, workflow):
-    """Where the fix may rewrite the host: nowhere in a workflow-level env that
-    a container job also reads (there the label is right)."""
-    at_workflow_level = endpoint.level == "workflow"
-    if at_workflow_level and any(other.services and other.is_container_job for other in workflow.jobs):
-        return None
-    return endpoint.host_span
+def _label_is_right(job) -> bool:
+    """A container job with services: there a label reaches its service (workflow env it shares stays)."""
+    return bool(job.services) and job.is_container_job
