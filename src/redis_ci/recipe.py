@@ -79,3 +79,71 @@ PERSISTENCE_OFF_ARGS = '--save ""'
 # the same defaults).
 TOPOLOGIES = ("cluster", "sentinel")
 TOPOLOGY_FIRST_PORT = {"cluster": 7000, "sentinel": REDIS_PORT}
+
+
+# --- the steps of a good setup ----------------------------------------------------------
+# As lines of a `steps:` sequence indented from column 0: `generate` indents and places them,
+# `lint --fix` inserts them into a user's job (RC101 the wait step, RC302 the overcommit step).
+
+
+def action_uses(action_ref: str) -> str:
+    """The `uses:` line of a step running this project's action (`action_ref`)."""
+    line = f"  uses: {action_ref}"
+    if action_ref.startswith("./"):
+        # zizmor suggests `$/`, which actionlint and the workflow schema refuse for the repository root.
+        line += "  # zizmor: ignore[self-repository] the action in this repository, as checked out"
+    return line
+
+
+def overcommit_off_inputs(instead: str) -> list[str]:
+    """The action's `with:` lines for a container job, where the host's overcommit is out of
+    reach; `instead` says how snapshots are kept from forking there."""
+    return [f"    # The host's overcommit is out of reach here; {instead}", '    overcommit: "false"']
+
+
+def wait_step(
+    url: str,
+    *,
+    action_ref: str = ACTION_REF,
+    password: str | None = None,
+    service_label: str | None = SERVICE_LABEL,
+    container_job: bool = False,
+) -> list[str]:
+    """The wait step: holds the next steps until Redis at `url` answers. password: the
+    expression the password comes from; service_label: the service whose container log it
+    shows on failure (None: Redis is not a service); container_job: the step runs in the job
+    container (no overcommit there)."""
+    lines = ["# Holds the next steps until Redis answers PING and pub/sub; on failure it shows why and the server log."]
+    if container_job:
+        lines.append("# It runs inside the job container, whose image needs python3.")
+    else:
+        lines.append("# It also enables memory overcommit, which Redis needs to fork for snapshots.")
+    lines += ["- name: Wait for Redis", action_uses(action_ref), "  with:", f"    url: {url}"]
+    if password:
+        lines.append(f"    password: {password}")
+    if service_label is not None:
+        lines.append(f"    service-id: ${{{{ job.services.{service_label}.id }}}}")
+    if container_job:
+        lines += overcommit_off_inputs("snapshots are off instead.")
+    return lines
+
+
+def overcommit_step() -> list[str]:
+    """A runner job's step that lets Redis fork (for a job gated by its health check alone)."""
+    return [
+        "# Lets Redis fork for snapshots (else writes fail with MISCONF); Docker cannot set it per container.",
+        "- name: Enable memory overcommit for Redis",
+        f"  run: {OVERCOMMIT_COMMAND}",
+    ]
+
+
+def stop_step(action_ref: str = ACTION_REF) -> list[str]:
+    """The last step: remove the containers the action started, whatever happened (self-hosted
+    runners keep them)."""
+    return [
+        "- name: Remove the Redis containers",
+        "  if: always()",
+        action_uses(action_ref),
+        "  with:",
+        "    start: stop",
+    ]

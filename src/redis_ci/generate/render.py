@@ -111,36 +111,20 @@ def gate_steps(setup: Setup) -> Lines:
     if setup.uses_wait_step:
         return wait_step(setup)
     if not setup.is_container_job:
-        return [
-            "# Lets Redis fork for snapshots (else writes fail with MISCONF); Docker cannot set it per container.",
-            "- name: Enable memory overcommit for Redis",
-            f"  run: {recipe.OVERCOMMIT_COMMAND}",
-        ]
+        return recipe.overcommit_step()
     return []
 
 
 def wait_step(setup: Setup, label: str | None = recipe.SERVICE_LABEL, url: str | None = None) -> Lines:
-    """The wait step. label: the service whose container log it shows on failure (None: Redis
-    is not a service); url: where Redis is, default `setup.url`. `lint --fix` (RC101) writes
-    this same step for the user's own service label and port."""
-    lines = ["# Holds the next steps until Redis answers PING and pub/sub; on failure it shows why and the server log."]
-    if setup.is_container_job:
-        lines.append("# It runs inside the job container, whose image needs python3.")
-    else:
-        lines.append("# It also enables memory overcommit, which Redis needs to fork for snapshots.")
-    uses = setup.action_ref
-    if uses.startswith("./"):
-        # zizmor suggests `$/`, which actionlint and the workflow schema refuse for the repository root.
-        uses += "  # zizmor: ignore[self-repository] the action in this repository, as checked out"
-    lines += ["- name: Wait for Redis", f"  uses: {uses}", "  with:", f"    url: {url or setup.url}"]
-    if setup.password_expression:
-        lines.append(f"    password: {setup.password_expression}")
-    if label is not None:
-        lines.append(f"    service-id: ${{{{ job.services.{label}.id }}}}")
-    if setup.is_container_job:
-        lines.append("    # The host's overcommit is out of reach here; snapshots are off instead.")
-        lines.append('    overcommit: "false"')
-    return lines
+    """The wait step (recipe.wait_step) for this setup. label: the service whose container log it
+    shows on failure (None: Redis is not a service); url: where Redis is, default `setup.url`."""
+    return recipe.wait_step(
+        url or setup.url,
+        action_ref=setup.action_ref,
+        password=setup.password_expression,
+        service_label=label,
+        container_job=setup.is_container_job,
+    )
 
 
 def client_env(setup: Setup) -> Lines:

@@ -136,14 +136,6 @@ def docker_cli_step(setup: Setup) -> Lines:
     ]
 
 
-def _uses(setup: Setup) -> str:
-    line = f"  uses: {setup.action_ref}"
-    if setup.action_ref.startswith("./"):
-        # zizmor suggests `$/`, which actionlint and the workflow schema refuse for the repository root.
-        line += "  # zizmor: ignore[self-repository] the action in this repository, as checked out"
-    return line
-
-
 def start_step(setup: Setup) -> Lines:
     """The action step that starts the nodes and waits until the whole topology serves."""
     if setup.topology == "cluster":
@@ -160,7 +152,7 @@ def start_step(setup: Setup) -> Lines:
             "- name: Start Redis with Sentinel and wait until it serves",
         ]
     lines += [
-        _uses(setup),
+        recipe.action_uses(setup.action_ref),
         "  with:",
         "    start: docker",
         f"    topology: {setup.topology}",
@@ -174,20 +166,13 @@ def start_step(setup: Setup) -> Lines:
     if setup.tls:
         lines.append(f"    tls-dir: ${{{{ runner.temp }}}}/{TLS_DIRECTORY}")
     if setup.is_container_job:
-        lines.append("    # The host's overcommit is out of reach here; the nodes keep no snapshots.")
-        lines.append('    overcommit: "false"')
+        lines += recipe.overcommit_off_inputs("the nodes keep no snapshots.")
     return lines
 
 
 def stop_step(setup: Setup) -> Lines:
     """The last step: remove the node containers whatever happened (self-hosted runners keep them)."""
-    return [
-        "- name: Remove the Redis containers",
-        "  if: always()",
-        _uses(setup),
-        "  with:",
-        "    start: stop",
-    ]
+    return recipe.stop_step(setup.action_ref)
 
 
 def start_steps(setup: Setup) -> Lines:

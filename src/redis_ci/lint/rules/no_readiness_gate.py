@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 from redis_ci import recipe
-from redis_ci.generate.render import wait_step
-from redis_ci.generate.setup import Setup
 from redis_ci.lint import edits
 from redis_ci.lint.model import (
     first_gate_after,
@@ -131,9 +129,9 @@ class NoReadinessGate(Rule):
         if wiring is None:
             return []
         label, url, secret = wiring
-        # wait_step only asks whether it is a container job, not which image the job uses
-        setup = Setup(container_image="job container" if job.is_container_job else None, password_secret=secret)
-        return insert_step_before(workflow.lines, target, wait_step(setup, label=label, url=url))
+        password = None if secret is None else f"${{{{ secrets.{secret} }}}}"
+        step = recipe.wait_step(url, password=password, service_label=label, container_job=job.is_container_job)
+        return insert_step_before(workflow.lines, target, step)
 
 
 def insert_step_before(lines: list[str], step, block: list[str]) -> list:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 from redis_ci import recipe
-from redis_ci.generate.render import gate_steps
-from redis_ci.generate.setup import Setup
 from redis_ci.lint.model import is_project_action, is_project_action_stop, next_step_needing_redis, redis_in_job
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.rules.no_readiness_gate import insert_step_before, step_title
@@ -102,7 +100,7 @@ class OvercommitNotEnabled(Rule):
             return []
         job = workflow.job(finding.data["job"])
         # A runner job gated by its health check: `generate` writes just the overcommit step.
-        block = gate_steps(Setup(gate="health"))
+        block = recipe.overcommit_step()
         target = job.step(finding.data["before_step"])
         return insert_step_before(workflow.lines, target, block)
 
