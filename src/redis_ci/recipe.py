@@ -113,7 +113,9 @@ def wait_step(
     expression the password comes from; service_label: the service whose container log it
     shows on failure (None: Redis is not a service); container_job: the step runs in the job
     container (no overcommit there)."""
-    lines = ["# Holds the next steps until Redis answers PING and pub/sub; on failure it shows why and the server log."]
+    lines = [
+        "# Holds the next steps until Redis answers PING and pub/sub; on failure it shows why and the server log.",
+    ]
     if container_job:
         lines.append("# It runs inside the job container, whose image needs python3.")
     else:

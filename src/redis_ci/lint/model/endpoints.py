@@ -217,7 +217,9 @@ def _client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
     return endpoints
 
 
-def editable_host_span(endpoint: ClientEndpoint, workflow: Workflow, host_is_right_in: Callable[[Job], bool]) -> Span | None:
+def editable_host_span(
+    endpoint: ClientEndpoint, workflow: Workflow, host_is_right_in: Callable[[Job], bool]
+) -> Span | None:
     """Where a fix may rewrite the endpoint's host: its host_span, but nowhere in a workflow-level
     env that a job where the host as written is right (`host_is_right_in(job)`) also reads."""
     if endpoint.level == "workflow" and any(host_is_right_in(other) for other in workflow.jobs):

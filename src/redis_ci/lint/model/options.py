@@ -1,4 +1,4 @@
-"""A service's or job container's `options:` string: its words (`split_options`) and the health, sysctl and entrypoint flags."""
+"""The `options:` of a service or job container: its words (`split_options`) and the flags rules read."""
 
 from __future__ import annotations
 

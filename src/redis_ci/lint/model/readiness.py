@@ -1,4 +1,4 @@
-"""Readiness: where a job starts Redis (services, steps), what gates its steps, and which steps need Redis first."""
+"""Readiness: where a job starts Redis (services, steps), what gates its steps, which steps need it first."""
 
 from __future__ import annotations
 
