@@ -86,6 +86,11 @@ TOPOLOGY_FIRST_PORT = {"cluster": 7000, "sentinel": REDIS_PORT}
 # `lint --fix` inserts them into a user's job (RC101 the wait step, RC302 the overcommit step).
 
 
+def secret_expression(name: str) -> str:
+    """How a workflow reads the secret `name` (the password the wait step passes on, masked)."""
+    return f"${{{{ secrets.{name} }}}}"
+
+
 def action_uses(action_ref: str) -> str:
     """The `uses:` line of a step running this project's action (`action_ref`)."""
     line = f"  uses: {action_ref}"

@@ -136,7 +136,7 @@ class Setup:
 
     @property
     def password_expression(self) -> str | None:
-        return None if self.password_secret is None else f"${{{{ secrets.{self.password_secret} }}}}"
+        return None if self.password_secret is None else recipe.secret_expression(self.password_secret)
 
     @property
     def uses_health_check(self) -> bool:

@@ -129,7 +129,7 @@ class NoReadinessGate(Rule):
         if wiring is None:
             return []
         label, url, secret = wiring
-        password = None if secret is None else f"${{{{ secrets.{secret} }}}}"
+        password = None if secret is None else recipe.secret_expression(secret)
         step = recipe.wait_step(url, password=password, service_label=label, container_job=job.is_container_job)
         return insert_step_before(workflow.lines, target, step)
 
