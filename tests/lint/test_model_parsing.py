@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from redis_ci.lint.edits import LINE_BREAK
+from redis_ci.lint.lines import LINE_BREAK, split_lines
 from redis_ci.lint.yaml_nodes import parse_document
 
 
@@ -39,3 +39,11 @@ def test_lines_split_at_yaml_line_breaks_only():
         if expected and LINE_BREAK.fullmatch(text[-2:] if text.endswith("\r\n") else text[-1:]):
             expected.pop()  # a final break ends the last line
         assert parse_document(text.encode()).lines == expected, repr(text)
+
+
+def test_split_lines_with_breaks_is_the_text_again_and_the_same_lines():
+    for characters in itertools.product(["a", "\n", "\r", "\r\n", "\x85", "\u2028", "\x0c"], repeat=4):
+        text = "".join(characters)
+        with_breaks = split_lines(text, keep_breaks=True)
+        assert "".join(with_breaks) == text, repr(text)
+        assert [LINE_BREAK.sub("", line) for line in with_breaks] == split_lines(text), repr(text)

@@ -9,17 +9,14 @@ the file stays as the user wrote it. The result is parsed again before it may be
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from redis_ci import recipe
 from redis_ci.errors import FatalError, UsageError
 from redis_ci.generate.render import client_env, gate_steps, indent, matrix_entry, service_entry, strategy_block
 from redis_ci.generate.setup import Setup
+from redis_ci.lint.lines import split_lines
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.yaml_nodes import MappingNode, Node, ScalarNode, SequenceNode, parse_document
-
-# The line breaks PyYAML counts lines by, so its marks and our line list agree.
-_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|$)")
 
 
 def add_redis_to_job(path: str, setup: Setup) -> str:
@@ -41,7 +38,7 @@ def add_redis_to_job(path: str, setup: Setup) -> str:
         setup = dataclasses.replace(setup, container_image=image.value.text if image else "the job container")
     text = data.decode("utf-8-sig")
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
-    lines = [line for line in _LINE.findall(text) if line]
+    lines = split_lines(text, keep_breaks=True)  # PyYAML's lines, so its marks index them
     newline = next((line[len(line.rstrip("\r\n")):] for line in lines if line.endswith(("\n", "\r"))), "\n")
     insertions = _plan(_job_node(document.root, setup.job_name), lines, setup)
     # Bottom up, so earlier line numbers stay valid; at one line, blocks keep their planned order.

@@ -17,11 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from redis_ci.lint.lines import LINE_BREAK
+
 if TYPE_CHECKING:
     from redis_ci.lint.yaml_nodes import Span
-
-# YAML 1.1 line breaks (PyYAML and libyaml count lines at these and nowhere else).
-LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from redis_ci.lint.edits import LINE_BREAK, TextEdit, apply_edits
+from redis_ci.lint.edits import TextEdit, apply_edits
 from redis_ci.lint.engine import FileResult, check_workflow_bytes, find_workflow_files
+from redis_ci.lint.lines import LINE_BREAK, split_lines
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.yaml_nodes import Document, parse_document
@@ -221,25 +222,16 @@ def fix_file(path: str, rules: list[type[Rule]], check: Check, write: bool) -> F
     return result
 
 
-def _lines(data: bytes) -> list[str]:
-    text = data.decode("utf-8")  # a BOM stays in line 1, so the patch applies to the file's bytes
-    lines, start = [], 0
-    for match in LINE_BREAK.finditer(text):
-        lines.append(text[start:match.end()])
-        start = match.end()
-    if start < len(text):
-        lines.append(text[start:])
-    return lines
-
-
 def unified_diff(result: FixResult) -> str:
     """`--- a/PATH` / `+++ b/PATH` unified diff of the fix (git's marker for a last line
     without a newline); "" when nothing changes."""
     if not result.changed:
         return ""
     name = os.path.normpath(result.path).replace(os.sep, "/").lstrip("/")  # git's a/tmp/x for /tmp/x
+    # a BOM stays in line 1, so the patch applies to the file's bytes
+    before, after = (split_lines(data.decode("utf-8"), keep_breaks=True) for data in (result.original, result.fixed))
     out = []
-    for line in difflib.unified_diff(_lines(result.original), _lines(result.fixed), f"a/{name}", f"b/{name}"):
+    for line in difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"):
         out.append(line)
         if LINE_BREAK.search(line[-1:]) is None:
             out.append("\n\\ No newline at end of file\n")

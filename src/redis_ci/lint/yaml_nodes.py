@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from redis_ci.lint.edits import LINE_BREAK
+from redis_ci.lint.lines import split_lines
 
 MappingNode = yaml.MappingNode
 SequenceNode = yaml.SequenceNode
@@ -164,20 +164,6 @@ def find_merge_keys(root: Node) -> list[FileProblem]:
     return problems
 
 
-def _split_lines(text: str) -> list[str]:
-    """The text's lines, without their breaks (a final break ends the last line). YAML's
-    line breaks, not str.splitlines(): a form feed must not shift every later line."""
-    if not text:
-        return []
-    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
-        lines = LINE_BREAK.split(text)
-    else:
-        lines = text.split("\n")  # the common case, without a regex
-    if not lines[-1]:  # the final break (`\r\n` too) ends the last line, it starts none
-        lines.pop()
-    return lines
-
-
 def parse_document(data: bytes) -> Document:
     """Parse one workflow file; never raises for bad content."""
     problems = []
@@ -190,7 +176,7 @@ def parse_document(data: bytes) -> Document:
     text, decode_problem = _decode(data)
     if text is None:
         return Document(None, [], problems + [decode_problem])
-    lines = _split_lines(text)
+    lines = split_lines(text)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
