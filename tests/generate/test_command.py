@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from redis_ci import cli
-from redis_ci.generate import atomic
+from redis_ci import write
 from redis_ci.generate.render import indent, render
 from redis_ci.generate.setup import Setup
 
@@ -112,16 +112,17 @@ def test_output_replaces_by_rename_and_keeps_the_mode(tmp_path, capsys):
     assert target.stat().st_mode & 0o777 == 0o600
 
 
-def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch, capsys):
     target = tmp_path / "ci.yml"
     target.write_text("old\n")
 
     def disk_full(_descriptor):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic.os, "fsync", disk_full)
-    with pytest.raises(atomic.FatalError, match="No space left on device"):
-        atomic.write_atomically(str(target), "new text\n")
+    monkeypatch.setattr(write.os, "fsync", disk_full)
+    code, out, err = run_generate(["generate", "job", "-o", str(target)], capsys)
+    assert (code, out) == (3, "")
+    assert err == f"redis-ci generate: error: cannot write {target}: No space left on device\n"
     assert target.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["ci.yml"]
 

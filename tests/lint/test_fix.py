@@ -24,13 +24,14 @@ import pytest
 from redis_ci.cli import main
 from redis_ci.lint.edits import TextEdit, apply_edits, insert_lines_before, replace
 from redis_ci.lint.engine import FileResult, check_workflow_bytes
-from redis_ci.lint.fixer import MAX_PASSES, fix_bytes, is_cleaner, write_atomically
+from redis_ci.lint.fixer import MAX_PASSES, fix_bytes, is_cleaner
 from redis_ci.lint.lines import LINE_BREAK
 from redis_ci.lint.rule import Finding, Rule
 from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.rules.unmapped_service_port import UnmappedServicePort
 from redis_ci.lint.selection import select_rules
 from redis_ci.lint.yaml_nodes import Span, parse_document
+from redis_ci.write import write_atomically
 from test_lint_fixtures import CASES as FIXTURE_CASES  # every <case>.yml, without .fixed.yml
 
 FIXTURES = Path(__file__).parent / "fixtures"

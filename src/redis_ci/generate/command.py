@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from redis_ci import recipe
-from redis_ci.errors import UsageError
+from redis_ci.errors import FatalError, UsageError
 from redis_ci.generate.setup import GATES, LANGUAGES, Setup
 
 KINDS = ("service", "steps", "job", "workflow")
@@ -63,9 +63,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    from redis_ci.generate.atomic import write_atomically
+def _write(path: str, text: str) -> None:
+    from redis_ci.write import write_atomically
 
+    try:
+        write_atomically(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise FatalError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
     if args.into is None and args.kind is None:
         raise UsageError("say what to generate: service, steps, job or workflow (or --into FILE --job NAME)")
     if args.into is not None:
@@ -98,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.into is not None:
         from redis_ci.generate.into import add_redis_to_job
 
-        write_atomically(args.into, add_redis_to_job(args.into, setup))
+        _write(args.into, add_redis_to_job(args.into, setup))
         print(f"added Redis to job {setup.job_name!r} in {args.into}", file=sys.stderr)
         return 0
 
@@ -108,5 +115,5 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomically(args.output, text)
+        _write(args.output, text)
     return 0

@@ -17,20 +17,16 @@ block the others.
 A file with a syntax error (RC001, whatever is selected) is never touched. A suppressed
 finding is never fixed: `check` returns only reported findings, and only those are fixed.
 Bytes outside the edits stay as they were: a UTF-8 BOM is kept, CRLF stays CRLF
-(`apply_edits`), and `write_atomically` replaces the file only once the new bytes are on disk.
+(`apply_edits`), and `redis_ci.write` replaces the file only once the new bytes are on disk.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import difflib
-import errno
 import functools
 import os
-import stat
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -41,6 +37,7 @@ from redis_ci.lint.lines import LINE_BREAK, split_lines
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.yaml_nodes import Document, parse_document
+from redis_ci.write import write_atomically
 
 # Rounds of fix + re-lint kept per file; every kept round removes at least one finding,
 # so this only bounds pathological chains.
@@ -165,41 +162,6 @@ def fix_bytes(data: bytes, path: str, rules: list[type[Rule]], check: Check) -> 
     if not passes:
         return unchanged
     return FixResult(path, data, fixer.encode(text), before, result, passes)
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Replace the file's bytes: write a temp file in the same folder, fsync it, give it the
-    file's mode (and owner where allowed), rename it over the file. Readers see the old or
-    the new file, never a half-written one; a symlink keeps pointing at the fixed file.
-    A file without any write permission is refused (PermissionError), even for root: the
-    user marked it read-only. Raises OSError; the temp file never stays behind."""
-    target = os.path.realpath(path)
-    status = os.stat(target)
-    mode = stat.S_IMODE(status.st_mode)
-    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
-        raise PermissionError(errno.EACCES, "file is read-only", path)
-    folder = os.path.dirname(target)
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, mode)
-        if hasattr(os, "chown"):
-            with contextlib.suppress(OSError):  # only root may give a file to another user
-                os.chown(temp, status.st_uid, status.st_gid)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
-        folder_handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(folder_handle)
-        finally:
-            os.close(folder_handle)
 
 
 def fix_file(path: str, rules: list[type[Rule]], check: Check, write: bool) -> FixResult:
