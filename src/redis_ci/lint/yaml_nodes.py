@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from redis_ci.lint.lines import split_lines
+from redis_ci.lint.nesting import MAX_DEPTH, too_deep
 
 MappingNode = yaml.MappingNode
 SequenceNode = yaml.SequenceNode
@@ -88,7 +89,7 @@ class FileProblem:
     """A problem of the file itself, found before any rule runs.
 
     kind is the code of the rule that reports it: "RC001" (not YAML / not UTF-8 /
-    aliases over budget), "RC002" (merge key), "RC003" (too large)."""
+    nested too deep / aliases over budget), "RC002" (merge key), "RC003" (too large)."""
 
     kind: str
     message: str
@@ -177,6 +178,11 @@ def parse_document(data: bytes) -> Document:
     if text is None:
         return Document(None, [], problems + [decode_problem])
     lines = split_lines(text)
+    deep = too_deep(text, lines)  # before the composer, which recurses per level and would crash
+    if deep is not None:
+        line, column, through_alias = deep
+        message = f"nesting deeper than {MAX_DEPTH} levels{' through aliases' * through_alias} (redis-ci's limit)"
+        return Document(None, lines, problems + [FileProblem("RC001", message, Span(line, column, line, column + 1))])
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
