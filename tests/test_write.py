@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +127,8 @@ def test_stale_temporaries_of_our_pattern_are_removed_by_the_next_write(tmp_path
     os.utime(foreign, (long_ago, long_ago))
     write_atomically(str(tmp_path / "ci.yml"), b"new\n")
     assert names(tmp_path) == sorted([foreign.name, fresh.name, "ci.yml"])
+
+
+def test_readme_states_when_a_temporary_file_is_stale():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"removes once it is {STALE_SECONDS // 60} minutes old" in readme

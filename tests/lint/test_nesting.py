@@ -9,6 +9,7 @@ import random
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -116,3 +117,8 @@ def test_the_cheap_bound_never_lets_a_too_deep_file_through():
         else:
             assert first_too_deep(text) is None
     assert checked > 50
+
+
+def test_readme_states_the_limit():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"A file nested deeper than {MAX_DEPTH} levels" in readme
