@@ -76,9 +76,10 @@ def _in_fsync(pid: int) -> bool:
 
 
 def test_kill_9_at_random_moments_leaves_no_temporary_file(tmp_path):
-    """100 SIGKILLs of a real `generate -o` (seeded delays over its whole run, at the latest
-    when it is seen in fsync, i.e. in the middle of writing): the folder never holds anything
-    but the file, which is the old text or the whole new one."""
+    """100 SIGKILLs of a real `generate -o` (seeded: half at a random moment of its run, half
+    in the middle of writing, when it is seen in fsync; a random one comes at the latest
+    then too): the folder never holds anything but the file, which is the old text or the
+    whole new one."""
     rng = random.Random(20261201)
     target = tmp_path / "ci.yml"
     command = [sys.executable, "-m", "redis_ci", "generate", "workflow", "-o", str(target)]
@@ -92,7 +93,8 @@ def test_kill_9_at_random_moments_leaves_no_temporary_file(tmp_path):
     for attempt in range(100):
         assert time.monotonic() < deadline, f"only {attempt} kills in the time allowed"
         target.write_bytes(b"old\n")
-        delay = rng.uniform(0, 2 * whole_run)
+        # half at a random moment of a whole run, half as soon as the writer is seen in fsync
+        delay = rng.uniform(0, whole_run) if rng.random() < 0.5 else 30.0
         child = subprocess.Popen(command, env=CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started = time.monotonic()
         while child.poll() is None and time.monotonic() - started < delay:
@@ -104,4 +106,4 @@ def test_kill_9_at_random_moments_leaves_no_temporary_file(tmp_path):
         child.wait(timeout=30)
         assert os.listdir(tmp_path) == ["ci.yml"], f"kill {attempt} after {time.monotonic() - started:.3f} s"
         assert target.read_bytes() in (b"old\n", new_text)
-    assert killed_in_fsync >= 20, f"only {killed_in_fsync} of 100 kills came while the file was written"
+    assert killed_in_fsync >= 25, f"only {killed_in_fsync} of 100 kills came while the file was written"
