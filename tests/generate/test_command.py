@@ -262,3 +262,13 @@ def test_bad_options_are_one_line_and_exit_2(capsys, argv):
 def test_readme_example_is_the_generator_output():
     readme = (ROOT / "README.md").read_text()
     assert f"```yaml\n{render(Setup.checked(), 'job')}```" in readme
+
+
+@pytest.mark.parametrize("tag, says", [
+    ("banana", "'banana' is not a version"),
+    ("latest", "'latest' moves under you"),
+    ("latest-alpine", "'latest-alpine' moves under you"),
+])
+def test_a_tag_that_is_no_version_is_told_so_and_a_moving_one_that_it_moves(capsys, tag, says):
+    code, _, err = run_generate(["generate", "job", "--version", tag], capsys)
+    assert code == 2 and says in err, err

@@ -165,6 +165,16 @@ def test_billion_laughs_is_bounded():
     assert elapsed < 1.0, f"billion laughs took {elapsed:.2f} s"
     assert_well_formed(data)
     assert [f.code for f in result.findings] == ["RC001"]  # over the node budget: not checked
+    assert result.findings[0].message.startswith("aliases expand this file")
+
+
+def test_a_file_too_big_without_aliases_is_told_its_size_not_aliases():
+    jobs = "".join(f"  j{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo {i} & wait\n"
+                   for i in range(30_000))
+    result = check_workflow_bytes(("on: push\njobs:\n" + jobs).encode(), "big.yml", ALL_RULES)
+    messages = {f.code: f.message for f in result.findings}
+    assert set(messages) == {"RC001", "RC003"}
+    assert "aliases" not in messages["RC001"] and "more than 200,000 YAML nodes" in messages["RC001"]
 
 
 def test_600_kb_workflow_in_under_a_second():

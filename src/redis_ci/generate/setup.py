@@ -176,6 +176,10 @@ class Setup:
         return " ".join(words)
 
 
+# Tags without a version that the official images publish and move on every release.
+_MOVING_WORDS = recipe.MOVING_TAGS | {"alpine", "bookworm", "bullseye", "trixie", "slim"}
+
+
 def _is_version_tag(tag: str) -> bool:
     """A tag that names a version, as RC401 reads it: not a moving name, and some digit in it
     (`alpine` and `latest-alpine` follow every release)."""
@@ -185,8 +189,11 @@ def _is_version_tag(tag: str) -> bool:
 def _check_tag(image: str, tag: str) -> None:
     if not _TAG.fullmatch(tag):
         raise UsageError(f"{tag!r} is not a valid image tag (use a version such as {recipe.STABLE_VERSION[image]})")
-    if not _is_version_tag(tag):
+    if not _is_version_tag(tag) and all(word in _MOVING_WORDS for word in tag.lower().split("-")):
         raise UsageError(f"{tag!r} moves under you (RC401): pin a version such as {recipe.STABLE_VERSION[image]}")
+    if not _is_version_tag(tag):
+        raise UsageError(f"{tag!r} is not a version: --version takes the image tag to pin, such as "
+                         f"{recipe.STABLE_VERSION[image]}")
     if image == "redis-stack" and not _STACK_RELEASE.match(tag):
         raise UsageError(f"{tag!r} is not a redis-stack-server tag: they name a whole release, "
                          f"such as {recipe.STABLE_VERSION[image]}")
