@@ -29,7 +29,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # by test_lint_fixtures.py
 CASES = sorted(p for p in FIXTURES.glob("*/*.yml")
                if not p.name.endswith(".fixed.yml") and p.with_suffix(".out").exists())
-OUT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<code>RC\d{3}) (?P<message>.*)$")
+# `path:line:col: CODE [*] severity: message`, as render.finding_line documents it
+OUT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<code>RC\d{3})(?P<fixable> \[\*\])? "
+                      r"(?P<severity>error|warning|info): (?P<message>.*)$")
 GITHUB_LINE = re.compile(r"^::(?P<command>error|warning|notice) (?P<properties>[^:]*)::(?P<message>.*)$")
 
 # ---- SARIF 2.1.0 as GitHub code scanning takes it -------------------------------------------
@@ -161,7 +163,7 @@ def expected_findings(case: Path) -> list[tuple]:
 
 
 def lint_case(case: Path):
-    rules = select_rules(ALL_RULES, [case.parent.name], [])
+    rules = select_rules(ALL_RULES, ["ALL"] if case.parent.name == "RC000" else [case.parent.name], [])
     return rules, [check_workflow_bytes(case.read_bytes(), f"fixtures/{case.parent.name}/{case.name}", rules)]
 
 
@@ -187,6 +189,9 @@ def test_every_format_says_what_the_fixture_expects(case: Path):
     assert document["version"] == 1 and document["files"] == 1
     assert [(f["line"], f["column"], f["code"], f["message"]) for f in document["findings"]] == expected
     assert all(f["path"] == path for f in document["findings"])
+    marks = [OUT_LINE.match(text).group("severity", "fixable")
+             for text in case.with_suffix(".out").read_text(encoding="utf-8").splitlines()]
+    assert [(f["severity"], " [*]" if f["fixable"] else None) for f in document["findings"]] == marks
 
     annotations = render("github", results, rules).splitlines()
     decoded = []

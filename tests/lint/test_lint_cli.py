@@ -20,7 +20,7 @@ def test_text_output_has_source_line_and_caret():
     result = redis_ci("lint", "--select", "RC201", "no_ports.yml", cwd=FIXTURES / "RC201")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "no_ports.yml:6:7: RC201 Redis service `redis` has no `ports:` in a runner job: steps cannot "
+        "no_ports.yml:6:7: RC201 [*] error: Redis service `redis` has no `ports:` in a runner job: steps cannot "
         'reach it; add `ports: ["6379:6379"]`',
         "  |",
         "6 |       redis:",
@@ -41,7 +41,7 @@ def test_clean_folder_exits_0(tmp_path):
     (tmp_path / "ci.yaml").write_text("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{run: 'true'}]\n")
     (tmp_path / "notes.txt").write_text("not a workflow: [")
     result = redis_ci("lint", str(tmp_path))
-    assert (result.returncode, result.stdout) == (0, "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "All checks passed (1 file).\n")
 
 
 def test_default_path_is_github_workflows(tmp_path):

@@ -104,4 +104,4 @@ def test_cli_prints_notices_on_stderr_without_changing_the_exit_code(tmp_path):
     result = subprocess.run([sys.executable, "-m", "redis_ci", "lint", "--select", "RC201", "ci.yml"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, "")
-    assert result.stderr == "ci.yml:6:15: unknown rule `nope` in redis-ci ignore comment\n"
+    assert result.stderr == "ci.yml:6:15: unknown rule `nope` in redis-ci ignore comment\nAll checks passed (1 file).\n"

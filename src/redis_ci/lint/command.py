@@ -1,9 +1,11 @@
 """`redis-ci lint [PATH ...]`: find Redis wiring mistakes in GitHub Actions workflows.
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage or config, 3 a file could
-not be read (or, with --fix, written). Flags given on the command line replace the config
-file's value of the same key. `--fix` repairs in place and then reports what remains;
-`--diff` only prints the patch (redis_ci.lint.fixer) and exits 1 when a file would change.
+Exit codes: 0 nothing at or above --fail-on (or --exit-zero), 1 findings, 2 bad usage or
+config, 3 a file could not be read (or, with --fix, written; or --output-file not written).
+Each file gets the config nearest above it (ruff's hierarchy) unless --config names one.
+--select/--ignore replace the config's lists; --extend-select/--extend-ignore add to them.
+`--fix` repairs in place and then reports what remains; `--diff` only prints the patch
+(redis_ci.lint.fixer) and exits 1 when a file would change. `-` reads one workflow from stdin.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ import sys
 
 FORMATS = ("auto", "text", "json", "sarif", "github")
 SEVERITY_CHOICES = ("error", "warning", "info")
+STDIN = "-"
+
+EXAMPLES = """\
+examples:
+  redis-ci lint                                  # .github/workflows, config from pyproject.toml or .github/redis-ci.yml
+  redis-ci lint --extend-select RC000 --statistics ci.yml workflows/
+  cat ci.yml | redis-ci lint - --stdin-filename .github/workflows/ci.yml --format json
+"""
 
 
 def _codes(text: str) -> list[str]:
@@ -23,70 +33,201 @@ def _codes(text: str) -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="workflow files or folders (default: .github/workflows)")
+                        help="workflow files or folders (default: .github/workflows); - reads stdin")
     parser.add_argument("--format", choices=FORMATS, default="auto",
                         help="output format (default: auto = github inside GitHub Actions, else text)")
+    parser.add_argument("-o", "--output-file", metavar="FILE", default=None,
+                        help="write the report to FILE (replaced atomically) instead of stdout")
     parser.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None,
                         help="exit 1 when a finding is at least this severe (default: warning)")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when there are findings (2 and 3 still mean what they mean)")
     parser.add_argument("--config", metavar="FILE", default=None,
-                        help="config file (pyproject.toml or .yml; default: the nearest "
-                             ".github/redis-ci.yml or pyproject.toml with [tool.redis-ci])")
-    parser.add_argument("--select", type=_codes, action="extend", default=[], metavar="CODES",
-                        help="only these rules: codes, code prefixes (RC2) or names, comma-separated")
-    parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES",
-                        help="skip these rules: codes, code prefixes or names, comma-separated")
-    parser.add_argument("--fix", action="store_true",
+                        help="config file for every linted file (pyproject.toml or .yml; default: for each "
+                             "file the nearest .github/redis-ci.yml or pyproject.toml with [tool.redis-ci] "
+                             "in its folder or above)")
+    selection = parser.add_argument_group("rule selection (codes, code prefixes such as RC2, names, or ALL; "
+                                          "comma-separated or repeated)")
+    selection.add_argument("--select", type=_codes, action="extend", default=None, metavar="CODES",
+                           help="run only these rules: REPLACES the config's select (default: every rule "
+                                "on by default; RC000 is off)")
+    selection.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES",
+                           help="run these rules too, ADDED to the config's (or --select's) set")
+    selection.add_argument("--ignore", type=_codes, action="extend", default=None, metavar="CODES",
+                           help="skip these rules: REPLACES the config's ignore (--ignore '' ignores nothing)")
+    selection.add_argument("--extend-ignore", type=_codes, action="extend", default=[], metavar="CODES",
+                           help="skip these rules too, ADDED to the config's (or --ignore's) list")
+    output = parser.add_argument_group("output")
+    output.add_argument("-q", "--quiet", action="store_true",
+                        help="print the findings only: no summary line, no notices")
+    output.add_argument("--statistics", action="store_true",
+                        help="print the number of findings per rule instead of the findings")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour in text output (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
+    output.add_argument("--stdin-filename", metavar="PATH", default=None,
+                        help="the path to report for the workflow read from stdin (-), and where its config "
+                             "is looked up; alone, it implies -")
+    fixing = parser.add_argument_group("fixing")
+    fixing.add_argument("--fix", action="store_true",
                         help="repair fixable findings in place (only when the file lints cleaner), "
                              "then report what remains")
-    parser.add_argument("--diff", action="store_true",
+    fixing.add_argument("--diff", action="store_true",
                         help="print the unified diff --fix would apply and write nothing; "
                              "exit 1 if a file would change (wins over --fix)")
 
 
-def _use_color(stream) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+def _check_usage(args: argparse.Namespace, paths: list[str]) -> None:
+    from redis_ci.errors import UsageError
+
+    if args.select is not None and not args.select:
+        raise UsageError("--select needs at least one rule code, prefix or name (ALL selects every rule)")
+    if STDIN in paths and (args.fix or args.diff):
+        raise UsageError("--fix and --diff change files: give a path, not - (stdin)")
+    if paths.count(STDIN) > 1:
+        raise UsageError("- (stdin) may be given once")
+    if args.stdin_filename is not None and STDIN not in paths:
+        raise UsageError("--stdin-filename names the workflow read from stdin: give - as the path, or no path")
+
+
+class _Plan:
+    """For each config in use: its rules, severities, fail-on and the files it covers."""
+
+    def __init__(self, args: argparse.Namespace):
+        from redis_ci.lint.config import ConfigFinder
+        from redis_ci.lint.rules import ALL_RULES
+
+        self.args = args
+        self.finder = ConfigFinder(args.config, ALL_RULES)
+        self.all_rules = ALL_RULES
+        self._selected: dict = {}
+
+    def settings(self, path: str):
+        """(config, rules) for a workflow path."""
+        from redis_ci.lint.selection import select_rules
+
+        config = self.finder.for_file(path)
+        key = id(config)
+        if key not in self._selected:
+            args = self.args
+            select = args.select if args.select is not None else config.select
+            ignore = args.ignore if args.ignore is not None else config.ignore
+            self._selected[key] = (config, select_rules(self.all_rules, select, ignore,
+                                                       args.extend_select, args.extend_ignore))
+        return self._selected[key]
+
+
+def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: str | None):
+    """Results in the order of files (stdin's last), and the --fix/--diff status."""
+    from redis_ci.lint.engine import check_workflow_bytes, lint_paths
+
+    groups: dict = {}
+    for position, path in enumerate(files):
+        config, rules = plan.settings(path)
+        groups.setdefault(id(config), (config, rules, []))[2].append((position, path))
+    placed: dict = {}
+    fix_status = 0
+    for config, rules, members in groups.values():
+        paths = [path for _, path in members]
+        if args.fix or args.diff:
+            from redis_ci.lint.fixer import run_fixes
+
+            results, status = run_fixes(paths, rules, config.severity, dry_run=args.diff)
+            fix_status = max(fix_status, status)
+        else:
+            results = lint_paths(paths, rules, config.severity)
+        for (position, _), result in zip(members, results):
+            placed[position] = result
+    results = [placed[position] for position in range(len(files))]
+    if stdin_path is not None:
+        config, rules = plan.settings(stdin_path)
+        results.append(check_workflow_bytes(sys.stdin.buffer.read(), stdin_path, rules, config.severity))
+    return results, fix_status
+
+
+def _files(paths: list[str]) -> list[str]:
+    """The workflow files under paths; the default folder may be missing (then: none)."""
+    from redis_ci.errors import UsageError
+    from redis_ci.lint.engine import DEFAULT_PATH, find_workflow_files
+
+    try:
+        return find_workflow_files(paths)
+    except FileNotFoundError as exc:
+        if paths == [DEFAULT_PATH]:
+            return []
+        raise UsageError(f"no such file or directory: {exc.args[0]}") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    from redis_ci.errors import UsageError
-    from redis_ci.lint.config import load_config
-    from redis_ci.lint.engine import DEFAULT_PATH, lint_paths
-    from redis_ci.lint.render import render, resolve_format
+    from redis_ci.errors import FatalError
+    from redis_ci.lint.engine import DEFAULT_PATH
+    from redis_ci.lint.render import artifact_uri, render, resolve_format
+    from redis_ci.lint.report import statistics, summary_line, use_color, write_output_file
     from redis_ci.lint.rule import severity_rank
-    from redis_ci.lint.rules import ALL_RULES
-    from redis_ci.lint.selection import select_rules
 
-    config = load_config(args.config, ALL_RULES)
-    rules = select_rules(ALL_RULES, args.select or config.select, args.ignore or config.ignore)
-    fail_on = args.fail_on or config.fail_on or "warning"
-    paths = args.paths or [DEFAULT_PATH]
-    fix_status = 0
+    paths = list(args.paths) or ([STDIN] if args.stdin_filename is not None else [DEFAULT_PATH])
+    _check_usage(args, paths)
+    stdin_path = (args.stdin_filename or STDIN) if STDIN in paths else None
+    plan = _Plan(args)
+    # the current folder's config is read first, whatever is linted: a bad one is exit 2 before any output
+    here = plan.settings(os.path.join(os.getcwd(), STDIN))
     # A short-lived process that builds many small objects: the cyclic GC's frequent young-generation
     # passes cost ~15 % of lint's CPU and free almost nothing (bench/lint_speed.py).
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
-    try:
-        if args.fix or args.diff:
-            from redis_ci.lint.fixer import run_fixes
-
-            results, fix_status = run_fixes(paths, rules, config.severity, dry_run=args.diff)
-        else:
-            results = lint_paths(paths, rules, config.severity)
-    except FileNotFoundError as exc:
-        raise UsageError(f"no such file or directory: {exc.args[0]}") from None
+    files = _files([path for path in paths if path != STDIN])
+    results, fix_status = _lint(args, plan, files, stdin_path)
     readable = [result for result in results if result.read_error is None]
+    format_name = resolve_format(args.format)
+    if not results and not args.quiet:
+        where = " ".join(path for path in paths if path != STDIN)
+        print(f"redis-ci lint: no workflow files found under {where}", file=sys.stderr)
     if not args.diff:  # --diff prints the diff only
-        sys.stdout.write(render(resolve_format(args.format), readable, rules, color=_use_color(sys.stdout)))
+        color = format_name == "text" and use_color(args.color, args.output_file is None and sys.stdout.isatty())
+        if args.statistics:
+            report = statistics(readable, as_json=format_name == "json")
+        else:
+            ran = {rule.code: rule for path in files + ([stdin_path] if stdin_path else [])
+                   for rule in plan.settings(path)[1]}
+            # SARIF describes the rules that ran; with no file at all, those the current folder would run
+            rules = list(ran.values()) or here[1]
+            report = render(format_name, readable, sorted(rules, key=lambda rule: rule.code), color=color)
+        if args.output_file is None:
+            sys.stdout.write(report)
+        else:
+            try:
+                write_output_file(args.output_file, report)
+            except OSError as exc:
+                raise FatalError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
+        if os.environ.get("GITHUB_STEP_SUMMARY"):
+            _step_summary(readable, artifact_uri)
     for result in readable:
-        for notice in result.notices:
-            print(f"{result.path}:{notice}", file=sys.stderr)
+        if not args.quiet:
+            for notice in result.notices:
+                print(f"{result.path}:{notice}", file=sys.stderr)
     unreadable = [result for result in results if result.read_error is not None]
     for result in unreadable:
         print(f"redis-ci lint: error: cannot read {result.path}: {result.read_error}", file=sys.stderr)
+    # last, on stderr: stdout (or the file) holds the findings only, the same lines as the fixtures
+    if format_name == "text" and not args.quiet and results and not (args.fix or args.diff):  # --fix has its own
+        print(summary_line(readable), file=sys.stderr)
     if unreadable or fix_status == 3:
         return 3
+    if args.exit_zero:
+        return 0
     if args.diff:
         return fix_status
-    threshold = severity_rank(fail_on)
-    failing = any(severity_rank(f.severity) <= threshold for r in readable for f in r.findings)
-    return 1 if failing else 0
+
+    def fails(result, finding) -> bool:
+        fail_on = args.fail_on or plan.settings(result.path)[0].fail_on or "warning"
+        return severity_rank(finding.severity) <= severity_rank(fail_on)
+
+    return 1 if any(fails(result, finding) for result in readable for finding in result.findings) else 0
+
+
+def _step_summary(results, artifact_uri) -> None:
+    from redis_ci.lint.step_summary import append_step_summary
+
+    try:
+        append_step_summary(results, artifact_uri)
+    except OSError as exc:  # the report itself is out: a summary that cannot be written is a notice
+        print(f"redis-ci lint: cannot write the step summary: {exc.strerror or exc}", file=sys.stderr)

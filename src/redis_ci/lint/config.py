@@ -2,9 +2,11 @@
 
 Keys (all optional): `select` and `ignore` (lists of codes, code prefixes or names, as the
 flags), `severity` (rule code or name -> "error"|"warning"|"info"), `fail-on` (a severity).
-Found by walking up from the current directory; in each directory `.github/redis-ci.yml`
-(or `.yaml`) wins over `pyproject.toml`, and a `pyproject.toml` without `[tool.redis-ci]`
-is passed over. `--config FILE` names the file instead. Anything wrong with the file is a
+Found per linted file by walking up from the file's own folder (ruff's hierarchy: a
+monorepo's parts keep their own settings); in each folder `.github/redis-ci.yml` (or `.yaml`)
+wins over `pyproject.toml`, and a `pyproject.toml` without `[tool.redis-ci]` is passed over;
+a file with none above it gets the defaults. Files are not merged: the nearest one is the
+whole config. `--config FILE` names one file for every linted file instead. Anything wrong with the file is a
 one-line UsageError (exit 2) that names it: a config that silently does nothing is worse.
 """
 
@@ -154,6 +156,29 @@ def _has_table(pyproject: str) -> bool:
     if _toml_module() is None:  # a project merely depending on redis-ci must still lint
         return TABLE_HEADER.search(text) is not None
     return _read_toml(pyproject, text) is not None
+
+
+class ConfigFinder:
+    """The config of each linted file: the --config file for all, or the nearest one above the
+    file. Each folder is looked up and each file read once per run."""
+
+    def __init__(self, explicit: str | None, all_rules: list):
+        self.all_rules = all_rules
+        self.explicit = read_config_file(explicit, all_rules) if explicit else None
+        self._by_folder: dict = {}
+        self._by_path: dict = {None: LintConfig()}
+
+    def for_file(self, path: str) -> LintConfig:
+        """The config for a workflow file (path need not exist: stdin's --stdin-filename)."""
+        if self.explicit is not None:
+            return self.explicit
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in self._by_folder:
+            self._by_folder[folder] = find_config_file(folder)
+        found = self._by_folder[folder]
+        if found not in self._by_path:
+            self._by_path[found] = read_config_file(found, self.all_rules)
+        return self._by_path[found]
 
 
 def load_config(explicit: str | None, all_rules: list) -> LintConfig:

@@ -23,6 +23,7 @@ DEFAULT_PATH = os.path.join(".github", "workflows")
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
 # Below this many files a pool costs more (fork + pickling results) than it saves.
 PARALLEL_MIN_FILES = 64
+UNUSED_SUPPRESSION = "RC000"
 
 
 @dataclass
@@ -47,7 +48,7 @@ def find_workflow_files(paths: list[str]) -> list[str]:
             for folder, _dirs, names in os.walk(path):
                 found.extend(os.path.join(folder, name) for name in names if name.endswith(WORKFLOW_SUFFIXES))
             files.extend(sorted(found))
-        elif os.path.exists(path):
+        elif os.path.lexists(path):  # a dangling link found in a folder is a file we cannot read (exit 3)
             files.append(path)
         else:
             raise FileNotFoundError(path)
@@ -76,11 +77,36 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
     # most files have no directive: skip the line scan unless the marker is in the bytes
     suppressions = parse_suppressions(document.lines, ALL_RULES) if MARKER.encode() in data else Suppressions()
     kept = [finding for finding in findings if not suppressions.silences(finding)]
+    if suppressions.directives and any(rule.code == UNUSED_SUPPRESSION for rule in rules):
+        unused = unused_suppressions(suppressions, rules)
+        kept.extend(finding for finding in unused if not suppressions.silences(finding, whole_file=False))
     if severities:
         kept = [dataclasses.replace(f, severity=severities[f.code]) if f.code in severities else f for f in kept]
     # lines only serve source excerpts: a clean file need not carry them (nor ship them back from a pool worker)
     lines = document.lines if kept else []
     return FileResult(path, sorted(kept, key=Finding.sort_key), lines, notices=suppressions.notices)
+
+
+def unused_suppressions(suppressions: Suppressions, rules: list[type[Rule]]) -> list[Finding]:
+    """RC000: per directive, each rule it names that ran here and that it silenced nothing of;
+    a `disable-file` that silenced nothing. Rules that did not run are not judged."""
+    from redis_ci.lint.rules.unused_suppression import UnusedSuppression
+    from redis_ci.lint.yaml_nodes import Span
+
+    ran = {rule.code: rule for rule in rules} | {rule.name: rule for rule in rules}
+    reporter = UnusedSuppression()
+    found = []
+    for directive in suppressions.directives:
+        span = Span(directive.line, directive.column, directive.line, directive.end_column)
+        if directive.disable_file and not directive.used:
+            found.append(reporter.finding("`disable-file` silences nothing in this file; remove it", span))
+        unused = {ran[selector] for selector in directive.selectors - directive.used if selector in ran}
+        # a rule named both by code and by name is one rule, used when either one silenced
+        for rule in sorted(unused, key=lambda rule: rule.code):
+            if rule.code != UNUSED_SUPPRESSION and not {rule.code, rule.name} & directive.used:
+                found.append(reporter.finding(f"unused suppression: {rule.code} ({rule.name}) reported nothing "
+                                              "this comment covers; remove it from the comment", span))
+    return found
 
 
 def lint_file(path: str, rules: list[type[Rule]], severities: dict | None = None) -> FileResult:

@@ -1,4 +1,5 @@
-"""`redis-ci explain RC201`: print a rule's documentation (its docstring)."""
+"""`redis-ci explain RC201`: print a rule's documentation (its docstring), the page that
+docs/rules/RC201.md holds."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from redis_ci.errors import UsageError
+    from redis_ci.lint.rule_docs import rule_page
     from redis_ci.lint.rules import ALL_RULES
     from redis_ci.lint.selection import find_rule
 
     rule = find_rule(ALL_RULES, args.rule)
     if rule is None:
         raise UsageError(f"unknown rule: {args.rule} (see `redis-ci rules`)")
-    fix = "fixable" if rule.fixable else "not fixable"
-    print(f"# {rule.code} {rule.name} ({rule.severity}, {fix})\n")
-    print(rule.documentation())
+    sys.stdout.write(rule_page(rule))
     return 0

@@ -16,9 +16,15 @@ _COLOR = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
+FIXABLE_MARK = "[*]"
+
+
 def finding_line(path: str, finding) -> str:
-    """`path:line:col: CODE message` (the header line of the text format and fixtures)."""
-    return f"{path}:{finding.span.line}:{finding.span.column}: {finding.code} {finding.message}"
+    """`path:line:col: CODE [*] severity: message` (the header line of the text format and the
+    fixtures; `[*]` only when --fix can repair it, as ruff marks it). Parse it with
+    `^(.+?):(\\d+):(\\d+): (RC\\d{3})( \\[\\*\\])? (error|warning|info): (.*)$`."""
+    mark = f" {FIXABLE_MARK}" if finding.fixable else ""
+    return f"{path}:{finding.span.line}:{finding.span.column}: {finding.code}{mark} {finding.severity}: {finding.message}"
 
 
 def _excerpt(lines: list[str], finding, color: bool) -> list[str]:
@@ -42,8 +48,11 @@ def render_text(results: list[FileResult], show_source: bool = True, color: bool
         for finding in result.findings:
             header = finding_line(result.path, finding)
             if color:
-                location, _, rest = header.partition(": ")
-                header = f"{_BOLD}{location}:{_RESET} {_COLOR[finding.severity]}{finding.code}{_RESET} {rest.split(' ', 1)[1]}"
+                location = f"{result.path}:{finding.span.line}:{finding.span.column}"
+                mark = f" {FIXABLE_MARK}" if finding.fixable else ""
+                paint = _COLOR[finding.severity]
+                header = (f"{_BOLD}{location}:{_RESET} {paint}{finding.code}{_RESET}{mark} "
+                          f"{paint}{finding.severity}{_RESET}: {finding.message}")
             out.append(header)
             if show_source:
                 out.extend(_excerpt(result.lines, finding, color))

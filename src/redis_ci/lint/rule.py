@@ -55,6 +55,8 @@ class Rule:
     name: ClassVar[str] = ""
     severity: ClassVar[str] = "error"
     fixable: ClassVar[bool] = False
+    # False: runs only when a selector names it (its code, a prefix of it, its name, or ALL)
+    enabled_by_default: ClassVar[bool] = True
 
     def check_workflow(self, workflow: Workflow) -> Iterable[Finding]:
         return ()

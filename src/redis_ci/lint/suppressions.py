@@ -24,23 +24,44 @@ IGNORE = re.compile(r"ignore\[(?P<codes>[^\]]*)\]")
 
 
 @dataclass
+class Directive:
+    """One `# redis-ci:` comment: where its `#` is (1-based line and column, end of the line),
+    the selectors it names, and (filled in by Suppressions.silences) those that silenced a finding."""
+
+    line: int
+    column: int
+    end_column: int
+    selectors: set = field(default_factory=set)
+    disable_file: bool = False
+    used: set = field(default_factory=set)
+
+
+@dataclass
 class Suppressions:
-    """The directives of one file: by_line maps a 1-based line to the rule selectors
-    (codes upper-cased, names lower-cased) ignored there; notices are problems with the
-    directives themselves, as `line:col: text`."""
+    """The directives of one file: by_line maps a 1-based line to the directives that cover
+    it; notices are problems with the directives themselves, as `line:col: text`."""
 
     disable_file: bool = False
     by_line: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)
+    directives: list = field(default_factory=list)
 
-    def silences(self, finding) -> bool:
-        if self.disable_file:
-            return True
+    def silences(self, finding, whole_file: bool = True) -> bool:
+        """Whether a directive silences finding; the directives that do remember it (RC000).
+        whole_file=False: only the line directives count (RC000 reports an unused disable-file)."""
+        silenced = False
         for line in finding.span.lines():
-            selectors = self.by_line.get(line)
-            if selectors and (finding.code in selectors or finding.name in selectors):
-                return True
-        return False
+            for directive in self.by_line.get(line, ()):
+                for selector in (finding.code, finding.name):
+                    if selector in directive.selectors:
+                        directive.used.add(selector)
+                        silenced = True
+        if self.disable_file and whole_file:
+            for directive in self.directives:
+                if directive.disable_file:
+                    directive.used.add("disable-file")
+            return True
+        return silenced
 
 
 def parse_suppressions(lines: list[str], known_rules: list) -> Suppressions:
@@ -58,8 +79,10 @@ def parse_suppressions(lines: list[str], known_rules: list) -> Suppressions:
         hash_index = text.index("#", match.start())
         where = f"{number}:{hash_index + 1}"
         ignore = IGNORE.match(body)
+        directive = Directive(number, hash_index + 1, len(text.rstrip()) + 1)
+        found.directives.append(directive)
         if body == "disable-file" or body.startswith("disable-file "):
-            found.disable_file = True
+            found.disable_file = directive.disable_file = True
         elif ignore is None:
             found.notices.append(f"{where}: unknown redis-ci directive `{body}`; write "
                                  "`ignore[CODE,...] reason` or `disable-file`")
@@ -71,9 +94,10 @@ def parse_suppressions(lines: list[str], known_rules: list) -> Suppressions:
                     selectors.add(selector)
                 else:
                     found.notices.append(f"{where}: unknown rule `{token}` in redis-ci ignore comment")
+            directive.selectors = selectors
             targets = [number]
             if not text[:hash_index].strip():  # a comment alone on its line covers the next one
                 targets.append(number + 1)
             for target in targets:
-                found.by_line.setdefault(target, set()).update(selectors)
+                found.by_line.setdefault(target, []).append(directive)
     return found

@@ -25,11 +25,13 @@ from redis_ci.lint.rules.unavailable_or_eol_image import UnavailableOrEolImage
 from redis_ci.lint.rules.unbounded_wait_loop import UnboundedWaitLoop
 from redis_ci.lint.rules.unmapped_service_port import UnmappedServicePort
 from redis_ci.lint.rules.unpinned_image import UnpinnedImage
+from redis_ci.lint.rules.unused_suppression import UnusedSuppression
 from redis_ci.lint.rules.weak_health_check import WeakHealthCheck
 from redis_ci.lint.rules.workflow_too_large import WorkflowTooLarge
 from redis_ci.lint.rules.yaml_syntax_error import YamlSyntaxError
 
 ALL_RULES = [
+    UnusedSuppression,
     YamlSyntaxError,
     MergeKey,
     WorkflowTooLarge,
