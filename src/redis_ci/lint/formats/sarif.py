@@ -13,6 +13,7 @@ import hashlib
 import json
 
 from redis_ci import __version__
+from redis_ci.lint.rule_docs import rule_url
 from redis_ci.recipe import ACTION_REPOSITORY
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -39,6 +40,7 @@ def rule_descriptor(rule) -> dict:
         "shortDescription": {"text": summary},
         "fullDescription": {"text": " ".join(_section(documentation, "What it does").split()) or summary},
         "help": {"text": documentation, "markdown": documentation},
+        "helpUri": rule_url(rule.code),  # docs/rules/<code>.md in the project's repository
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": tags},
     }

@@ -11,8 +11,8 @@ class ClientEnvOnService(Rule):
 
     ## What it does
     Reports a variable under `services.<label>.env` of a Redis service that describes
-    where to connect (RULES.md "Client endpoint": a Redis URL, a host or a port, in a
-    variable named after Redis, a cache, a broker, ...) when no `env:` of the workflow,
+    where to connect (a Redis URL, a host or a port, in a variable named after Redis, a
+    cache or a broker: REDIS, VALKEY, CACHE, BROKER, CELERY, RQ, SIDEKIQ, RESQUE) when no `env:` of the workflow,
     the job or a step sets a variable of that name. Bitnami images, which read such
     variables as their own configuration, are left alone.
 

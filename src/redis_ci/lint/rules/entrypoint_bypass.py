@@ -12,8 +12,8 @@ class EntrypointBypass(Rule):
     """`--entrypoint` in a Redis service's options skips the image's entrypoint script.
 
     ## What it does
-    Reports `--entrypoint` in the `options:` of a Redis service (RULES.md "Redis
-    service"), and its newer spelling, the service key `entrypoint:`, unless it names the
+    Reports `--entrypoint` in the `options:` of a Redis service (a service whose image is
+    Redis-compatible: `redis`, `valkey`, `redis-stack`, `keydb`, `dragonfly`, ...), and its newer spelling, the service key `entrypoint:`, unless it names the
     image's own `docker-entrypoint.sh`.
 
     ## Why is this bad?

@@ -11,7 +11,9 @@ class EphemeralPortHardcoded(Rule):
 
     ## What it does
     In a runner job whose Redis service maps a random host port (`- 6379`, `6379/tcp`,
-    `127.0.0.1::6379`), reports client endpoints (RULES.md "Client endpoint") on the
+    `127.0.0.1::6379`), reports client endpoints (where steps connect: a variable in `env:` named after Redis, a cache or a broker (REDIS, VALKEY, CACHE, BROKER,
+    CELERY, RQ, SIDEKIQ, RESQUE) holding a Redis URL, a host or a port; `redis-cli -h/-p/-u`
+    arguments; Redis URLs in `run:` scripts) on the
     runner that use a literal port (a URL without a port means 6379) instead of
     `${{ job.services.<label>.ports['6379'] }}`. Ports that another service publishes
     at a fixed host port, and jobs that also start Redis in a step, are left alone.

@@ -11,8 +11,7 @@ class LocalhostInContainerJob(Rule):
     """A container job connects to `localhost`: that is the job container, not the Redis service.
 
     ## What it does
-    Reports a client endpoint (RULES.md "Client endpoint": a Redis URL, host or
-    `redis-cli -h` in `env:` or `run:`) whose host is `localhost`, `127.0.0.1`, `::1` or
+    Reports a client endpoint (a Redis URL, host or `redis-cli -h` in `env:` or `run:`) whose host is `localhost`, `127.0.0.1`, `::1` or
     `0.0.0.0` in a job that has a `container:` and a Redis service. A job that starts
     `redis-server` inside its own container is left alone: there `localhost` is right.
 

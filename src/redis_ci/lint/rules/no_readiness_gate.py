@@ -46,7 +46,7 @@ class NoReadinessGate(Rule):
     `redis-ci generate` puts its wait step at the same place. When a gate comes later, only a
     step before it that visibly talks to Redis (a Redis URL or host in its `env:` or script, a
     `redis-cli` call) is reported, so installing dependencies before the wait step is fine. A
-    gate (RULES.md) is this project's wait step or `redis-ci wait`, a bounded loop that checks
+    gate is a `--health-cmd` on the service, this project's wait step or `redis-ci wait`, a bounded loop that checks
     PING, `docker compose up --wait`, or an action that waits by itself. A PING loop without a
     bound still waits; RC105 (unbounded-wait-loop) reports it instead.
 

@@ -16,7 +16,9 @@ class PortMismatch(Rule):
     """A client connects to a port that no Redis service of the job serves.
 
     ## What it does
-    Compares the port of each client endpoint (RULES.md "Client endpoint") with the ports
+    Compares the port of each client endpoint (where steps connect: a variable in `env:` named after Redis, a cache or a broker (REDIS, VALKEY, CACHE, BROKER,
+    CELERY, RQ, SIDEKIQ, RESQUE) holding a Redis URL, a host or a port; `redis-cli -h/-p/-u`
+    arguments; Redis URLs in `run:` scripts) with the ports
     the job's Redis services serve. In a runner job that is the host side of `ports:`
     (`"6380:6379"` serves 6380); in a container job it is the port Redis listens on inside
     its container (6379, the container side of `ports:`, or `--port` in `command:`).

@@ -12,7 +12,9 @@ class ServiceLabelInRunnerJob(Rule):
     """A runner job connects to a service label as host name: it does not resolve on the runner.
 
     ## What it does
-    Reports a client endpoint (RULES.md "Client endpoint") whose host is the label of one
+    Reports a client endpoint (where steps connect: a variable in `env:` named after Redis, a cache or a broker (REDIS, VALKEY, CACHE, BROKER,
+    CELERY, RQ, SIDEKIQ, RESQUE) holding a Redis URL, a host or a port; `redis-cli -h/-p/-u`
+    arguments; Redis URLs in `run:` scripts) whose host is the label of one
     of the job's services, in a job without `container:`. A job with a step that writes
     `/etc/hosts` (mapping the label to the runner) is left alone.
 

@@ -11,7 +11,8 @@ class UnmappedServicePort(Rule):
     """A Redis service in a runner job without `ports:`: the steps cannot reach it.
 
     ## What it does
-    Reports a Redis service (RULES.md "Redis service") of a job that runs on the runner
+    Reports a Redis service (a service whose image is Redis-compatible: `redis`, `valkey`,
+    `redis-stack`, `keydb`, `dragonfly`, ...) of a job that runs on the runner
     (no `container:`) when the service has no `ports:`.
 
     ## Why is this bad?
