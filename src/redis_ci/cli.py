@@ -23,6 +23,45 @@ SUBCOMMANDS = {
     "rules": ("redis_ci.lint.rules_command", "list the lint rules"),
     "explain": ("redis_ci.lint.explain_command", "print a lint rule's documentation"),
     "generate": ("redis_ci.generate.command", "write a Redis setup for GitHub Actions"),
+    "completion": ("redis_ci.completion", "print a shell completion script (bash, zsh or fish)"),
+}
+
+# `--help` ends with these, for commands whose module has no EXAMPLES of its own.
+EXAMPLES = {
+    None: """\
+examples:
+  redis-ci wait --url redis://127.0.0.1:6379/0 --timeout 30
+  redis-ci lint --fix
+  redis-ci generate workflow --language python -o .github/workflows/tests.yml
+""",
+    "wait": """\
+examples:
+  redis-ci wait                                   # $REDIS_URL, else redis://localhost:6379/0; 60 s
+  redis-ci wait --url redis://127.0.0.1:6379/0 --checks ping,pubsub,rw --timeout 30
+  redis-ci wait --cluster --url redis://127.0.0.1:7000 --replicas 1 --format json
+""",
+    "rules": """\
+examples:
+  redis-ci rules
+  redis-ci rules --format json
+""",
+    "explain": """\
+examples:
+  redis-ci explain RC201
+  redis-ci explain unmapped-service-port
+""",
+    "generate": """\
+examples:
+  redis-ci generate job                                        # a job with a pinned redis service and the wait step
+  redis-ci generate workflow --language python --version 7.4   # --version is the image tag, not redis-ci's
+  redis-ci generate --into .github/workflows/ci.yml --job test
+""",
+    "completion": """\
+examples:
+  redis-ci completion bash > ~/.local/share/bash-completion/completions/redis-ci
+  redis-ci completion zsh > "${fpath[1]}/_redis-ci"
+  redis-ci completion fish > ~/.config/fish/completions/redis-ci.fish
+""",
 }
 
 
@@ -33,14 +72,21 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser(chosen: str | None) -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="redis-ci", description="Redis in CI, boringly reliable and fast.")
-    parser.add_argument("--version", action="version", version=f"redis-ci {__version__}")
+def build_parser(chosen: str | None, every: bool = False) -> argparse.ArgumentParser:
+    """The parser, with the arguments of the chosen subcommand only (or of every one: the
+    completion scripts are written from the whole tree)."""
+    parser = OneLineParser(prog="redis-ci", description="Redis in CI, boringly reliable and fast.",
+                           epilog=EXAMPLES[None], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-V", "--version", action="version", version=f"redis-ci {__version__}",
+                        help="print redis-ci's version and exit (`generate --version` is the image tag)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        if name == chosen:
-            importlib.import_module(module_name).add_arguments(sub)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        if name == chosen or every:
+            module = importlib.import_module(module_name)
+            module.add_arguments(sub)
+            sub.epilog = getattr(module, "EXAMPLES", None) or EXAMPLES.get(name)
     return parser
 
 

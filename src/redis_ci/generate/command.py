@@ -23,7 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--image", default="redis", choices=tuple(recipe.IMAGE_REPOSITORY), help="server image (default: redis)"
     )
     versions = parser.add_mutually_exclusive_group()
-    versions.add_argument("--version", help="image tag (default: the current stable major.minor)")
+    versions.add_argument("--version", metavar="TAG",
+                          help="the server image's tag to pin, e.g. 7.4 (default: the current stable major.minor); "
+                               "redis-ci's own version is `redis-ci --version`")
     versions.add_argument("--versions", metavar="V1,V2,...", help="a matrix over server versions, e.g. 6.2,7.4,8.2")
     parser.add_argument("--port", type=int, help=f"host port of a runner job's service (default: {recipe.REDIS_PORT})")
     parser.add_argument(

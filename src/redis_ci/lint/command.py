@@ -23,7 +23,7 @@ EXAMPLES = """\
 examples:
   redis-ci lint                                  # .github/workflows, config from pyproject.toml or .github/redis-ci.yml
   redis-ci lint --extend-select RC000 --statistics ci.yml workflows/
-  cat ci.yml | redis-ci lint - --stdin-filename .github/workflows/ci.yml --format json
+  redis-ci lint - --stdin-filename .github/workflows/ci.yml --format json < ci.yml
 """
 
 
