@@ -222,3 +222,12 @@ def test_step_summary_of_a_clean_run_and_none_outside_actions(repo):
     summary.unlink()
     lint(repo, "clean.yml")
     assert not summary.exists()
+
+
+def test_the_readme_example_is_what_lint_prints(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("```text\n$ redis-ci lint --select RC201\n", 1)[1].split("```", 1)[0]
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(NO_PORTS)
+    result = lint(tmp_path, "--select", "RC201")
+    assert result.stdout + result.stderr == block
