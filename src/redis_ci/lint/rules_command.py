@@ -16,12 +16,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         catalogue = [
-            {"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable, "summary": r.summary()}
+            {"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable,
+             "enabled_by_default": r.enabled_by_default, "summary": r.summary()}
             for r in ALL_RULES
         ]
         print(json.dumps(catalogue, indent=2))
         return 0
     for rule in ALL_RULES:
         fix = "fix" if rule.fixable else "   "
-        print(f"{rule.code}  {rule.name:<28} {rule.severity:<8} {fix}  {rule.summary()}")
+        off = "" if rule.enabled_by_default else " (off by default: --extend-select " + rule.code + ")"
+        print(f"{rule.code}  {rule.name:<28} {rule.severity:<8} {fix}  {rule.summary()}{off}")
     return 0
