@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 
 
@@ -58,6 +57,8 @@ def use_color(choice: str, is_terminal: bool) -> bool:
 def write_output_file(path: str, text: str) -> None:
     """Write the report to path atomically (a temp file beside it, then rename): a reader never
     sees half a report, and a failed write leaves the old file. OSError goes to the caller."""
+    import tempfile  # only with --output-file: lint's start-up stays small
+
     folder = os.path.dirname(os.path.abspath(path))
     handle, temp = tempfile.mkstemp(prefix=".redis-ci-", suffix=".tmp", dir=folder)
     try:
