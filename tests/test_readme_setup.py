@@ -57,3 +57,19 @@ def test_the_install_command_works_in_a_fresh_venv(tmp_path):
     where = subprocess.run([str(checkout / ".venv/bin/python"), "-c", "import redis_ci; print(redis_ci.__file__)"],
                            env=env, capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(checkout / ".venv")), where
+
+
+def test_the_first_screen_snippet_is_a_job_lint_and_actionlint_pass(tmp_path):
+    from entry_point import redis_ci
+
+    readme = (ROOT / "README.md").read_text()
+    snippet = re.search(r"```yaml\n(.*?)```", readme, re.S).group(1)  # the first YAML block: the action
+    assert "uses: redis-ci/redis-ci-action@v1" in snippet and "with:" in snippet
+    (tmp_path / "ci.yml").write_text("on: push\npermissions:\n  contents: read\n" + snippet)
+    result = redis_ci("lint", "--select", "ALL", "ci.yml", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    actionlint = shutil.which("actionlint")
+    assert actionlint, "actionlint is not installed (pip install -e '.[test]')"
+    judged = subprocess.run([actionlint, "ci.yml"], cwd=tmp_path, capture_output=True, text=True)
+    assert judged.returncode == 0, judged.stdout
