@@ -358,17 +358,43 @@ function bounded(seconds, start, onTimeout) {
 }
 
 // --- a RESP2 client that never outlives a deadline (probe/resp.py) ------------------------------
-// getaddrinfo bounded by the deadline: a hanging resolver cannot be interrupted, so we stop
-// waiting for it (the process exits through process.exit, which does not wait for it either).
+// getaddrinfo bounded by the deadline. A lookup inside Node runs on libuv's thread pool, which
+// the process joins when it exits: a hanging resolver would hold the exit for 30 s. So the
+// C library's getaddrinfo runs in `getent ahosts` (same order, same /etc/hosts and resolv.conf),
+// killed at the deadline; dns.lookup only where there is no getent.
+const GETENT = ['/usr/bin/getent', '/bin/getent', '/usr/sbin/getent'].find((path) => isFile(path));
+const lookups = new Set(); // running getent processes, killed on exit
+
 function resolve(host, port, deadline) {
   const family = net.isIP(host);
   if (family) return Promise.resolve([{ address: host, family }]);
+  const late = () => new DnsError('the lookup did not finish before the deadline');
+  if (!GETENT) {
+    return bounded(Math.max(deadline.remaining(), 0), (ok, fail) => {
+      dns.lookup(host, { all: true, verbatim: true }, (error, addresses) => {
+        if (error) fail(new DnsError(GAI_STRERROR[error.code] || error.message));
+        else ok(addresses);
+      });
+    }, late);
+  }
+  let child;
   return bounded(Math.max(deadline.remaining(), 0), (ok, fail) => {
-    dns.lookup(host, { all: true, verbatim: true }, (error, addresses) => {
-      if (error) fail(new DnsError(GAI_STRERROR[error.code] || error.message));
-      else ok(addresses);
+    child = require('child_process').spawn(GETENT, ['ahosts', host], { stdio: ['ignore', 'pipe', 'ignore'] });
+    lookups.add(child);
+    let text = '';
+    child.stdout.on('data', (chunk) => { text += chunk; });
+    child.on('error', (error) => fail(new DnsError(error.message)));
+    child.on('close', (code) => {
+      lookups.delete(child);
+      const addresses = [];
+      for (const line of text.split('\n')) {
+        const [address, type] = line.trim().split(/\s+/);
+        if (type === 'STREAM' && net.isIP(address)) addresses.push({ address, family: net.isIP(address) });
+      }
+      if (code === 0 && addresses.length) ok(addresses);
+      else fail(new DnsError(GAI_STRERROR.EAI_NONAME));
     });
-  }, () => new DnsError('the lookup did not finish before the deadline'));
+  }, () => { child.kill('SIGKILL'); return late(); });
 }
 
 function encodeCommand(args) {
@@ -1305,15 +1331,20 @@ function main() {
     writeOut(1, JSON.stringify(KINDS));
     process.exit(0);
   }
-  run(argv, process.env).then((code) => process.exit(code), (error) => {
+  const exit = (code) => {
+    for (const child of lookups) child.kill('SIGKILL');
+    process.exit(code);
+  };
+  run(argv, process.env).then(exit, (error) => {
     if (error instanceof UsageError) {
       const line = error instanceof ArgumentError ? `${error.prog}: error: ${error.message} (see --help)`
         : `redis-ci wait: error: ${error.message}`;
       writeOut(2, line);
-      process.exit(2);
+      exit(2);
+      return;
     }
     writeOut(2, `redis-ci wait: internal error: ${error && error.name}: ${error && error.message}`);
-    process.exit(3);
+    exit(3);
   });
 }
 
