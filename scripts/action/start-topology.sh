@@ -266,7 +266,8 @@ start_topology() {
   remove_stale_containers
   TOPOLOGY_NETWORK="$(job_network)"
   local port
-  port="$(url_port "${REDIS_CI_URL:-}")"
+  url_port "${REDIS_CI_URL:-}"
+  port=$URL_PORT
   case "$REDIS_CI_TOPOLOGY" in
     cluster) start_cluster "${port:-7000}" ;;
     sentinel) start_sentinel "${port:-6379}" ;;

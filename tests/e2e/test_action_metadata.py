@@ -35,9 +35,9 @@ def test_metadata_is_what_the_marketplace_needs(action):
     assert action["name"] and action["description"] and action["author"]
     assert set(action["branding"]) == {"icon", "color"}
     assert action["runs"]["using"] == "composite"
-    assert set(action["outputs"]) == {"ready", "redis-version", "elapsed-ms", "url"}
+    assert set(action["outputs"]) == {"ready", "redis-version", "elapsed-ms", "url", "port"}
     assert set(action["inputs"]) == {
-        "url", "password", "timeout", "checks", "overcommit", "service-id", "start", "image", "args",
+        "url", "password", "timeout", "checks", "overcommit", "service-id", "start", "image", "version", "args",
         "topology", "tls-dir",
     }
 

@@ -39,8 +39,18 @@ def run_script(tmp_path: Path, runner_name: str = "", **inputs: str) -> subproce
         "REDIS_CI_OVERCOMMIT": "false",
         "RUNNER_NAME": runner_name,
     }
-    env.update({f"REDIS_CI_{name.upper()}": value for name, value in inputs.items()})
+    for name, value in inputs.items():  # lower case: an input; upper case: the environment
+        env[name if name.isupper() else f"REDIS_CI_{name.upper()}"] = value
     return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    from redis_servers import RedisServers
+
+    servers = RedisServers(tmp_path / "servers")
+    yield servers.start()
+    servers.close()
 
 
 def outputs(tmp_path: Path) -> dict[str, str]:
@@ -48,39 +58,133 @@ def outputs(tmp_path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
-def test_windows_fails_at_once_with_a_clear_message(tmp_path):
-    proc = subprocess.run(
-        ["bash", str(SCRIPT)], env={"PATH": os.environ["PATH"], "RUNNER_OS": "Windows"},
-        capture_output=True, text=True, timeout=10,
-    )
-    assert proc.returncode == 1
-    assert proc.stdout.startswith("::error title=Redis needs a Linux job::")
-    assert "ubuntu-latest" in proc.stdout
-
-
-def test_missing_python3_is_named(tmp_path):
-    """A container job image without python3 (node:22, ...) gets a clear error, not `not found`."""
-    bin_dir = tmp_path / "bin"
+def tools_without(tmp_path: Path, *prefixes: str) -> Path:
+    """A PATH directory holding this machine's tools less those whose names start with `prefixes`."""
+    bin_dir = tmp_path / ("bin-without-" + "-".join(prefixes))
     bin_dir.mkdir()
-    for tool in Path("/usr/bin").iterdir():  # this machine's tools, less every python
-        if not tool.name.startswith("python") and not (bin_dir / tool.name).exists():
-            (bin_dir / tool.name).symlink_to(tool)
-    proc = subprocess.run(["bash", str(SCRIPT)], env={"PATH": str(bin_dir), "RUNNER_OS": "Linux"},
-                          capture_output=True, text=True, timeout=10, executable=shutil.which("bash"))
+    for directory in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for tool in Path(directory).iterdir():
+            if not tool.name.startswith(prefixes) and not (bin_dir / tool.name).exists():
+                (bin_dir / tool.name).symlink_to(tool)
+    return bin_dir
+
+
+def test_windows_refuses_start_native_at_once(tmp_path):
+    proc = run_script(tmp_path, start="native", RUNNER_OS="Windows")
     assert proc.returncode == 1
-    assert proc.stdout.startswith("::error title=python3 not found::")
+    assert proc.stdout.startswith("::error title=Redis needs a Linux job::redis-ci: start: native cannot run on Windows")
+    assert "ubuntu-latest" in proc.stdout and not list(tmp_path.glob("redis-ci-action-*"))
+
+
+def test_windows_waits_for_a_reachable_redis(tmp_path, redis_server):
+    """No start: the probe runs as on a hosted Windows runner (bash steps, python)."""
+    proc = run_script(tmp_path, url=redis_server.url, RUNNER_OS="Windows", OSTYPE="msys")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs(tmp_path)["ready"] == "true"
+    assert outputs(tmp_path)["port"] == str(redis_server.port)
+
+
+def test_no_python3_runs_the_node_probe(tmp_path, redis_server):
+    """A job image with Node and no python3 (node:*-slim): the same checks, outputs and summary."""
+    bin_dir = tools_without(tmp_path, "python")
+    proc = run_script(tmp_path, url=redis_server.url, checks="ping,pubsub,rw,info", PATH=str(bin_dir))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = outputs(tmp_path)
+    assert got["ready"] == "true" and got["port"] == str(redis_server.port)
+    assert got["redis-version"] == redis_server.client().info()["redis_version"]
+    assert (tmp_path / "summary").read_text().startswith(f"### ✅ Redis ready at `127.0.0.1:{redis_server.port}`")
+
+
+def test_no_python3_and_no_node_is_one_clear_error(tmp_path):
+    bin_dir = tools_without(tmp_path, "python", "node")
+    proc = run_script(tmp_path, PATH=str(bin_dir))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        "::error title=No python3 or Node in this job::redis-ci runs its probe with python3 (>= 3.9) or Node "
+        "(>= 16), and this job has neither (on PATH, or the runner's Node under /__e): in a container job use an "
+        "image that has one (node:22-slim, python:3.13-slim, most language images), or install python3 or nodejs "
+        "before this step"]
+
+
+def test_a_python_older_than_3_9_falls_back_to_node(tmp_path, redis_server):
+    """`python3` that is too old (a stand-in that exits as probe.py does on Python < 3.9)."""
+    bin_dir = tools_without(tmp_path, "python")
+    (bin_dir / "python3").write_text("#!/bin/sh\nexit 86\n")
+    (bin_dir / "python3").chmod(0o755)
+    proc = run_script(tmp_path, url=redis_server.url, PATH=str(bin_dir))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs(tmp_path)["ready"] == "true"
+
+
+def test_topology_without_python3_is_refused_before_starting(tmp_path):
+    bin_dir = tools_without(tmp_path, "python", "docker")
+    proc = run_script(tmp_path, start="docker", topology="cluster", image="redis:7", PATH=str(bin_dir))
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("::error title=python3 needed for a topology::topology: cluster")
+
+
+def test_multi_line_password_masked_whole_and_line_by_line(tmp_path):
+    password = "first line\r\nsecond%line\nthird"
+    proc = run_script(tmp_path, url=f"redis://127.0.0.1:{free_port()}/0", timeout="0.3", password=password)
+    masks = [line for line in proc.stdout.splitlines() if line.startswith("::add-mask::")]
+    assert masks[:4] == ["::add-mask::first line%0D%0Asecond%25line%0Athird", "::add-mask::first line",
+                         "::add-mask::second%25line", "::add-mask::third"]
+    printed = [line for line in (proc.stdout + proc.stderr).splitlines() if not line.startswith("::add-mask::")]
+    for part in ("first line", "second%line", "third"):
+        assert not [line for line in printed if part in line], part
+
+
+@pytest.mark.parametrize("text", [
+    "", "--save ''", '--save "" --maxmemory 64mb', "a\\ b 'c d' \"e \\\" f\" g\\h", "  x   y  ", "'it'\\''s'",
+    '--dir "/tmp/with space" --loglevel\twarning', "\"\" ''", "--a=\"b'c\"",
+])
+def test_args_split_as_shlex_does(text):
+    import shlex
+
+    script = f'source "{SCRIPT}"; split_args; for word in ${{SERVER_ARGS[@]+"${{SERVER_ARGS[@]}}"}}; do printf "%s\\0" "$word"; done'
+    proc = subprocess.run(["bash", "-c", script], env={"PATH": os.environ["PATH"], "REDIS_CI_ARGS": text},
+                          capture_output=True, text=True, timeout=10)
+    assert proc.returncode == 0, proc.stderr
+    words = proc.stdout.split("\0")[:-1]
+    assert words == shlex.split(text)
 
 
 @pytest.mark.parametrize(("inputs", "message"), [
     ({"start": "podman"}, "start must be empty, docker, native or stop, not podman"),
     ({"overcommit": "yes"}, "overcommit must be true or false, not yes"),
     ({"start": "native", "args": '--save "'}, "args: cannot split"),
+    ({"timeout": "soon"}, "timeout must be a positive number of seconds (such as 60 or 2.5), not soon"),
+    ({"timeout": "0"}, "timeout must be a positive number of seconds"),
+    ({"checks": "ping,pong"}, "checks: unknown check pong (choose from ping, pubsub, rw, info)"),
+    ({"checks": " , "}, "checks must name at least one of ping, pubsub, rw, info"),
+    ({"version": "7.2"}, "version applies to start: docker or native"),
+    ({"start": "docker", "version": "latest; rm"}, "version must be a server version such as 8.2 or 7.4.2"),
+    ({"start": "docker", "version": "7", "image": "redis@sha256:abc"}, "version and an image pinned by digest"),
+    ({"start": "native", "url": "redis://localhost:99999"}, "url: the port must be a number from 1 to 65535"),
+    ({"topology": "ring"}, "topology must be empty, cluster or sentinel, not ring"),
 ])
 def test_bad_input_is_one_error_line_and_exit_2(tmp_path, inputs, message):
     proc = run_script(tmp_path, **inputs)
     assert proc.returncode == 2
     assert f"::error title=redis-ci action::{message}" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("inputs", [{"timeout": "-1"}, {"checks": "nope"}, {"args": "'unbalanced"}])
+def test_start_native_with_a_bad_input_starts_nothing(tmp_path, inputs):
+    port = free_port()
+    proc = run_script(tmp_path, start="native", url=f"redis://127.0.0.1:{port}", **inputs)
+    assert proc.returncode == 2 and "::error title=redis-ci action::" in proc.stdout
+    assert not list(tmp_path.glob("redis-ci-action-*/redis-*.pid"))
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis(port=port, socket_connect_timeout=1).ping()
+
+
+def test_start_native_of_a_version_this_machine_lacks_starts_nothing(tmp_path):
+    proc = run_script(tmp_path, start="native", version="6.2")
+    assert proc.returncode == 1
+    assert "::error title=Redis version not available natively::start: native found " in proc.stdout
+    assert not list(tmp_path.glob("redis-ci-action-*/redis-*.pid"))
 
 
 def test_refused_url_fails_with_the_probe_kind(tmp_path):
