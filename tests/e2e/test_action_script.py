@@ -250,3 +250,47 @@ def test_start_docker_removes_a_leftover_from_an_earlier_job_on_the_same_runner(
         assert "stopped 1 Redis server(s) started by this job" in stop.stdout
     finally:
         subprocess.run(["docker", "rm", "-f", leftover, other_runner], capture_output=True)
+
+
+def strings_in(value):
+    """Every string in a JSON structure (docker inspect's)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+@pytest.mark.e2e
+def test_start_docker_keeps_the_password_off_every_command_line(tmp_path, runner_image):
+    """docker inspect (.Args, .Config.Cmd, .Config.Env) and the container's processes never show it."""
+    import json
+
+    password = 'dock "pw" \\ one\nsecond-line-Zq9'
+    proc = run_script(tmp_path, start="docker", image="redis:8.2", version="7", password=password, args='--save ""')
+    try:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "starting redis:7 as container redis-ci-7-1-script-test-" in proc.stdout  # version -> tag
+        [container] = subprocess.run(["docker", "ps", "-q", "--filter", "label=io.github.redis-ci.job=7-1-script-test"],
+                                     capture_output=True, text=True, check=True).stdout.split()
+        inspect = json.loads(subprocess.run(["docker", "inspect", container], capture_output=True, text=True,
+                                            check=True).stdout)
+        assert inspect[0]["Args"][0] == "/data/redis-ci.conf" and inspect[0]["Config"]["Image"] == "redis:7"
+        processes = subprocess.run(["docker", "top", container], capture_output=True, text=True,
+                                   check=True).stdout
+        log = "\n".join(line for line in (proc.stdout + proc.stderr).splitlines() if not line.startswith("::add-mask::"))
+        for secret in (password, *password.splitlines()):
+            assert not [text for text in strings_in(inspect) if secret in text], secret
+            assert secret not in processes and secret not in log
+        got = outputs(tmp_path)
+        assert got["url"] == f"redis://:***@127.0.0.1:{got['port']}/0"
+        client = redis.Redis(port=int(got["port"]), password=password)
+        assert client.ping() and client.config_get("save") == {"save": ""}
+        assert not list(tmp_path.glob("redis-ci-config.*"))  # the 0600 file is gone once copied
+    finally:
+        stop = run_script(tmp_path, start="stop")
+        assert "stopped 1 Redis server(s) started by this job" in stop.stdout
