@@ -115,12 +115,22 @@ def run_act(repo: Path, workflow: str, runner_image: str, variables: dict[str, s
         # act 0.2.89 also creates (and never starts or removes) the service containers of matrix
         # legs `--matrix` deselected. Only act's own `act-*` containers: what the action starts
         # carries redis-ci labels, and the tests check that it removed them itself.
-        leftover = sorted(_act_containers() - before)
+        # Only this workflow's: other act runs on the same Docker daemon create theirs meanwhile.
+        leftover = sorted(name for name in _act_containers() - before if name.startswith(_act_prefix(repo / workflow)))
         if leftover:
             subprocess.run(["docker", "rm", "-f", "-v", *leftover], capture_output=True)
     return ActRun(proc.returncode, proc.stdout + proc.stderr, started, time.time())
 
 
 def _act_containers() -> set[str]:
-    out = subprocess.run(["docker", "ps", "-aq", "--filter", "name=^act-"], capture_output=True, text=True)
+    out = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}", "--filter", "name=^act-"],
+                         capture_output=True, text=True)
     return set(out.stdout.split())
+
+
+def _act_prefix(workflow: Path) -> str:
+    """How act begins the names of a workflow's containers: `act-<name>-` with every character
+    outside [A-Za-z0-9] as `-` (the workflow's `name:`, else its file path)."""
+    match = re.search(r"^name:\s*(.+?)\s*$", workflow.read_text(), re.MULTILINE) if workflow.is_file() else None
+    name = match[1].strip("'\"") if match else str(workflow)
+    return "act-" + re.sub(r"[^A-Za-z0-9]", "-", name) + "-"

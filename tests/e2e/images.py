@@ -20,6 +20,8 @@ WORKFLOW_DIRS = (ROOT / "tests" / "e2e" / "workflows", ROOT / "workflows-templat
 MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 # What the action's `image` input and the tests name beyond the workflows.
 EXTRA_SERVICE_IMAGES = ("redis:7", "redis:7-alpine")
+# Job images tests write into workflows at run time (GitHub's docs recipe runs its steps in it).
+EXTRA_CONTAINER_IMAGES = ("node:20-bookworm-slim",)
 
 
 def expand(image: str, matrix: dict) -> list[str]:
@@ -54,6 +56,7 @@ def recipe_images() -> set[tuple[str, str]]:
     from redis_ci import recipe
 
     found = {("service", name) for name in EXTRA_SERVICE_IMAGES}
+    found |= {("container", name) for name in EXTRA_CONTAINER_IMAGES}
     for kind, version in recipe.STABLE_VERSION.items():
         repository = recipe.IMAGE_REPOSITORY[kind]
         found.add(("service", f"{repository}:{version}"))

@@ -201,6 +201,31 @@ EOF
   rm -rf "$root"
 }
 
+# Job images for the action's probe runtimes, from the runner image with Debian packages purged by
+# dpkg: Node without python3 (what node:*-slim images are), and neither python3 nor Node (the
+# action must then say what the image needs; libnode stays, so a Node binary mounted at /__e runs
+# as the runner's own would). Bump the tags when this changes.
+NODE_JOB_IMAGE="redis-ci/job-node-no-python:bookworm-1"
+BARE_JOB_IMAGE="redis-ci/job-no-python-no-node:bookworm-1"
+
+derive_job_image() {  # derive_job_image NAME PACKAGE-REGEX
+  local name=$1 pattern=$2 container="redis-ci-setup-derive-$$"
+  have_image "$name" && return
+  log "building $name (runner image less /$pattern/)"
+  docker rm -f "$container" >/dev/null 2>&1 || true
+  # shellcheck disable=SC2016  # expanded by the container's shell
+  docker run --name "$container" -e PATTERN="$pattern" "$RUNNER_IMAGE" sh -c \
+    'dpkg --purge --force-depends $(dpkg-query -W -f "\${Package}\n" | grep -E "$PATTERN") >/dev/null 2>&1; rm -rf /usr/lib/python3*' \
+    || die "could not remove /$pattern/ packages from $RUNNER_IMAGE"
+  docker commit "$container" "$name" >/dev/null
+  docker rm "$container" >/dev/null
+}
+
+ensure_job_images() {
+  derive_job_image "$NODE_JOB_IMAGE" '^(python3|libpython3)'
+  derive_job_image "$BARE_JOB_IMAGE" '^(python3|libpython3|nodejs$|node-)'
+}
+
 # Every image a workflow we run names (tests/e2e/images.py): Redis-compatible service images are
 # pulled or built from this machine's redis-server; job container images are pulled or stand-ins
 # for the runner image (which has python3, the one thing the action needs in a job container).
@@ -212,6 +237,11 @@ ensure_workflow_images() {
     have_image "$image" && continue
     if try_pull "$image"; then
       log "pulled $image"
+      continue
+    fi
+    if [ "$role" = container ] && [[ "$image" == node:* ]]; then
+      docker tag "$NODE_JOB_IMAGE" "$image"
+      log "tagged $image (Node, no python3)"
       continue
     fi
     if [ "$role" = container ]; then
@@ -230,6 +260,7 @@ ensure_docker
 ensure_act
 ensure_shellcheck
 ensure_runner_image
+ensure_job_images
 ensure_workflow_images
 log "ready in $(( $(date +%s) - start )) s"
 echo "$RUNNER_IMAGE"
