@@ -11,19 +11,31 @@
 
 Run (root, Linux; prepares Docker/act/images through tests/e2e/setup.sh first):
     python3 bench/action_timing.py [--runs 3]
+
+3. `--outside-act`: the action's script alone (bash scripts/action/redis-ci-action.sh, as the
+   composite step runs it, in a fake Actions environment) against a running redis-server, no
+   Docker: with python3, and with Node only (python3 hidden from PATH). `--before DIR` adds the
+   same for another checkout (e.g. `git worktree add /tmp/before <commit>`), runs interleaved.
+    python3 bench/action_timing.py --outside-act [--runs 30] [--before DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.actrun import WORKFLOWS, copy_project_repo, free_port, prepare_environment, run_act  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # redis_servers, as pytest has it
+
+from redis_servers import free_port  # noqa: E402
+from tests.e2e.actrun import WORKFLOWS, copy_project_repo, prepare_environment, run_act  # noqa: E402
 
 # act names a composite's inner step by its `run:` text.
 ACTION_SCRIPT_STEP = 'bash "$GITHUB_ACTION_PATH/scripts/action/redis-ci-action.sh"'
@@ -60,10 +72,63 @@ def action_script_seconds(run) -> float:
     return durations[1]
 
 
+def path_without_python(directory: Path) -> str:
+    """A PATH directory with this machine's tools less every python (a node:*-slim job's view)."""
+    directory.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for tool in Path(folder).iterdir():
+            if not tool.name.startswith("python") and not (directory / tool.name).exists():
+                (directory / tool.name).symlink_to(tool)
+    return str(directory)
+
+
+def outside_act(runs: int, before: Path | None) -> int:
+    """Wall time of the action's script against a running server, interleaved per variant."""
+    from redis_servers import RedisServers
+
+    roots = {"this checkout": Path(__file__).resolve().parents[1]}
+    if before:
+        roots["--before"] = before.resolve()
+    with tempfile.TemporaryDirectory(prefix="redis-ci-bench-") as tmp:
+        servers = RedisServers(Path(tmp) / "redis")
+        server = servers.start()
+        node_path = path_without_python(Path(tmp) / "bin")
+        variants = {}
+        for label, root in roots.items():
+            for runtime, path in (("python3", os.environ["PATH"]), ("node only", node_path)):
+                env = {"PATH": path, "HOME": os.environ.get("HOME", "/root"), "GITHUB_ACTIONS": "true",
+                       "GITHUB_ACTION_PATH": str(root), "GITHUB_OUTPUT": f"{tmp}/output",
+                       "GITHUB_STEP_SUMMARY": f"{tmp}/summary", "RUNNER_TEMP": tmp, "RUNNER_OS": "Linux",
+                       "REDIS_CI_URL": server.url, "REDIS_CI_TIMEOUT": "60", "REDIS_CI_CHECKS": "ping,pubsub",
+                       "REDIS_CI_OVERCOMMIT": "true"}  # the default: reads /proc, writes only when not 1
+                variants[f"{label}, {runtime}"] = (root / "scripts" / "action" / "redis-ci-action.sh", env)
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        failed: dict[str, str] = {}
+        for _ in range(runs):
+            for name, (script, env) in variants.items():
+                started = time.monotonic()
+                proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=120)
+                times[name].append(time.monotonic() - started)
+                if proc.returncode != 0:
+                    failed[name] = (proc.stdout + proc.stderr).strip().splitlines()[-1:]
+        servers.close()
+    print(f"the action's script outside act, Redis up, {runs} runs each, interleaved ({os.cpu_count()} CPUs)")
+    print(f"  {'variant':<34}{'median ms':>10}{'min ms':>9}{'max ms':>9}")
+    for name, values in times.items():
+        note = f"   failed: {failed[name]}" if name in failed else ""
+        print(f"  {name:<34}{statistics.median(values) * 1000:>10.1f}{min(values) * 1000:>9.1f}"
+              f"{max(values) * 1000:>9.1f}{note}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="act runs per measurement (median shown)")
+    parser.add_argument("--outside-act", action="store_true", help="time the action's script alone, no act")
+    parser.add_argument("--before", type=Path, help="with --outside-act: another checkout to time beside this one")
     args = parser.parse_args()
+    if args.outside_act:
+        return outside_act(args.runs, args.before)
     runner_image = prepare_environment()
     with tempfile.TemporaryDirectory(prefix="redis-ci-bench-") as tmp:
         repo = copy_project_repo(Path(tmp))

@@ -8,6 +8,7 @@ lag is the waiter's exit minus that moment. Waiters:
   - redis-ci wait (run as the action runs it: PYTHONPATH=src python3 -m redis_ci wait)
   - until redis-cli ping | grep -q PONG; do sleep 1; done   (the common shell loop)
   - a redis-py loop: PING every 100 ms until it answers
+  - the action's Node probe (node scripts/action/probe.js wait), for jobs without python3
 Then the wall time of `redis-ci wait` against a running server beside `python3 -c pass`, with
 and without `-S` (no site hooks: what a bare runner python costs; PYTHONPATH still applies).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -59,7 +61,24 @@ def waiters(port: int) -> dict:
         "redis-cli loop (1 s)": ["bash", "-c", f"until redis-cli -h 127.0.0.1 -p {port} ping 2>/dev/null "
                                                f"| grep -q PONG; do sleep 1; done"],
         "redis-py loop (100 ms)": [sys.executable, "-c", REDIS_PY_LOOP, str(port)],
+        **node_probe_waiters(port),
     }
+
+
+NODE_PROBE = ROOT / "scripts" / "action" / "probe.js"
+
+
+def node_probe_waiters(port: int) -> dict:
+    """The action's Node probe (what runs in job images without python3), beside the Python one."""
+    node = shutil.which("node")
+    return {"node probe.js (action)": [node, str(NODE_PROBE), *probe_args(port)]} if node else {}
+
+
+def node_probe_walls(port: int) -> dict:
+    node = shutil.which("node")
+    if not node:
+        return {}
+    return {"node -e ''": [node, "-e", ""], "node probe.js (server up)": [node, str(NODE_PROBE), *probe_args(port)]}
 
 
 def raw_ping(port: int) -> bool:
@@ -127,6 +146,7 @@ def main() -> None:
                     [sys.executable, "-S", "-m", "redis_ci", *probe_args(running.port)], runs
                 ),
                 "redis-cli ping (server up)": wall_times(["redis-cli", "-p", str(running.port), "ping"], runs),
+                **{name: wall_times(command, runs) for name, command in node_probe_walls(running.port).items()},
             }
         finally:
             servers.close()
