@@ -904,7 +904,9 @@ function parseInfo(text) {
   return fields;
 }
 
-function pyStrip(text) { return text.replace(new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g'), ''); }
+const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g');
+
+function pyStrip(text) { return text.replace(PY_STRIP, ''); }
 
 // `7.2.4` -> [7, 2, 4]; null on anything else.
 function parseVersion(text) {

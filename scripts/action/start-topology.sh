@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # URL, SERVICE_ID, PROBE_ARGS are read by redis-ci-action.sh
 # `start: docker` with `topology: cluster|sentinel`: several Redis containers from one image.
-# Sourced by redis-ci-action.sh (uses its error/fail_usage/job_network/remove_stale_containers,
-# OWNER_LABEL, JOB_KEY, STATE_DIR and SERVER_ARGS); sets URL, SERVICE_ID and PROBE_ARGS for the
+# Sourced by redis-ci-action.sh (uses its error/fail_usage/job_network/remove_stale_containers/
+# config_quote, OWNER_LABEL, JOB_KEY, STATE_DIR and SERVER_ARGS); sets URL, SERVICE_ID and PROBE_ARGS for the
 # `redis-ci wait` that gates the job.
 #
 #   REDIS_CI_TOPOLOGY  cluster (6 nodes: 3 masters, 3 replicas) or sentinel (1 master, 2 replicas,
@@ -120,10 +120,31 @@ common_node_args() {  # common_node_args PORT
     printf '%s\0' --bind 127.0.0.1
   fi
   tls_server_args "$1"
-  if [ -n "${REDIS_CI_PASSWORD:-}" ]; then
-    # Replicas authenticate to their master with the same password.
-    printf '%s\0' --requirepass "$REDIS_CI_PASSWORD" --masterauth "$REDIS_CI_PASSWORD"
-  fi
+}
+
+# The data nodes' password (requirepass, and masterauth for replicas) is a config file copied into
+# each container, never a command-line argument (docker inspect .Args, ps).
+readonly TOPOLOGY_AUTH_CONFIG="/data/redis-ci-auth.conf"
+auth_config_args() {
+  [ -z "${REDIS_CI_PASSWORD:-}" ] || printf '%s\0' "$TOPOLOGY_AUTH_CONFIG"
+}
+
+write_auth_config() {
+  [ -n "${REDIS_CI_PASSWORD:-}" ] || return 0
+  mkdir -p "$STATE_DIR"
+  AUTH_CONFIG_FILE="$STATE_DIR/redis-ci-auth.conf"
+  config_quote "$REDIS_CI_PASSWORD"
+  # shellcheck disable=SC2153  # QUOTED is config_quote's result
+  (umask 077 && printf 'requirepass %s\nmasterauth %s\n' "$QUOTED" "$QUOTED" >"$AUTH_CONFIG_FILE")
+}
+
+# create_data_node NAME ALIAS ARGS...: a redis-server node, its password file copied in.
+create_data_node() {
+  local name=$1 alias=$2 auth=()
+  shift 2
+  mapfile -t -d "" auth < <(auth_config_args)
+  create_node "$name" "$alias" "" redis-server ${auth[@]+"${auth[@]}"} "$@"
+  if [ -n "${REDIS_CI_PASSWORD:-}" ]; then copy_into "$name" "$AUTH_CONFIG_FILE" "$TOPOLOGY_AUTH_CONFIG"; fi
 }
 
 start_cluster() {
@@ -141,7 +162,7 @@ start_cluster() {
     else
       args+=(--cluster-announce-ip "$host")
     fi
-    create_node "redis-ci-$JOB_KEY-node-$i" "redis-node-$i" "" redis-server "${args[@]}" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
+    create_data_node "redis-ci-$JOB_KEY-node-$i" "redis-node-$i" "${args[@]}" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
     seeds+=("$host:$port")
   done
   echo "starting a Redis Cluster of 6 nodes ($REDIS_CI_IMAGE) at ${seeds[*]}"
@@ -230,7 +251,7 @@ start_sentinel() {
     if [ "$i" != 0 ]; then
       args+=(--replicaof "$master_host" "$base" --replica-announce-ip "$host")
     fi
-    create_node "redis-ci-$JOB_KEY-node-$i" "redis-node-$i" "" redis-server "${args[@]}" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
+    create_data_node "redis-ci-$JOB_KEY-node-$i" "redis-node-$i" "${args[@]}" ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
   done
   mkdir -p "$STATE_DIR"
   config="$STATE_DIR/sentinel.conf"
@@ -264,6 +285,7 @@ start_topology() {
     PROBE_ARGS_TLS=(--tls-ca-cert "$REDIS_CI_TLS_DIR/ca.crt" --tls-cert "$REDIS_CI_TLS_DIR/redis.crt" --tls-key "$REDIS_CI_TLS_DIR/redis.key")
   fi
   remove_stale_containers
+  write_auth_config
   TOPOLOGY_NETWORK="$(job_network)"
   local port
   url_port "${REDIS_CI_URL:-}"
@@ -272,5 +294,6 @@ start_topology() {
     cluster) start_cluster "${port:-7000}" ;;
     sentinel) start_sentinel "${port:-6379}" ;;
   esac
+  if [ -n "${AUTH_CONFIG_FILE:-}" ]; then rm -f "$AUTH_CONFIG_FILE"; fi
   PROBE_ARGS+=(${PROBE_ARGS_TLS[@]+"${PROBE_ARGS_TLS[@]}"})
 }
