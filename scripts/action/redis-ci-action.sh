@@ -193,9 +193,11 @@ node_candidates() {
 # Sets PROBE (python or node) and PROBE_BIN. With `check` (before a start) the Python's version
 # is checked now; otherwise the probe run tells (exit 86: too old, then Node is used).
 choose_probe() {
-  local when=$1 name candidate
+  local when=$1 name candidate names=(python3 python)
   PROBE="" PROBE_BIN=""
-  for name in python3 python; do
+  # Windows: `python` is the real one; a `python3` there may be the Store's stub that only opens the Store.
+  if on_windows; then names=(python python3); fi
+  for name in "${names[@]}"; do
     candidate="$(command -v "$name" || true)"
     [ -n "$candidate" ] || continue
     if [ "$when" = check ] && ! "$candidate" -S "$ACTION_ROOT/scripts/action/probe.py" --check 2>/dev/null; then

@@ -118,7 +118,7 @@ def runnable(fixed: str, image: str = NODE_IMAGE, port: int = 6379, timeout: str
 def act(project_repo: Path, runner_image: str, name: str, text: str):
     workflow = project_repo / WORKFLOWS / name
     # A name of its own: act names the job's containers after it (actrun cleans up by that name).
-    workflow.write_text(text.replace("name: Redis container example", f"name: redis-ci {name[:-4]}", 1))
+    workflow.write_text(text.replace("name: Redis container example", f"name: e2e {name[:-4]}", 1))
     return run_act(project_repo, str(workflow.relative_to(project_repo)), runner_image, timeout=300)
 
 
@@ -141,7 +141,8 @@ def test_docs_recipe_wrong_port_fails_with_refused_and_its_hint(project_repo, ru
     assert waited and float(waited[1]) <= 3.5, run.log[-4000:]
     annotation = run.log.split("::error title=Redis not ready::", 1)[1].splitlines()[0]
     assert "refused" in annotation and "(hint: nothing listens at redis:6390: in a runner job map the port" in annotation
-    assert "::error title=Redis container::container " in run.log  # the service's state and log
+    summary = run.log.split("Summary - ", 1)[1]
+    assert summary.startswith("### ❌ Redis not ready at `redis:6390`") and "**refused**: cannot connect" in summary
 
 
 def test_image_with_neither_python3_nor_node_gets_one_clear_error(project_repo, runner_image, fixed_recipe):
