@@ -19,7 +19,13 @@ const crypto = require('crypto');
 const dns = require('dns');
 const fs = require('fs');
 const net = require('net');
-const tls = require('tls');
+
+// Only TLS targets load the tls module (like the Python probe's ssl): it costs start-up time.
+let tlsModule = null;
+function tlsLib() {
+  if (tlsModule === null) tlsModule = require('tls');
+  return tlsModule;
+}
 
 // --- constants (src/redis_ci/recipe.py, probe/resp.py, checks.py, poll.py) -------------------
 const REDIS_PORT = 6379;
@@ -593,7 +599,7 @@ function handshake(plain, host, serverHostname, options, deadline) {
   let sock;
   const name = serverHostname || host;
   return bounded(left, (ok, fail) => {
-    sock = tls.connect({
+    sock = tlsLib().connect({
       socket: plain, host: name, servername: net.isIP(name) ? undefined : name, ...options.secure,
       rejectUnauthorized: false,
     });
@@ -640,7 +646,7 @@ function verifyProblem(sock, name) {
     const code = String(sock.authorizationError || '');
     if (code !== 'ERR_TLS_CERT_ALTNAME_INVALID') return VERIFY_MESSAGES[code] || code.toLowerCase().replace(/_/g, ' ');
   }
-  const mismatch = tls.checkServerIdentity(name, sock.getPeerCertificate());
+  const mismatch = tlsLib().checkServerIdentity(name, sock.getPeerCertificate());
   if (!mismatch) return '';
   return net.isIP(name)
     ? `IP address mismatch, certificate is not valid for '${name}'.`
@@ -838,7 +844,7 @@ function tlsOptions(target, environ) {
       secure.cert = fs.readFileSync(options.cert);
       secure.key = fs.readFileSync(options.key || options.cert);
     }
-    tls.createSecureContext(secure); // fails here, not in every attempt, on a bad file
+    tlsLib().createSecureContext(secure); // fails here, not in every attempt, on a bad file
     return { secure, insecure: options.insecure };
   } catch (error) {
     throw new UsageError(`cannot load the TLS certificates: ${error.message}`);
