@@ -572,6 +572,7 @@ function connectSocket(options, deadline) {
     sock = net.connect(options);
     sock.once('connect', () => {
       sock.removeAllListeners('error');
+      sock.on('error', () => {}); // until Connection listens: an early error must not crash the probe
       if (!options.path) sock.setNoDelay(true);
       ok(sock);
     });
@@ -605,6 +606,7 @@ function handshake(plain, host, serverHostname, options, deadline) {
     });
     sock.once('secureConnect', () => {
       sock.removeAllListeners('error');
+      sock.on('error', () => {});
       if (!options.insecure) {
         const problem = verifyProblem(sock, name);
         if (problem) {
@@ -1343,6 +1345,12 @@ function main() {
     for (const child of lookups) child.kill('SIGKILL');
     process.exit(code);
   };
+  const internalError = (error) => { // never a stack trace for users
+    writeOut(2, `redis-ci wait: internal error: ${error && error.name}: ${error && error.message}`);
+    exit(3);
+  };
+  process.on('uncaughtException', internalError);
+  process.on('unhandledRejection', internalError);
   run(argv, process.env).then(exit, (error) => {
     if (error instanceof UsageError) {
       const line = error instanceof ArgumentError ? `${error.prog}: error: ${error.message} (see --help)`
@@ -1351,8 +1359,7 @@ function main() {
       exit(2);
       return;
     }
-    writeOut(2, `redis-ci wait: internal error: ${error && error.name}: ${error && error.message}`);
-    exit(3);
+    internalError(error);
   });
 }
 
