@@ -275,6 +275,13 @@ function repr(value) {
   return String(value);
 }
 
+// repr() for a message, capped: a reply the probe did not expect may be megabytes.
+const MAX_ECHO_CHARS = 200;
+function reprCapped(value) {
+  const text = repr(Buffer.isBuffer(value) && value.length > MAX_ECHO_CHARS ? value.subarray(0, MAX_ECHO_CHARS) : value);
+  return text.length <= MAX_ECHO_CHARS ? text : text.slice(0, MAX_ECHO_CHARS - 3) + '...';
+}
+
 // Python's `{x:g}`.
 function formatG(value) {
   if (!Number.isFinite(value)) return String(value);
@@ -938,7 +945,7 @@ function sameBytes(value, text) { return Buffer.isBuffer(value) && value.equals(
 
 async function checkPing(session) {
   const reply = await (await session.main()).call(session.deadline, 'PING');
-  if (reply !== 'PONG') throw new ProbeFailure('protocol', `PING answered ${repr(reply)}, not PONG`);
+  if (reply !== 'PONG') throw new ProbeFailure('protocol', `PING answered ${reprCapped(reply)}, not PONG`);
 }
 
 async function checkPubsub(session) {
@@ -948,7 +955,7 @@ async function checkPubsub(session) {
   subscriber.send(session.deadline, 'SUBSCRIBE', channel);
   const confirmation = await subscriber.readReply(session.deadline);
   if (!(Array.isArray(confirmation) && confirmation.length && sameBytes(confirmation[0], 'subscribe'))) {
-    throw new ProbeFailure('protocol', `SUBSCRIBE answered ${repr(confirmation)}`);
+    throw new ProbeFailure('protocol', `SUBSCRIBE answered ${reprCapped(confirmation)}`);
   }
   let receivers;
   try {
@@ -968,7 +975,7 @@ async function checkPubsub(session) {
   }
   const expected = Array.isArray(message) && message.length === 3 && sameBytes(message[0], 'message')
     && sameBytes(message[1], channel) && sameBytes(message[2], token);
-  if (!expected) throw new ProbeFailure('pubsub-undelivered', `the subscriber got ${repr(message)} instead of the message`);
+  if (!expected) throw new ProbeFailure('pubsub-undelivered', `the subscriber got ${reprCapped(message)} instead of the message`);
 }
 
 async function checkRw(session) {
@@ -977,7 +984,7 @@ async function checkRw(session) {
   const main = await session.main();
   await main.call(session.deadline, 'SET', key, token, 'PX', RW_KEY_TTL_MS);
   const value = await main.call(session.deadline, 'GET', key);
-  if (!sameBytes(value, token)) throw new ProbeFailure('error', `GET returned ${repr(value)} right after SET`);
+  if (!sameBytes(value, token)) throw new ProbeFailure('error', `GET returned ${reprCapped(value)} right after SET`);
   await main.call(session.deadline, 'DEL', key);
 }
 
