@@ -126,7 +126,6 @@ validate_inputs() {
       if [ -n "$URL_PORT" ] && ! [[ "$URL_PORT" =~ ^[0-9]{1,5}$ && "$URL_PORT" -ge 1 && "$URL_PORT" -le 65535 ]]; then
         fail_usage "url: the port must be a number from 1 to 65535, not ${URL_PORT}"
       fi
-      [ -n "${REDIS_CI_IMAGE:-}" ] || [ "$REDIS_CI_START" = native ] || fail_usage "start: docker needs an image"
       split_args
       if on_windows; then
         error "Redis needs a Linux job" "redis-ci: start: ${REDIS_CI_START} cannot run on Windows runners (no Linux containers, no redis-server). Start Redis as a service on ubuntu-latest, or leave start empty to wait here for a Redis that is already reachable."

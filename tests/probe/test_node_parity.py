@@ -287,7 +287,8 @@ def test_dns_that_hangs_cannot_hold_either_deadline(probe, tmp_path):
     report = json.loads(completed.stdout)
     assert report["last_error"]["kind"] == "dns", report
     assert "did not finish" in report["last_error"]["message"]
-    assert seconds < TIMEOUT + SLACK, seconds
+    assert report["elapsed_ms"] < (TIMEOUT + SLACK) * 1000, report
+    assert seconds < TIMEOUT + LOAD_SLACK, seconds  # not glibc's 30 s (interpreter start-up included)
 
 
 # What issue 13 asks of both probes (items 6 and 9), which the Node probe already does: a reply
