@@ -267,7 +267,9 @@ write_port_output() {
     unix:*) ;;
     *) url_port "$URL"; port=${URL_PORT:-6379} ;;
   esac
-  printf 'port=%s\n' "$port" >>"$GITHUB_OUTPUT"
+  # The multi-line syntax, as the probe writes its outputs: a value cannot start an entry of its own.
+  local delimiter="redis_ci_$RANDOM$RANDOM$RANDOM$RANDOM"
+  printf 'port<<%s\n%s\n%s\n' "$delimiter" "$port" "$delimiter" >>"$GITHUB_OUTPUT"
 }
 
 # --- start: docker | native | stop -----------------------------------------------------------------
