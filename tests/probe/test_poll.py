@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from redis_ci.probe.checks import CHECKS, Requirements
+from redis_ci.probe.checks import CHECKS
+from redis_ci.probe.session import Requirements
 from redis_ci.probe.poll import DEADLINE_KINDS, MAX_PAUSE_SECONDS, MIN_PAUSE_SECONDS, pause_seconds, wait_until_ready
 from redis_ci.probe.resp import Deadline, TlsHandshakeTimeout
 from redis_ci.probe.target import parse_url

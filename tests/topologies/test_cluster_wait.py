@@ -7,9 +7,10 @@ import pytest
 from redis.cluster import RedisCluster
 from redis.crc import key_slot as redis_py_key_slot
 
-from redis_ci.probe.cluster import (
-    SLOT_COUNT, address_text, key_in, key_slot, parse_shards, parse_slots, slot_ranges_text,
-)
+from redis_ci.probe.addresses import address_text
+from redis_ci.probe.cluster_views import parse_shards, parse_slots
+from redis_ci.probe.hash_slots import SLOT_COUNT, key_in, key_slot, slot_ranges_text
+from redis_ci.probe.session import KEY_PREFIX
 from redis_ci.probe.resp import Connection, Deadline
 from .topology_servers import (
     ADMIN_PASSWORD, CI_PASSWORD, CI_USER, LOOPBACK, NOPERM_PASSWORD, NOPERM_USER, Security, free_port, run_wait,
@@ -212,7 +213,7 @@ def test_slots_fallback_parse_and_an_announced_address_the_job_cannot_reach(make
 def test_key_slots_match_redis_py_and_keys_land_where_asked():
     for key in (b"", b"foo", b"{user1000}.following", b"{}x", b"a{b}c{d}", "ключ".encode(), b"redis-ci:wait:1"):
         assert key_slot(key) == redis_py_key_slot(key)
-    key = key_in([(100, 200)], "token")
+    key = key_in([(100, 200)], KEY_PREFIX, "token")
     assert 100 <= key_slot(key.encode()) <= 200 and key.startswith("redis-ci:")
     assert slot_ranges_text([0, 1, 2, 7, 9, 10]) == "0-2,7,9-10"
 

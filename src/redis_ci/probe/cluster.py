@@ -4,8 +4,8 @@ A cluster serves only when every node answers, every node reports
 `cluster_state:ok`, all 16384 hash slots are served, and every node holds the
 same slot map (a node still catching up on a failover routes clients to the
 wrong place). Starting from the seed nodes, `survey` asks each node for its
-view (CLUSTER INFO, then CLUSTER SHARDS, or CLUSTER SLOTS on servers before
-7.0), follows every node it learns of, and `assess` turns the views into what
+view (cluster_views.py: CLUSTER INFO, then CLUSTER SHARDS, or CLUSTER SLOTS on
+servers before 7.0), follows every node it learns of, and `assess` turns the views into what
 each node lacks and the one failure that best explains why the cluster is not
 ready.
 
@@ -14,8 +14,8 @@ master after its replica took over) is listed but does not block: the cluster
 is whole without it. With `--replicas N`, every master also needs N replicas
 that answer and say `master_link_status:up`.
 
-The `rw` check writes one key per master, chosen by its hash slot (CRC16, as
-the server computes it), so every shard takes a write.
+The `rw` check writes one key per master, chosen by its hash slot (hash_slots.py:
+CRC16, as the server computes it), so every shard takes a write.
 
 Imported only for `--cluster`; plain classes, no dataclasses/typing (start-up time).
 """
@@ -25,169 +25,17 @@ from __future__ import annotations
 import threading
 from collections import Counter, namedtuple
 
-from redis_ci.probe.checks import KEY_PREFIX, RW_KEY_TTL_MS, nonce, parse_info
+from redis_ci.errors import UsageError
+from redis_ci.probe.addresses import address_text, naming, parse_addresses
+from redis_ci.probe.cluster_views import NodeView, ask_node
 from redis_ci.probe.failures import ProbeFailure, classify, make_failure
+from redis_ci.probe.hash_slots import SLOT_COUNT, key_in, slot_ranges_text
 from redis_ci.probe.resp import ReplyError
-
-SLOT_COUNT = 16384
+from redis_ci.probe.session import KEY_PREFIX, RW_KEY_TTL_MS, nonce
 
 ClusterOptions = namedtuple("ClusterOptions", "seeds replicas")
 ClusterOptions.__doc__ = """`--cluster` settings: `seeds` are (host, port) pairs besides the target's,
 `replicas` the replicas in sync every master needs (0: none)."""
-
-KnownNode = namedtuple("KnownNode", "node_id address role failed master_id")
-KnownNode.__doc__ = """A node as another node describes it: `address` is (host, port), `role` master or
-replica, `failed` whether the cluster marks it failed, `master_id` the master of a replica's shard."""
-
-NodeView = namedtuple("NodeView", "node_id state slot_map known link", defaults=("",))
-NodeView.__doc__ = """What one node answered: its id, its cluster_state, its slot map (a sorted tuple of
-(first slot, last slot, master id)), the KnownNodes it lists, and for a replica asked with --replicas
-its master_link_status."""
-
-
-# --------------------------------------------------------------------------- hash slots
-
-
-def _crc16_table() -> list:
-    table = []
-    for byte in range(256):
-        crc = byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
-    return table
-
-
-_CRC16_TABLE = _crc16_table()
-
-
-def crc16(data: bytes) -> int:
-    """CRC16-CCITT (XMODEM), the checksum Redis Cluster hashes keys with."""
-    crc = 0
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC16_TABLE[((crc >> 8) ^ byte) & 0xFF]
-    return crc
-
-
-def key_slot(key: bytes) -> int:
-    """The hash slot of `key`, honouring a non-empty `{hash tag}` as the server does."""
-    start = key.find(b"{")
-    if start >= 0:
-        end = key.find(b"}", start + 1)
-        if end > start + 1:
-            key = key[start + 1 : end]
-    return crc16(key) % SLOT_COUNT
-
-
-def slot_ranges_text(slots: list) -> str:
-    """`[0, 1, 2, 7]` -> `0-2,7`: a list of slots short enough for one line."""
-    ranges: list = []
-    for slot in slots:
-        if ranges and ranges[-1][1] == slot - 1:
-            ranges[-1][1] = slot
-        else:
-            ranges.append([slot, slot])
-    return ",".join(f"{first}-{last}" if first != last else str(first) for first, last in ranges)
-
-
-def address_text(address: tuple) -> str:
-    host, port = address
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def naming(address: tuple, message: str) -> str:
-    """`message`, prefixed with the address unless it already names it."""
-    where = address_text(address)
-    return message if where in message else f"{where}: {message}"
-
-
-# --------------------------------------------------------------------------- one node's view
-
-
-def _text(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _pairs(reply) -> dict:
-    """A RESP2 flat map `[k1, v1, k2, v2]` as a dict with str keys."""
-    return {_text(reply[i]): reply[i + 1] for i in range(0, len(reply) - 1, 2)}
-
-
-def _announced_host(fields: dict, fallback: str) -> str:
-    """Where clients should connect: the announced endpoint, else the IP, else where we asked
-    (a node that has not met any other does not know its own IP yet)."""
-    for name in ("endpoint", "ip"):
-        value = _text(fields.get(name) or "")
-        if value and value != "?":
-            return value
-    return fallback
-
-
-def parse_shards(reply, asked: tuple, tls: bool):
-    """CLUSTER SHARDS (Redis >= 7.0) -> (slot map, known nodes)."""
-    ranges = []
-    known = []
-    for shard in map(_pairs, reply):
-        nodes = [_pairs(node) for node in shard.get("nodes") or []]
-        live_masters = [n for n in nodes if _text(n.get("role")) == "master" and _text(n.get("health")) != "fail"]
-        master_id = _text(live_masters[0]["id"]) if live_masters else ""
-        slots = shard.get("slots") or []
-        if master_id:
-            ranges += [(int(slots[i]), int(slots[i + 1]), master_id) for i in range(0, len(slots) - 1, 2)]
-        for node in nodes:
-            port = node.get("tls-port") if tls and node.get("tls-port") else node.get("port")
-            role = _text(node.get("role"))
-            known.append(KnownNode(
-                _text(node.get("id")),
-                (_announced_host(node, asked[0]), int(port or asked[1])),
-                role,
-                _text(node.get("health")) == "fail",
-                master_id if role == "replica" else "",
-            ))
-    return tuple(sorted(ranges)), known
-
-
-def parse_slots(reply, asked: tuple):
-    """CLUSTER SLOTS (servers before 7.0) -> (slot map, the nodes it lists: the masters and the
-    replicas it deems available; other nodes are found only when given as seeds)."""
-    ranges = []
-    known = {}
-    for first, last, master, *replicas in reply:
-        master_id = _text(master[2])
-        ranges.append((int(first), int(last), master_id))
-        for node, role in [(master, "master")] + [(replica, "replica") for replica in replicas]:
-            known[_text(node[2])] = KnownNode(
-                _text(node[2]),
-                (_text(node[0]) or asked[0], int(node[1])),
-                role,
-                False,
-                master_id if role == "replica" else "",
-            )
-    return tuple(sorted(ranges)), list(known.values())
-
-
-def ask_node(session, address: tuple) -> NodeView:
-    """CLUSTER INFO, then CLUSTER MYID + SHARDS (or SLOTS on older servers), on one node."""
-    deadline = session.deadline
-    connection = session.connect(*address)
-    try:
-        info = parse_info(_text(connection.call(deadline, "CLUSTER", "INFO")))
-    except ReplyError as exc:
-        if "cluster support disabled" not in exc.text:
-            raise
-        raise ProbeFailure("not-cluster", f"{address_text(address)} runs without cluster support") from None
-    node_id = _text(connection.call(deadline, "CLUSTER", "MYID"))
-    try:
-        shards = connection.call(deadline, "CLUSTER", "SHARDS")
-        slot_map, known = parse_shards(shards, address, tls=session.tls_context is not None)
-    except ReplyError as exc:
-        if "unknown subcommand" not in exc.text.lower():
-            raise
-        slot_map, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS"), address)
-    link = ""
-    if session.requirements.topology.replicas and any(n.node_id == node_id and n.role == "replica" for n in known):
-        link = parse_info(_text(connection.call(deadline, "INFO", "replication"))).get("master_link_status", "?")
-    return NodeView(node_id, info.get("cluster_state", "?"), slot_map, known, link)
 
 
 # --------------------------------------------------------------------------- the survey
@@ -314,7 +162,7 @@ class ClusterVerdict:
         addresses = {node.node_id: node.address for node in self.nodes}
         for master in self.masters:
             ranges = [(first, last) for first, last, owner in self.slot_map if owner == master]
-            write_read_delete(session, addresses[master], key_in(ranges, token), token)
+            write_read_delete(session, addresses[master], key_in(ranges, KEY_PREFIX, token), token)
 
 
 def assess(reports: list, replicas: int = 0) -> ClusterVerdict:
@@ -432,17 +280,6 @@ def check_cluster(session) -> None:
 # --------------------------------------------------------------------------- rw on every shard
 
 
-def key_in(ranges: list, token: str) -> str:
-    """A key under the probe's prefix whose hash slot falls in one of `ranges` (a few tries)."""
-    attempt = 0
-    while True:
-        key = f"{KEY_PREFIX}{token}:{attempt}"
-        slot = key_slot(key.encode())
-        if any(first <= slot <= last for first, last in ranges):
-            return key
-        attempt += 1
-
-
 def write_read_delete(session, address: tuple, key: str, token: str, hops: int = 1) -> None:
     """SET/GET/DEL `key` on the node at `address`; a MOVED reply (a failover since the survey)
     is followed once."""
@@ -465,28 +302,9 @@ def write_read_delete(session, address: tuple, key: str, token: str, hops: int =
 # --------------------------------------------------------------------------- command-line options
 
 
-def parse_addresses(values: list, flag: str) -> list:
-    """`["h1:7000,h2:7001", "[::1]:7002", "redis://h3:7003"]` -> [(host, port), ...]; a URL's
-    credentials and database are ignored (they come from --url); bad input is a UsageError."""
-    from redis_ci.errors import UsageError
-    from redis_ci.probe.target import parse_port
-
-    addresses = []
-    for item in (part.strip() for value in values for part in value.split(",")):
-        # A URL: keep its host:port (after any user:pass@, before any /db).
-        hostport = item.split("://", 1)[1].rpartition("@")[2].split("/", 1)[0] if "://" in item else item
-        host, sep, port = hostport.rpartition(":")
-        if not (sep and host and port):
-            raise UsageError(f"bad {flag} {item!r}: expected HOST:PORT")
-        addresses.append((host.strip("[]"), parse_port(port)))
-    return addresses
-
-
 def options_from_args(args, target):
     """--cluster: the target is the first seed and `--node` adds more; returns (the target,
     the ClusterOptions)."""
-    from redis_ci.errors import UsageError
-
     if target.unix_path:
         raise UsageError("--cluster needs TCP seed nodes, not a unix:// socket")
     if target.db:

@@ -11,10 +11,11 @@ import os
 import sys
 
 from redis_ci.errors import UsageError
-from redis_ci.probe.checks import SELECTABLE, Requirements, parse_version
+from redis_ci.probe.checks import SELECTABLE, parse_version
 from redis_ci.probe.poll import wait_until_ready
 from redis_ci.probe.report import Reporter
 from redis_ci.probe.resp import Deadline
+from redis_ci.probe.session import Requirements
 from redis_ci.probe.target import DEFAULT_URL, build_target
 from redis_ci.recipe import WAIT_CHECKS, WAIT_TIMEOUT_SECONDS
 

@@ -15,9 +15,10 @@ import random
 import time
 from collections import namedtuple
 
-from redis_ci.probe.checks import CHECKS, Session
+from redis_ci.probe.checks import CHECKS
 from redis_ci.probe.failures import classify
 from redis_ci.probe.resp import Deadline
+from redis_ci.probe.session import Session
 
 MIN_PAUSE_SECONDS = 0.005
 MAX_PAUSE_SECONDS = 0.25

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections import Counter, namedtuple
 
-from redis_ci.probe.checks import Session, parse_info
-from redis_ci.probe.cluster import address_text, naming
+from redis_ci.probe.addresses import address_text, naming
 from redis_ci.probe.failures import ProbeFailure, classify, one_line
 from redis_ci.probe.resp import ReplyError
+from redis_ci.probe.session import Session, parse_info
 
 # A replica this close to the master's replication offset is in sync (a few commands behind).
 IN_SYNC_BYTES = 1024 * 1024
@@ -272,7 +272,7 @@ def options_from_args(args, target):
     """--sentinel: returns (the target shown in output: the first sentinel, with the data nodes'
     credentials and TLS; the SentinelOptions)."""
     from redis_ci.errors import UsageError
-    from redis_ci.probe.cluster import parse_addresses
+    from redis_ci.probe.addresses import parse_addresses
 
     sentinels = parse_addresses(args.sentinel, "--sentinel")
     if not args.master_name:
