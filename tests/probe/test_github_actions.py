@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from github_files import parse_file_commands
 from wait_runner import PASSWORD, run_wait
 from redis_servers import free_port
 
@@ -18,9 +19,10 @@ def actions_env(tmp_path):
 
 
 def read_outputs(env: dict) -> dict:
-    lines = open(env["GITHUB_OUTPUT"]).read().splitlines()
-    assert lines[0] == "earlier=kept"  # appended, never overwritten
-    return dict(line.split("=", 1) for line in lines[1:])
+    """The probe's outputs, read as the runner reads the file (after the line that was there)."""
+    entries = parse_file_commands(open(env["GITHUB_OUTPUT"]).read())
+    assert entries[0] == ("earlier", "kept")  # appended, never overwritten
+    return dict(entries[1:])
 
 
 def test_ready_outputs_and_summary(password_server, actions_env):

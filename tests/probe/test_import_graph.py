@@ -58,7 +58,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_session_is_at_the_bottom():
-    assert probe_imports()["session"] == {"resp"}
+    assert probe_imports()["session"] <= {"resp", "failures", "redaction"}
     for module in ("cluster", "cluster_views", "sentinel"):
         assert "checks" not in probe_imports()[module], module
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
 
 import fault_servers
-from redis_ci.probe.resp import Connection, Deadline, ProtocolError, ReplyError, encode_command
+from redis_ci.probe.resp import LARGE_REPLY_BYTES, Connection, Deadline, ProtocolError, ReplyError, encode_command
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_large_bulk_reply_across_many_recvs(connection):
     deadline = Deadline(5)
     value = b"x" * 3_000_000
     connection.call(deadline, "SET", "resp-test:big", value)
-    assert connection.call(deadline, "GET", "resp-test:big") == value
+    assert connection.call(deadline, "GET", "resp-test:big", limit=LARGE_REPLY_BYTES) == value
     connection.call(deadline, "DEL", "resp-test:big")
 
 
@@ -71,3 +72,59 @@ def test_trickling_peer_cannot_extend_the_deadline(fault_server):
 def test_spent_deadline_fails_before_any_io(plain_server):
     with pytest.raises(socket.timeout):
         Connection.open(Deadline(0), host="127.0.0.1", port=plain_server.port)
+
+
+def send_quietly(sock, data: bytes) -> None:
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass  # the reader stopped reading and left
+
+
+def connection_to_bytes(data: bytes, redact=None) -> Connection:
+    """A Connection whose peer has already sent `data` (then stays open)."""
+    ours, theirs = socket.socketpair()
+    theirs.settimeout(10)
+    # a thread, since more than the socket buffer holds blocks until the reader reads (or leaves)
+    threading.Thread(target=send_quietly, args=(theirs, data), daemon=True).start()
+    conn = Connection(ours, redact)
+    conn.peer = theirs  # kept open (and referenced) until the test ends
+    return conn
+
+
+def test_a_line_over_the_line_limit_fails_even_when_it_arrived_whole():
+    conn = connection_to_bytes(b"-ERR " + b"e" * 100_000 + b"\r\n")
+    with pytest.raises(ProtocolError, match="no line end in 65536 bytes"):
+        conn.read_reply(Deadline(5), limit=LARGE_REPLY_BYTES)
+    assert len(conn.buffer) <= 65536 + 2  # it never buffered more than the limit
+
+
+def test_nesting_is_bounded_without_the_recursion_limit():
+    conn = connection_to_bytes(b"*1\r\n" * 100_000 + b":1\r\n")
+    with pytest.raises(ProtocolError, match="nested deeper than 16"):
+        conn.read_reply(Deadline(5), limit=LARGE_REPLY_BYTES)
+    ok = connection_to_bytes(b"*1\r\n" * 16 + b":1\r\n")
+    reply = ok.read_reply(Deadline(5))
+    for _ in range(16):
+        reply = reply[0]
+    assert reply == 1
+
+
+def test_a_reply_over_its_limit_is_refused_from_its_header():
+    conn = connection_to_bytes(b"$60000000\r\n" + b"x" * 10_000)
+    with pytest.raises(ProtocolError, match="bulk string of 60000000 bytes: more than the 4096 bytes"):
+        conn.read_reply(Deadline(5))
+    assert len(conn.buffer) < 10_000  # the body was not read
+    many = connection_to_bytes(b"*2000\r\n" + b":1\r\n" * 2000)
+    with pytest.raises(ProtocolError, match="array of 2000 items"):
+        many.read_reply(Deadline(5))
+    assert connection_to_bytes(b"*2000\r\n" + b":1\r\n" * 2000).read_reply(Deadline(5), limit=LARGE_REPLY_BYTES) == [1] * 2000
+
+
+def test_error_and_status_lines_are_redacted_as_read():
+    redact = lambda data: data.replace(b"pa ss\tword", b"***")  # noqa: E731
+    conn = connection_to_bytes(b"-ERR bad pa ss\tword here\r\n+pa ss\tword\r\n", redact)
+    with pytest.raises(ReplyError) as caught:
+        conn.read_reply(Deadline(5))
+    assert caught.value.text == "ERR bad *** here"
+    assert conn.read_reply(Deadline(5)) == "***"

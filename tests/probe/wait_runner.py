@@ -29,6 +29,12 @@ class WaitResult:
         return f"WaitResult(rc={self.returncode}, {self.seconds:.3f} s, stdout={self.stdout!r}, stderr={self.stderr!r})"
 
 
+def start_up_seconds() -> float:
+    """The wall time of `python3 -m redis_ci wait --help`: the interpreter's start and the probe's
+    imports, which no deadline of the probe can cover (on a loaded machine alone > 0.5 s)."""
+    return run_wait("--help").seconds
+
+
 def run_wait(*args: str, env: dict | None = None) -> WaitResult:
     """Run `python3 -m redis_ci wait ARGS` and return its exit code, output and wall time."""
     environment = {key: value for key, value in os.environ.items() if key not in PROBE_ENVIRONMENT}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import socket
 
 from redis_ci.probe.failures import ProbeFailure
-from redis_ci.probe.resp import ReplyError
+from redis_ci.probe.resp import LARGE_REPLY_BYTES, ReplyError
 from redis_ci.probe.session import KEY_PREFIX, RW_KEY_TTL_MS, Session, nonce
 
 # How long a published message may take to reach the subscriber on loopback or a CI network.
@@ -35,7 +35,7 @@ def check_ping(session: Session) -> None:
     """PING answered +PONG (an error reply such as -LOADING or -NOAUTH is classified)."""
     reply = session.main.call(session.deadline, "PING")
     if reply != "PONG":
-        raise ProbeFailure("protocol", f"PING answered {reply!r}, not PONG")
+        raise ProbeFailure("protocol", f"PING answered {session.shown(reply)}, not PONG")
 
 
 def check_pubsub(session: Session) -> None:
@@ -47,7 +47,7 @@ def check_pubsub(session: Session) -> None:
     subscriber.send(session.deadline, "SUBSCRIBE", channel)
     confirmation = subscriber.read_reply(session.deadline)
     if not (isinstance(confirmation, list) and confirmation[:1] == [b"subscribe"]):
-        raise ProbeFailure("protocol", f"SUBSCRIBE answered {confirmation!r}")
+        raise ProbeFailure("protocol", f"SUBSCRIBE answered {session.shown(confirmation)}")
     try:
         receivers = session.main.call(session.deadline, "PUBLISH", channel, token)
     except ReplyError as exc:
@@ -66,7 +66,7 @@ def check_pubsub(session: Session) -> None:
             "pubsub-undelivered", f"the published message did not arrive within {PUBSUB_DELIVERY_SECONDS:g} s"
         ) from None
     if message != [b"message", channel.encode(), token.encode()]:
-        raise ProbeFailure("pubsub-undelivered", f"the subscriber got {message!r} instead of the message")
+        raise ProbeFailure("pubsub-undelivered", f"the subscriber got {session.shown(message)} instead of the message")
 
 
 def check_rw(session: Session) -> None:
@@ -81,7 +81,7 @@ def check_rw(session: Session) -> None:
     session.main.call(deadline, "SET", key, token, "PX", RW_KEY_TTL_MS)
     value = session.main.call(deadline, "GET", key)
     if value != token.encode():
-        raise ProbeFailure("error", f"GET returned {value!r} right after SET")
+        raise ProbeFailure("error", f"GET returned {session.shown(value)} right after SET")
     session.main.call(deadline, "DEL", key)
 
 
@@ -100,7 +100,7 @@ def check_min_version(session: Session) -> None:
     try:
         actual = parse_version(server.version)
     except ValueError:
-        raise ProbeFailure("version", f"INFO reports no usable version ({server.version!r})") from None
+        raise ProbeFailure("version", f"INFO reports no usable version ({session.shown(server.version)})") from None
     if actual < required:
         wanted = ".".join(map(str, required))
         raise ProbeFailure("version", f"{server.name} {server.version} is older than the required {wanted}")
@@ -109,7 +109,7 @@ def check_min_version(session: Session) -> None:
 def check_module(session: Session) -> None:
     """Every --module is in MODULE LIST."""
     try:
-        reply = session.main.call(session.deadline, "MODULE", "LIST")
+        reply = session.main.call(session.deadline, "MODULE", "LIST", limit=LARGE_REPLY_BYTES)
     except ReplyError as exc:
         if exc.text.startswith("NOPERM"):
             raise

@@ -296,7 +296,7 @@ def write_read_delete(session, address: tuple, key: str, token: str, hops: int =
             return write_read_delete(session, (host.strip("[]") or address[0], int(port)), key, token, hops - 1)
         raise
     if value != token.encode():
-        raise ProbeFailure("error", f"{address_text(address)} returned {value!r} for a key just written")
+        raise ProbeFailure("error", f"{address_text(address)} returned {session.shown(value)} for a key just written")
 
 
 # --------------------------------------------------------------------------- command-line options

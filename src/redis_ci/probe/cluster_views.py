@@ -8,7 +8,7 @@ from collections import namedtuple
 
 from redis_ci.probe.addresses import address_text
 from redis_ci.probe.failures import ProbeFailure
-from redis_ci.probe.resp import ReplyError
+from redis_ci.probe.resp import LARGE_REPLY_BYTES, ReplyError
 from redis_ci.probe.session import parse_info
 
 KnownNode = namedtuple("KnownNode", "node_id address role failed master_id")
@@ -88,20 +88,20 @@ def ask_node(session, address: tuple) -> NodeView:
     deadline = session.deadline
     connection = session.connect(*address)
     try:
-        info = parse_info(_text(connection.call(deadline, "CLUSTER", "INFO")))
+        info = parse_info(_text(connection.call(deadline, "CLUSTER", "INFO", limit=LARGE_REPLY_BYTES)))
     except ReplyError as exc:
         if "cluster support disabled" not in exc.text:
             raise
         raise ProbeFailure("not-cluster", f"{address_text(address)} runs without cluster support") from None
     node_id = _text(connection.call(deadline, "CLUSTER", "MYID"))
     try:
-        shards = connection.call(deadline, "CLUSTER", "SHARDS")
+        shards = connection.call(deadline, "CLUSTER", "SHARDS", limit=LARGE_REPLY_BYTES)
         slot_map, known = parse_shards(shards, address, tls=session.tls_context is not None)
     except ReplyError as exc:
         if "unknown subcommand" not in exc.text.lower():
             raise
-        slot_map, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS"), address)
+        slot_map, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS", limit=LARGE_REPLY_BYTES), address)
     link = ""
     if session.requirements.topology.replicas and any(n.node_id == node_id and n.role == "replica" for n in known):
-        link = parse_info(_text(connection.call(deadline, "INFO", "replication"))).get("master_link_status", "?")
+        link = parse_info(_text(connection.call(deadline, "INFO", "replication", limit=LARGE_REPLY_BYTES))).get("master_link_status", "?")
     return NodeView(node_id, info.get("cluster_state", "?"), slot_map, known, link)

@@ -139,7 +139,8 @@ def run(args) -> int:
     tls_context = target.ssl_context()
     reporter = Reporter(target, check_names, args.format, os.environ, sys.stdout, sys.stderr,
                         secrets=(args.sentinel_password,) if args.sentinel_password else ())
-    reporter.begin(timeout)
-    outcome = wait_until_ready(target, check_names, requirements, deadline, reporter.progress, tls_context)
+    reporter.begin(timeout, deadline)
+    outcome = wait_until_ready(target, check_names, requirements, deadline, reporter.progress, tls_context,
+                               reporter.redactor, reporter.heartbeat)
     reporter.finish(outcome)
     return 0 if outcome.ready else 1

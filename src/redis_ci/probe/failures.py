@@ -112,6 +112,12 @@ KINDS: dict[str, Kind] = {
             "a published message did not reach the subscriber: a proxy or load balancer that does not "
             "route pub/sub, or a Sentinel port",
         ),
+        Kind(
+            "bad-db",
+            True,
+            "the server has no such database: the URL's /N or --db must be below its `databases` "
+            "setting (16 by default); a cluster has only database 0",
+        ),
         Kind("version", True, "the server is older than --min-version: use a newer image"),
         Kind(
             "module-missing",

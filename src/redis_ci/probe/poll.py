@@ -49,12 +49,12 @@ def pause_seconds(waited: float) -> float:
     return base * random.uniform(0.5, 1.0)
 
 
-def run_attempt(target, tls_context, check_names, requirements, deadline: Deadline):
+def run_attempt(target, tls_context, check_names, requirements, deadline: Deadline, redactor=None):
     """Run the checks in order on fresh connections until one fails.
 
     Returns (CheckResult by name, the Failure or None, the ServerInfo or None, the
     topology verdict or None)."""
-    session = Session(target, tls_context, deadline, requirements)
+    session = Session(target, tls_context, deadline, requirements, redactor)
     results = dict.fromkeys(check_names, NOT_RUN)
     failure = None
     server = None
@@ -84,10 +84,12 @@ def describe(session: Session):
         return None
 
 
-def wait_until_ready(target, check_names, requirements, deadline: Deadline, on_failure, tls_context=None) -> Outcome:
+def wait_until_ready(target, check_names, requirements, deadline: Deadline, on_failure, tls_context=None,
+                     redactor=None, on_waiting=None) -> Outcome:
     """Poll until every check passes (ready), a final failure, or the deadline.
 
-    `on_failure(failure)` is called whenever the failure kind changes, for progress output.
+    `on_failure(failure)` is called whenever the failure kind changes, for progress output;
+    `on_waiting(failure)` after every attempt that fails and leaves time to retry (the heartbeat).
     """
     started = deadline.started
     attempts = 0
@@ -97,7 +99,7 @@ def wait_until_ready(target, check_names, requirements, deadline: Deadline, on_f
         attempt_deadline = deadline.sooner(ATTEMPT_SECONDS)
         cut_short = attempt_deadline.at == deadline.at and deadline.remaining() < ATTEMPT_SECONDS
         new_results, new_failure, new_server, new_topology = run_attempt(
-            target, tls_context, check_names, requirements, attempt_deadline
+            target, tls_context, check_names, requirements, attempt_deadline, redactor
         )
         server = new_server or server
         if failure is not None and cut_short and new_failure is not None and new_failure.kind in DEADLINE_KINDS \
@@ -111,6 +113,8 @@ def wait_until_ready(target, check_names, requirements, deadline: Deadline, on_f
         failure = new_failure
         if failure is None or failure.final or deadline.expired():
             break
+        if on_waiting is not None:
+            on_waiting(failure)
         time.sleep(max(0.0, min(pause_seconds(time.monotonic() - started), deadline.remaining())))
         if deadline.expired():
             break

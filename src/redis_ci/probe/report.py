@@ -12,12 +12,19 @@ password too, in case a server or proxy echoes it.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+import os
+import time
 
-from redis_ci.probe.target import REDACTED
+from redis_ci.probe.redaction import Redactor, escape_data, mask_lines
 
 # The keys of $GITHUB_OUTPUT and of the JSON object are a contract with action.yml.
 OUTPUT_KEYS = ("ready", "redis-version", "elapsed-ms", "url")
+# Server-provided text is cut to this in every message (stderr, JSON, step summary).
+MAX_MESSAGE_CHARS = 1000
+# The step summary stays far below GitHub's 1 MiB per step, whatever the topology's size.
+MAX_SUMMARY_BYTES = 64 * 1024
+# During a long wait, one line on stderr at least this often (what it waits for, why, time left).
+HEARTBEAT_SECONDS = 5.0
 
 
 class Reporter:
@@ -26,18 +33,22 @@ class Reporter:
     def __init__(self, target, check_names, fmt: str, environ, stdout, stderr, secrets=()):
         self.target = target
         # Every password to mask and scrub: the target's, and others given (the sentinels').
-        self.secrets = [secret for secret in (target.password, *secrets) if secret]
+        self.redactor = Redactor((target.password, *secrets))
+        self.secrets = self.redactor.passwords
         self.check_names = check_names
         self.fmt = fmt
         self.environ = environ
         self.stdout = stdout
         self.stderr = stderr
         self.in_actions = environ.get("GITHUB_ACTIONS") == "true"
+        self.deadline = None
+        self.last_line_at = time.monotonic()
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        """`text` with every form of every password redacted, then cut to MAX_MESSAGE_CHARS
+        (redacted first: a cut could leave part of a password that no longer matches)."""
+        text = self.redactor.text(text)
+        return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
 
     def scrub_tree(self, value):
         """`scrub` on every string of a JSON-ready structure (scrubbing its encoded text would
@@ -45,7 +56,7 @@ class Reporter:
         if isinstance(value, str):
             return self.scrub(value)
         if isinstance(value, dict):
-            return {self.scrub_tree(key): self.scrub_tree(item) for key, item in value.items()}
+            return {key: self.scrub_tree(item) for key, item in value.items()}  # keys are ours
         if isinstance(value, (list, tuple)):
             return [self.scrub_tree(item) for item in value]
         return value
@@ -53,20 +64,32 @@ class Reporter:
     def emit(self, stream, line: str) -> None:
         stream.write(line + "\n")
         stream.flush()
+        if stream is self.stderr:
+            self.last_line_at = time.monotonic()
 
-    def begin(self, timeout: float) -> None:
+    def begin(self, timeout: float, deadline=None) -> None:
+        self.deadline = deadline
         if not self.in_actions:
             return
-        # The raw passwords and their URL-encoded forms; the runner unescapes %25/%0D/%0A in the value.
-        for secret in dict.fromkeys(form for password in self.secrets for form in (password, quote(password, safe=""))):
-            for line in secret.splitlines():
-                self.emit(self.stderr, f"::add-mask::{escape_data(line)}")
+        # The whole value and each line, raw and URL-encoded (the runner unescapes %25/%0D/%0A).
+        for value in dict.fromkeys(value for password in self.secrets for value in mask_lines(password)):
+            self.emit(self.stderr, f"::add-mask::{value}")
         checks = ", ".join(self.check_names)
         self.emit(self.stderr, f"::group::redis-ci wait: {self.target.redacted_url()} ({checks}; timeout {timeout:g} s)")
 
     def progress(self, failure) -> None:
         """A line each time the reason for not being ready changes."""
         self.emit(self.stderr, self.scrub(f"redis-ci wait: {self.target.address}: {failure.kind}: {failure.message}"))
+
+    def heartbeat(self, failure) -> None:
+        """After a failed attempt: a line when stderr has been quiet for HEARTBEAT_SECONDS (so at
+        most one per interval): what it waits for, the last reason, the time left."""
+        if failure is None or time.monotonic() - self.last_line_at < HEARTBEAT_SECONDS:
+            return
+        left = f"; {max(self.deadline.remaining(), 0):.1f} s left" if self.deadline is not None else ""
+        self.emit(self.stderr, self.scrub(
+            f"redis-ci wait: still waiting for {self.target.address} ({', '.join(self.check_names)}): "
+            f"{failure.kind}: {failure.message}{left}"))
 
     def finish(self, outcome) -> None:
         if self.in_actions:
@@ -95,7 +118,7 @@ class Reporter:
         if outcome.topology is not None:  # --cluster, --sentinel: what the gate covered
             about += f" ({outcome.topology.summary()})"
         checks = ", ".join(self.check_names)
-        return f"redis ready at {self.target.address}{about} after {outcome.elapsed_ms / 1000:.3f} s: {checks}"
+        return self.scrub(f"redis ready at {self.target.address}{about} after {outcome.elapsed_ms / 1000:.3f} s: {checks}")
 
     def not_ready_line(self, outcome) -> str:
         failure = outcome.failure
@@ -114,7 +137,8 @@ class Reporter:
             "url": self.target.redacted_url(),
             "elapsed_ms": outcome.elapsed_ms,
             "attempts": outcome.attempts,
-            "server": {"version": server.version, "mode": server.mode, "role": server.role} if server else None,
+            "server": {"version": self.scrub(server.version), "mode": self.scrub(server.mode),
+                       "role": self.scrub(server.role)} if server else None,
             "checks": {
                 name: {"ok": result.ok, "ms": result.ms, "error": self.scrub(result.error) if result.error else None}
                 for name, result in outcome.checks.items()
@@ -136,10 +160,10 @@ class Reporter:
             "elapsed-ms": f"{outcome.elapsed_ms:.3f}",
             "url": self.target.redacted_url(),
         }
-        self.append_file("GITHUB_OUTPUT", "".join(f"{key}={values[key]}\n" for key in OUTPUT_KEYS))
+        self.append_file("GITHUB_OUTPUT", "".join(output_entry(key, self.scrub(values[key])) for key in OUTPUT_KEYS))
 
     def write_summary(self, outcome) -> None:
-        self.append_file("GITHUB_STEP_SUMMARY", self.summary_markdown(outcome))
+        self.append_file("GITHUB_STEP_SUMMARY", cap_summary(self.summary_markdown(outcome)))
 
     def summary_markdown(self, outcome) -> str:
         address = self.target.address
@@ -181,9 +205,23 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message (the runner decodes %25, %0D, %0A)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def output_entry(name: str, value: str) -> str:
+    """One $GITHUB_OUTPUT (or $GITHUB_ENV) entry in the multi-line syntax, `name<<DELIM`, the
+    value, `DELIM`, with a random delimiter the value does not contain: a line break in the
+    value (a URL's %0A decoded) cannot start an entry of its own."""
+    while True:
+        delimiter = "redis_ci_" + os.urandom(12).hex()
+        if delimiter not in value:
+            return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+def cap_summary(markdown: str) -> str:
+    """The step summary cut at a line end to MAX_SUMMARY_BYTES, saying so."""
+    data = markdown.encode("utf-8")
+    if len(data) <= MAX_SUMMARY_BYTES:
+        return markdown
+    kept = data[:MAX_SUMMARY_BYTES - 200].decode("utf-8", "ignore").rpartition("\n")[0]
+    return kept + f"\n\n(summary cut at {MAX_SUMMARY_BYTES // 1024} KiB; the JSON report has every row)\n\n"
 
 
 def escape_cell(text: str) -> str:

@@ -13,10 +13,13 @@ import socket
 import threading
 import time
 
-# Bounds that keep a misbehaving peer from making us buffer without end.
-MAX_LINE_BYTES = 64 * 1024
-MAX_BULK_BYTES = 64 * 1024 * 1024
-MAX_ARRAY_ITEMS = 1024 * 1024
+# Bounds that keep a misbehaving peer from making us buffer, recurse or print without end.
+MAX_LINE_BYTES = 64 * 1024  # any one line (+OK, -ERR ..., a length header), enforced while reading
+MAX_NESTING = 16  # arrays within arrays; CLUSTER SHARDS, the deepest reply we read, nests 4
+# What one reply may total (lines and bulk data together): the probe reads in full only replies
+# it needs; anything else (an odd PING reply, a GET of our own token) is cut at a few KiB.
+SMALL_REPLY_BYTES = 4 * 1024
+LARGE_REPLY_BYTES = 4 * 1024 * 1024  # INFO, CLUSTER SHARDS/SLOTS, MODULE LIST, SENTINEL MASTER, ROLE
 RECV_BYTES = 64 * 1024
 
 
@@ -97,11 +100,17 @@ def encode_command(args: tuple) -> bytes:
 
 
 class Connection:
-    """One socket to Redis (TCP, TLS or Unix) that speaks RESP2 against deadlines."""
+    """One socket to Redis (TCP, TLS or Unix) that speaks RESP2 against deadlines.
 
-    def __init__(self, sock: socket.socket):
+    `redact(bytes) -> bytes` is applied to every simple string and error line as it is read,
+    and to the bytes a protocol error quotes, before anything decodes, collapses or shortens
+    them, so a password the server echoes reaches no message in any form."""
+
+    def __init__(self, sock: socket.socket, redact=None):
         self.sock = sock
         self.buffer = bytearray()
+        self.redact = redact or (lambda data: data)
+        self._reply_limit = self._reply_left = 0  # bytes the reply being read may take, may still take
 
     @classmethod
     def open(
@@ -112,6 +121,7 @@ class Connection:
         unix_path: str = "",
         tls=None,
         server_hostname: str = "",
+        redact=None,
     ) -> "Connection":
         """Connect (trying every address the host resolves to) and finish the TLS handshake
         when `tls` (an `ssl.SSLContext`) is given. Replies are str (simple strings),
@@ -140,7 +150,7 @@ class Connection:
             except BaseException:
                 sock.close()
                 raise
-        return cls(sock)
+        return cls(sock, redact)
 
     @staticmethod
     def _connect_tcp(host: str, port: int, deadline: Deadline) -> socket.socket:
@@ -169,46 +179,59 @@ class Connection:
         self.sock.settimeout(deadline.budget())
         self.sock.sendall(encode_command(args))
 
-    def call(self, deadline: Deadline, *args) -> object:
-        """Send one command and return its reply; an error reply raises `ReplyError`."""
+    def call(self, deadline: Deadline, *args, limit: int = SMALL_REPLY_BYTES) -> object:
+        """Send one command and return its reply; an error reply raises `ReplyError`. A reply
+        over `limit` bytes raises `ProtocolError` without being read further."""
         self.send(deadline, *args)
-        return self.read_reply(deadline)
+        return self.read_reply(deadline, limit)
 
-    def read_reply(self, deadline: Deadline) -> object:
-        reply = self._read_value(deadline)
+    def read_reply(self, deadline: Deadline, limit: int = SMALL_REPLY_BYTES) -> object:
+        self._reply_limit = self._reply_left = limit
+        reply = self._read_value(deadline, 0)
         if isinstance(reply, ReplyError):
             raise reply
         return reply
 
-    def _read_value(self, deadline: Deadline):
+    def _read_value(self, deadline: Deadline, depth: int):
         line = self._read_line(deadline)
         marker, rest = line[:1], bytes(line[1:])
         if marker == b"+":
-            return rest.decode("utf-8", "replace")
+            return self.redact(rest).decode("utf-8", "replace")
         if marker == b"-":
-            return ReplyError(rest.decode("utf-8", "replace"))
+            return ReplyError(self.redact(rest).decode("utf-8", "replace"))
         if marker == b":":
             return self._parse_int(rest)
         if marker == b"$":
-            size = self._parse_length(rest, MAX_BULK_BYTES)
+            size = self._parse_length(rest, self._reply_left - 2, "bulk string of {} bytes")
             if size == -1:
                 return None
             data = self._read_exact(size + 2, deadline)
             if data[-2:] != b"\r\n":
                 raise ProtocolError("bulk string not terminated by CRLF")
-            return bytes(data[:-2])
+            return bytes(data[:-2])  # data, not a message: shown only through Redactor.shown
         if marker == b"*":
-            count = self._parse_length(rest, MAX_ARRAY_ITEMS)
-            return None if count == -1 else [self._read_value(deadline) for _ in range(count)]
-        raise ProtocolError(f"not a RESP reply: {bytes(line[:32])!r}")
+            if depth >= MAX_NESTING:
+                raise ProtocolError(f"arrays nested deeper than {MAX_NESTING} levels")
+            # every item takes at least 3 bytes (":0" CRLF): a count the limit cannot hold is refused now
+            count = self._parse_length(rest, self._reply_left // 3, "array of {} items")
+            return None if count == -1 else [self._read_value(deadline, depth + 1) for _ in range(count)]
+        raise ProtocolError(f"not a RESP reply: {self.shown(line)}")
 
-    @classmethod
-    def _parse_length(cls, text: bytes, limit: int) -> int:
-        """A bulk or array length: -1 (nil) up to `limit`."""
-        length = cls._parse_int(text)
-        if not -1 <= length <= limit:
-            raise ProtocolError(f"length {length} out of range")
+    def shown(self, data) -> str:
+        """Bytes from the peer for a message: redacted first, then cut to 32 bytes."""
+        return repr(self.redact(bytes(data))[:32])
+
+    def _parse_length(self, text: bytes, limit: int, what: str) -> int:
+        """A bulk or array length: -1 (nil) up to `limit` (what the reply may still take)."""
+        length = self._parse_int(text)
+        if length < -1:
+            raise ProtocolError(f"a {what.format(length)}")
+        if length > limit:
+            raise ProtocolError(f"a {what.format(length)}: {self.too_long()}")
         return length
+
+    def too_long(self) -> str:
+        return f"more than the {self._reply_limit} bytes this probe reads of a reply to this command"
 
     @staticmethod
     def _parse_int(text: bytes) -> int:
@@ -217,29 +240,35 @@ class Connection:
         except ValueError:
             raise ProtocolError(f"not a RESP integer: {text[:32]!r}") from None
 
-    def _fill(self, deadline: Deadline) -> None:
+    def _fill(self, deadline: Deadline, most: int = RECV_BYTES) -> None:
         self.sock.settimeout(deadline.budget())
-        chunk = self.sock.recv(RECV_BYTES)
+        chunk = self.sock.recv(max(1, min(RECV_BYTES, most)))
         if not chunk:
             raise ConnectionResetError(errno.ECONNRESET, "the server closed the connection")
         self.buffer += chunk
 
     def _read_line(self, deadline: Deadline) -> bytearray:
+        """One line without its CRLF; never buffers more than the line limit (or what the
+        reply may still take) plus the CRLF, however the peer's bytes arrive."""
+        limit = min(MAX_LINE_BYTES, self._reply_left)
         while True:
-            end = self.buffer.find(b"\r\n")
+            end = self.buffer.find(b"\r\n", 0, limit + 2)
             if end >= 0:
                 line = self.buffer[:end]
                 del self.buffer[: end + 2]
+                self._reply_left -= end + 2
                 return line
-            if len(self.buffer) > MAX_LINE_BYTES:
-                raise ProtocolError(f"no line end in {MAX_LINE_BYTES} bytes: {bytes(self.buffer[:32])!r}")
+            if len(self.buffer) >= limit + 2:
+                why = f"no line end in {limit} bytes" if limit == MAX_LINE_BYTES else self.too_long()
+                raise ProtocolError(f"{why}: {self.shown(self.buffer)}")
             if self.buffer and self.buffer[:1] not in (b"+", b"-", b":", b"$", b"*"):
-                raise ProtocolError(f"not a RESP reply: {bytes(self.buffer[:32])!r}")
-            self._fill(deadline)
+                raise ProtocolError(f"not a RESP reply: {self.shown(self.buffer)}")
+            self._fill(deadline, limit + 2 - len(self.buffer))
 
     def _read_exact(self, size: int, deadline: Deadline) -> bytearray:
         while len(self.buffer) < size:
-            self._fill(deadline)
+            self._fill(deadline, size - len(self.buffer))
         data = self.buffer[:size]
         del self.buffer[:size]
+        self._reply_left -= size
         return data

@@ -24,7 +24,7 @@ from collections import Counter, namedtuple
 
 from redis_ci.probe.addresses import address_text, naming
 from redis_ci.probe.failures import ProbeFailure, classify, one_line
-from redis_ci.probe.resp import ReplyError
+from redis_ci.probe.resp import LARGE_REPLY_BYTES, ReplyError
 from redis_ci.probe.session import Session, parse_info
 
 # A replica this close to the master's replication offset is in sync (a few commands behind).
@@ -132,7 +132,8 @@ def ask_sentinel(session: Session, address: tuple, options: SentinelOptions) -> 
     sentinel_target = session.target._replace(
         host=address[0], port=address[1], unix_path="", username=options.username, password=options.password, db=0
     )
-    sentinel = Session(sentinel_target, session.tls_context, session.deadline, session.requirements)
+    sentinel = Session(sentinel_target, session.tls_context, session.deadline, session.requirements,
+                       session.redactor)
 
     def ask() -> None:
         connection = sentinel.connect()
@@ -147,7 +148,8 @@ def ask_sentinel(session: Session, address: tuple, options: SentinelOptions) -> 
             report.lacks.append(f"monitors no master named {options.master_name!r}")
             return
         report.master = (_text(reply[0]), int(reply[1]))
-        state = connection.call(session.deadline, "SENTINEL", "MASTER", options.master_name)
+        state = connection.call(session.deadline, "SENTINEL", "MASTER", options.master_name,
+                                limit=LARGE_REPLY_BYTES)
         fields = {_text(state[i]): _text(state[i + 1]) for i in range(0, len(state) - 1, 2)}
         report.flags = fields.get("flags", "")
         down = [flag for flag in report.flags.split(",") if flag in DOWN_FLAGS]
@@ -201,7 +203,7 @@ def agreed_master(reports: list, master_name: str) -> tuple:
 
 def check_master_role(session: Session, master: tuple) -> None:
     def ask_role() -> None:
-        role = _text(session.connect(*master).call(session.deadline, "ROLE")[0])
+        role = _text(session.connect(*master).call(session.deadline, "ROLE", limit=LARGE_REPLY_BYTES)[0])
         if role != "master":
             raise ProbeFailure("no-master", f"{address_text(master)}, the master by the sentinels, says ROLE {role}")
     try:
@@ -218,7 +220,7 @@ def check_master_role(session: Session, master: tuple) -> None:
 
 def replication_info(session: Session, address: tuple) -> dict:
     return on_node(address, lambda: parse_info(_text(
-        session.connect(*address).call(session.deadline, "INFO", "replication"))))
+        session.connect(*address).call(session.deadline, "INFO", "replication", limit=LARGE_REPLY_BYTES))))
 
 
 def survey_replicas(session: Session, master: tuple) -> list:

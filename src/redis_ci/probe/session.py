@@ -1,7 +1,7 @@
 """One probe attempt's connections (`Session`) and what INFO says (`parse_info`, `ServerInfo`).
 
 The bottom of the probe's checks: `checks`, `cluster` and `sentinel` all stand on
-it, and it imports only `resp` (no cycles). Standard library only.
+it, and it imports only `resp`, `failures` and `redaction` (no cycles). Standard library only.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
-from redis_ci.probe.resp import Connection, Deadline
+from redis_ci.probe.failures import ProbeFailure
+from redis_ci.probe.redaction import Redactor
+from redis_ci.probe.resp import LARGE_REPLY_BYTES, Connection, Deadline, ReplyError
 
 # Keys the rw check writes expire even if the DEL never runs.
 RW_KEY_TTL_MS = 10_000
@@ -30,8 +32,10 @@ class Session:
     open more with `connect()`, and read INFO once through `info()`; the poll loop
     closes everything when the attempt ends."""
 
-    def __init__(self, target, tls_context, deadline: Deadline, requirements: Requirements):
+    def __init__(self, target, tls_context, deadline: Deadline, requirements: Requirements, redactor=None):
         self.target = target
+        # Every password of the wait (the data nodes', the sentinels'), redacted from replies as read.
+        self.redactor = redactor if redactor is not None else Redactor((target.password,))
         self.tls_context = tls_context
         self.deadline = deadline
         self.requirements = requirements
@@ -59,14 +63,24 @@ class Session:
             unix_path="" if host else target.unix_path,
             tls=self.tls_context,
             server_hostname=host or target.host,
+            redact=self.redactor.data if self.redactor else None,
         )
         self._connections.append(connection)
         if target.password:
             credentials = (target.username, target.password) if target.username else (target.password,)
             connection.call(self.deadline, "AUTH", *credentials)
         if target.db:
-            connection.call(self.deadline, "SELECT", target.db)
+            try:
+                connection.call(self.deadline, "SELECT", target.db)
+            except ReplyError as exc:  # out of range, or a cluster: waiting cannot cure it
+                if not exc.text.startswith(("ERR DB index", "ERR invalid DB", "ERR SELECT is not allowed")):
+                    raise
+                raise ProbeFailure("bad-db", f"SELECT {target.db}: server replied: {exc.text[:200]}") from None
         return connection
+
+    def shown(self, value) -> str:
+        """A reply value for a message: redacted, quoted, short."""
+        return self.redactor.shown(value)
 
     @property
     def main(self) -> Connection:
@@ -77,7 +91,7 @@ class Session:
     def info(self) -> dict:
         """INFO (default sections) as a dict of strings, read once per attempt."""
         if self._info is None:
-            text = self.main.call(self.deadline, "INFO")
+            text = self.main.call(self.deadline, "INFO", limit=LARGE_REPLY_BYTES)
             self._info = parse_info(text.decode("utf-8", "replace") if isinstance(text, bytes) else "")
         return self._info
 

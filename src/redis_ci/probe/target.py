@@ -10,15 +10,19 @@ URL's parts; the password may also come from `REDISCLI_AUTH`. Bad input raises
 from __future__ import annotations
 
 import os
+import re
 from collections import namedtuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from redis_ci.errors import UsageError
+from redis_ci.probe.redaction import REDACTED
 from redis_ci.recipe import REDIS_PORT
 
 DEFAULT_URL = f"redis://localhost:{REDIS_PORT}/0"
+# A host is a name (letters, digits, `-`, `_`, `.`; IDN letters too) or an IPv6 address with an
+# optional zone: anything else (a space, a slash, a control character) can never resolve.
+HOST_NAME = re.compile(r"[\w.-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[\w.-]+)?")
 TCP_SCHEMES = {"redis": False, "valkey": False, "rediss": True, "valkeys": True}  # scheme -> TLS
-REDACTED = "***"
 
 
 # Named tuples, not dataclasses: `redis-ci wait` must start fast (dataclasses costs 5 ms).
@@ -95,6 +99,14 @@ def parse_db(text: str) -> int:
     return parse_number(text, "database number", 0)
 
 
+def check_host(host: str, shown: str) -> str:
+    """`host` when it can name a host; else a UsageError showing `shown` (a redacted URL or
+    the flag), since a lookup would fail the same way until the deadline."""
+    if not HOST_NAME.fullmatch(host):
+        raise UsageError(f"bad host {host!r} in {shown}: expected a host name or an IP address")
+    return host
+
+
 def parse_url(url: str) -> Target:
     """Parse a Redis URL; the error message shows the URL only with its password redacted."""
     try:
@@ -120,8 +132,9 @@ def parse_url(url: str) -> Target:
     path = parts.path.strip("/")
     db = parse_db(path) if path else (parse_db(query["db"][0]) if "db" in query else 0)
     return Target(
-        host=parts.hostname,
-        port=parsed_port or REDIS_PORT,
+        host=check_host(parts.hostname, redact_url_text(url)),
+        # an explicit :0 is refused like --port 0 (urlsplit gives None only when no port is written)
+        port=REDIS_PORT if parsed_port is None else parse_port(str(parsed_port)),
         username=username,
         password=password,
         db=db,
@@ -153,7 +166,7 @@ def build_target(args, environ=os.environ) -> Target:
     if args.host is not None:
         if not args.host:
             raise UsageError("--host must not be empty")
-        changes["host"] = args.host.strip("[]")
+        changes["host"] = check_host(args.host.strip("[]"), "--host")
     if args.port is not None:
         changes["port"] = parse_port(args.port)
     if args.username is not None:

@@ -173,3 +173,51 @@ def pipe(source, destination) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def answer_nested(depth: int):
+    """Answer every command with an array nested `depth` deep (`*1` ... `*1` then `:1`)."""
+    reply = b"*1\r\n" * depth + b":1\r\n"
+
+    def behaviour(connection, server) -> None:
+        stream = connection.makefile("rb")
+        while read_command(stream):
+            connection.sendall(reply)
+
+    return behaviour
+
+
+def answer_huge_bulk(size: int):
+    """Answer every command with a bulk string of `size` bytes, sent as fast as the client reads."""
+    chunk = b"x" * 65536
+
+    def behaviour(connection, server) -> None:
+        stream = connection.makefile("rb")
+        while read_command(stream):
+            connection.sendall(b"$%d\r\n" % size)
+            left = size
+            while left > 0 and not server.closing.is_set():
+                connection.sendall(chunk[:left])
+                left -= len(chunk)
+            connection.sendall(b"\r\n")
+
+    return behaviour
+
+
+def echo_auth_in_error(echo):
+    """Answer AUTH with `-WRONGPASS ...` that quotes `echo(password)` (a server or proxy that
+    repeats what it was sent); every other command with `-NOAUTH`."""
+
+    def behaviour(connection, server) -> None:
+        stream = connection.makefile("rb")
+        while True:
+            command = read_command(stream)
+            if not command:
+                return
+            if command[0].upper() == b"AUTH":
+                said = echo(command[-1].decode("utf-8", "replace")).replace("\r", " ").replace("\n", " ")
+                connection.sendall(f"-WRONGPASS invalid password {said} for user default\r\n".encode())
+            else:
+                connection.sendall(b"-NOAUTH Authentication required.\r\n")
+
+    return behaviour

@@ -1,0 +1,172 @@
+"""The fault matrix: one row per way a peer, a resolver or the user's input can go wrong, run
+against every probe in probes.PROBES, inside GitHub Actions' environment (--format json,
+$GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY).
+
+Every row asserts the kind (or ready, or a usage error), whether it stopped at once, that the
+deadline held (exit by timeout + 0.5 s), that every output stays small (whatever the peer
+sent), that $GITHUB_OUTPUT parses as the runner reads it with exactly the four outputs, and,
+where the row has a password, that no form of it appears anywhere but in `::add-mask::`.
+DNS rows resolve through a loopback DNS server in a private mount namespace.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import namedtuple
+from urllib.parse import quote
+
+import fault_servers
+import pytest
+from github_files import parse_file_commands
+from redis_servers import free_port
+
+from probes import PROBES, run_probe, start_up_seconds
+
+TIMEOUT = 1.0
+SLACK = 0.5  # the promise: the process exits by timeout + 0.5 s (plus its start-up, measured per row)
+MAX_OUTPUT_BYTES = 64 * 1024  # stdout + stderr, and the step summary, whatever the peer sent
+OUTPUT_KEYS = ["ready", "redis-version", "elapsed-ms", "url"]
+# A password with spaces, a tab, a quote, a backslash, non-ASCII and two lines.
+ODD_PASSWORD = 'Zq7 secret\tpä"ss\\wd\nsecond-Yk9 line'
+SPACED_PASSWORD = "Zq7 spaced  secret\tone"
+
+Case = namedtuple("Case", "name kind final setup says", defaults=(False, None, ""))
+Case.__doc__ = """One row: its name, the expected kind ("ready" when it must succeed, "usage" for
+exit 2), whether it must stop at once, `setup(peers) -> Setup` (what to run it against), and
+words the message (or the usage error) must hold."""
+
+Setup = namedtuple("Setup", "args env resolv_conf password", defaults=((), {}, None, ""))
+
+
+def url_of(server) -> str:
+    return f"redis://127.0.0.1:{server.port}/0"
+
+
+def fault(behaviour, *extra):
+    return lambda peers: Setup(("--url", url_of(peers.fault(behaviour)), *extra))
+
+
+def echoed_password(echo, password):
+    def setup(peers):
+        server = peers.fault(fault_servers.echo_auth_in_error(echo))
+        return Setup(("--url", url_of(server)), {"REDISCLI_AUTH": password}, password=password)
+    return setup
+
+
+def dns(mode, host="no-such-host.invalid", **options):
+    def setup(peers):
+        port = peers.redis().port if mode == "answer" else 6379
+        return Setup(("--url", f"redis://{host}:{port}/0", "--checks", "ping"),
+                     resolv_conf=peers.dns(mode, **options))
+    return setup
+
+
+CASES = [
+    Case("refused", "refused", setup=lambda peers: Setup(("--url", f"redis://127.0.0.1:{free_port()}/0"))),
+    Case("unix socket missing", "refused", setup=lambda peers: Setup(("--url", f"unix://{peers.tmp_path}/no.sock"))),
+    Case("never answers", "timeout", setup=fault(fault_servers.never_answer)),
+    Case("trickles a byte a second", "timeout", setup=fault(fault_servers.trickle_pong, "--checks", "ping")),
+    Case("HTTP instead of RESP", "protocol", setup=fault(fault_servers.answer_garbage)),
+    Case("closes at once", "closed", setup=fault(fault_servers.close_at_once)),
+    Case("protected mode", "protected-mode", True,
+         fault(fault_servers.greet_and_close(fault_servers.PROTECTED_MODE_TEXT))),
+    Case("NOAUTH", "auth", True, fault(fault_servers.answer_every_command("-NOAUTH Authentication required."))),
+    Case("LOADING throughout", "loading",
+         setup=fault(fault_servers.answer_every_command("-LOADING Redis is loading the dataset in memory"))),
+    Case("LOADING, then PONG", "ready", setup=fault(fault_servers.loading_then_pong(0.3), "--checks", "ping")),
+    Case("unknown error reply", "error", setup=fault(fault_servers.answer_every_command("-WEIRDNESS odd"))),
+    Case("reply nested 100,000 deep", "protocol", setup=fault(fault_servers.answer_nested(100_000)), says="nested"),
+    Case("PING answered with a 60 MB bulk string", "protocol",
+         setup=fault(fault_servers.answer_huge_bulk(60_000_000), "--checks", "ping")),
+    Case("a 100 KB -ERR line", "protocol",
+         setup=fault(fault_servers.answer_every_command("-ERR " + "e" * 100_000))),
+    Case("--db 99 (out of range)", "bad-db", True,
+         lambda peers: Setup(("--url", url_of(peers.redis()), "--db", "99"))),
+    Case("URL /99 (out of range)", "bad-db", True,
+         lambda peers: Setup(("--url", f"redis://127.0.0.1:{peers.redis().port}/99"))),
+    Case("URL host with a space", "usage", setup=lambda peers: Setup(("--url", "redis://bad host:6379/0")),
+         says="bad host 'bad host'"),
+    Case("--host with a space", "usage", setup=lambda peers: Setup(("--host", "bad host"))),
+    Case("URL port :0", "usage", setup=lambda peers: Setup(("--url", "redis://127.0.0.1:0/0")), says="bad port 0"),
+    Case("--port 0", "usage", setup=lambda peers: Setup(("--port", "0"))),
+    Case("$GITHUB_OUTPUT injection through the URL", "refused",
+         setup=lambda peers: Setup(("--url", f"unix://{peers.tmp_path}/x%0Aready=true%0Aurl=evil"))),
+    Case("echoed password with whitespace (raw)", "auth", True, echoed_password(lambda pw: pw, SPACED_PASSWORD)),
+    Case("echoed password, collapsed to one line", "auth", True,
+         echoed_password(lambda pw: " ".join(pw.split()), SPACED_PASSWORD)),
+    Case("echoed multi-line password, collapsed", "auth", True,
+         echoed_password(lambda pw: " ".join(pw.split()), ODD_PASSWORD)),
+    Case("echoed multi-line password, URL-encoded", "auth", True,
+         echoed_password(lambda pw: quote(pw, safe=""), ODD_PASSWORD)),
+    Case("echoed multi-line password, JSON-escaped", "auth", True,
+         echoed_password(lambda pw: json.dumps(pw)[1:-1], ODD_PASSWORD)),
+    Case("echoed multi-line password, one line of it", "auth", True,
+         echoed_password(lambda pw: pw.splitlines()[1], ODD_PASSWORD)),
+    Case("wrong password on a real server", "auth", True,
+         lambda peers: Setup(("--url", url_of(peers.redis(password="right-one"))), {"REDISCLI_AUTH": ODD_PASSWORD},
+                             password=ODD_PASSWORD)),
+    Case("DNS: the name does not exist", "dns", setup=dns("nxdomain")),
+    Case("DNS: the resolver never answers", "dns", setup=dns("hang", host="hangs.redis-ci.test"), says="did not finish"),
+    Case("DNS: a slow answer, in time", "ready", setup=dns("answer", host="slow.redis-ci.test", delay=0.3)),
+    Case("DNS: an answer after the deadline", "dns", setup=dns("answer", host="late.redis-ci.test", delay=3.0)),
+]
+
+
+def leaked_forms(password: str) -> list:
+    """The forms of `password` that must appear nowhere (written here, not taken from the
+    product, so the test does not share its blind spots)."""
+    parts = [password] + (password.splitlines() if "\n" in password else [])
+    forms = set()
+    for part in parts:
+        forms |= {part, " ".join(part.split()), quote(part, safe=""), quote(part), json.dumps(part)[1:-1],
+                  json.dumps(part, ensure_ascii=False)[1:-1]}
+    return sorted(form for form in forms if len(form.strip()) >= 4)
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.name)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_fault(case, probe, peers, tmp_path):
+    setup = case.setup(peers)
+    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), **setup.env}
+    start_up = start_up_seconds(probe)
+    run = run_probe(probe, ("--timeout", str(TIMEOUT), "--format", "json", *setup.args), env, setup.resolv_conf)
+    where = (f"{case.name}: exit {run.returncode}, {run.seconds:.2f} s (start-up {start_up:.2f} s), "
+             f"stdout {run.stdout[:300]!r}, stderr {run.stderr[:600]!r}")
+
+    assert run.seconds < TIMEOUT + SLACK + start_up, "deadline not held: " + where
+    assert len(run.stdout) + len(run.stderr) <= MAX_OUTPUT_BYTES, where
+    assert "Traceback" not in run.stderr, where
+    if case.kind == "usage":
+        assert run.returncode == 2 and run.stdout == "" and run.stderr.count("\n") == 1, where
+        assert case.says in run.stderr, where
+        return
+
+    report = run.report
+    assert report is not None, where
+    if case.kind == "ready":
+        assert run.returncode == 0 and report["ready"] is True and report["last_error"] is None, where
+    else:
+        assert run.returncode == 1 and report["ready"] is False, where
+        assert report["last_error"]["kind"] == case.kind, where
+        assert case.says in report["last_error"]["message"], where
+        if case.final:
+            assert report["attempts"] == 1 and report["elapsed_ms"] < TIMEOUT * 1000, where
+        else:
+            assert report["elapsed_ms"] >= TIMEOUT * 1000 - 50, where  # it kept trying to the deadline
+
+    outputs = parse_file_commands(output.read_text())  # as the runner reads it: exactly our four
+    assert [name for name, _ in outputs] == OUTPUT_KEYS, outputs
+    assert dict(outputs)["ready"] == ("true" if case.kind == "ready" else "false")
+    summary_text = summary.read_text()
+    assert len(summary_text.encode()) <= MAX_OUTPUT_BYTES, where
+
+    if setup.password:
+        masks = [line for line in run.stderr.splitlines() if line.startswith("::add-mask::")]
+        assert masks[0] == "::add-mask::" + setup.password.replace("%", "%25").replace("\n", "%0A")
+        for line in setup.password.splitlines():
+            assert "::add-mask::" + line.replace("%", "%25") in masks, (line, masks)
+        rest = "\n".join(line for line in run.stderr.splitlines() if line not in masks)
+        for text in (run.stdout, rest, summary_text, output.read_text()):
+            for form in leaked_forms(setup.password):
+                assert form not in text, (case.name, form, text[:2000])
