@@ -91,7 +91,26 @@ def build_parser(chosen: str | None, every: bool = False) -> argparse.ArgumentPa
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Run one command. With `argv` (tests, embedding) return its exit code; without (the
+    `redis-ci` console script, `python -m redis_ci`) end the process as `exit_now` does."""
+    if argv is not None:
+        return run_command(list(argv))
+    exit_now(run_command(sys.argv[1:]))
+
+
+def exit_now(code: int):
+    """Flush stdout and stderr, then `os._exit(code)`: skip the interpreter's teardown (module
+    and thread cleanup), which was most of `wait`'s exit lag (~9 ms). Every file a command
+    writes is closed and renamed before it returns."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)
+
+
+def run_command(argv: list) -> int:
     chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     parser = build_parser(chosen)
     args = parser.parse_args(argv)
@@ -118,4 +137,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
