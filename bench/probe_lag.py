@@ -6,6 +6,9 @@ Detection lag: start a waiter, start `redis-server` 300 ms later, and in the sam
 harness find the first moment a raw PING gets +PONG (polled every ~0.5 ms); the
 lag is the waiter's exit minus that moment. Waiters:
   - redis-ci wait (run as the action runs it: PYTHONPATH=src python3 -m redis_ci wait)
+  - redis-ci wait through the `redis-ci` console script (pip's wrapper around the entry point
+    pyproject.toml names: what `pip install` gives users), and the same wrapper around a
+    plain `sys.exit(code)` ending (the interpreter's teardown runs: how it ended before)
   - until redis-cli ping | grep -q PONG; do sleep 1; done   (the common shell loop)
   - a redis-py loop: PING every 100 ms until it answers
   - the action's Node probe (node scripts/action/probe.js wait), for jobs without python3
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -36,6 +40,27 @@ START_DELAY = 0.3
 PROBE_ENV = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
 for variable in ("REDIS_URL", "REDISCLI_AUTH", "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
     PROBE_ENV.pop(variable, None)
+
+# pip's console-script wrapper (the template pip and setuptools write).
+CONSOLE_SCRIPT = """#!{python}
+# -*- coding: utf-8 -*-
+import re
+import sys
+from {module} import {function}
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit({function}({arguments}))
+"""
+SCRIPTS = Path(tempfile.mkdtemp(prefix="redis-ci-bench-"))
+
+
+def write_console_scripts() -> None:
+    entry = re.search(r'^redis-ci = "([\w.]+):(\w+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    (SCRIPTS / "redis-ci").write_text(CONSOLE_SCRIPT.format(
+        python=sys.executable, module=entry.group(1), function=entry.group(2), arguments=""))
+    (SCRIPTS / "redis-ci-teardown").write_text(CONSOLE_SCRIPT.format(
+        python=sys.executable, module="redis_ci.cli", function="run_command", arguments="sys.argv[1:]"))
+
 
 def probe_args(port: int) -> list:
     return ["wait", "--url", f"redis://127.0.0.1:{port}/0", "--timeout", "30"]
@@ -58,6 +83,8 @@ def waiters(port: int) -> dict:
     return {
         "redis-ci wait": [sys.executable, "-m", "redis_ci", *probe_args(port)],
         "redis-ci wait (python3 -S)": [sys.executable, "-S", "-m", "redis_ci", *probe_args(port)],
+        "console script": [sys.executable, str(SCRIPTS / "redis-ci"), *probe_args(port)],
+        "console script, teardown": [sys.executable, str(SCRIPTS / "redis-ci-teardown"), *probe_args(port)],
         "redis-cli loop (1 s)": ["bash", "-c", f"until redis-cli -h 127.0.0.1 -p {port} ping 2>/dev/null "
                                                f"| grep -q PONG; do sleep 1; done"],
         "redis-py loop (100 ms)": [sys.executable, "-c", REDIS_PY_LOOP, str(port)],
@@ -130,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
+    write_console_scripts()
     with tempfile.TemporaryDirectory() as directory:
         servers = RedisServers(Path(directory))
         try:
@@ -142,6 +170,8 @@ def main() -> None:
                 "python3 -c pass": wall_times([sys.executable, "-c", "pass"], runs),
                 "redis-ci wait (server up)": wall_times([sys.executable, "-m", "redis_ci", *probe_args(running.port)], runs),
                 "python3 -S -c pass": wall_times([sys.executable, "-S", "-c", "pass"], runs),
+                "redis-ci console script": wall_times(
+                    [sys.executable, str(SCRIPTS / "redis-ci"), *probe_args(running.port)], runs),
                 "redis-ci wait, python3 -S": wall_times(
                     [sys.executable, "-S", "-m", "redis_ci", *probe_args(running.port)], runs
                 ),
@@ -150,14 +180,15 @@ def main() -> None:
             }
         finally:
             servers.close()
+            shutil.rmtree(SCRIPTS, ignore_errors=True)
 
     ours = statistics.median(lags["redis-ci wait"])
     print(f"Detection lag, redis-server started {START_DELAY * 1000:.0f} ms after the waiter, {runs} runs "
           f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
-    print(f"{'waiter':<26}{'median ms':>11}{'p95 ms':>10}{'median vs redis-ci':>20}")
+    print(f"{'waiter':<28}{'median ms':>11}{'p95 ms':>10}{'median vs redis-ci':>20}")
     for name, values in lags.items():
         median = statistics.median(values)
-        print(f"{name:<26}{median * 1000:>11.1f}{p95(values) * 1000:>10.1f}{median / ours:>19.1f}x")
+        print(f"{name:<28}{median * 1000:>11.1f}{p95(values) * 1000:>10.1f}{median / ours:>19.1f}x")
     base = statistics.median(walls["python3 -c pass"])
     print(f"\nWall time of one run, {runs} runs")
     print(f"{'command':<28}{'median ms':>11}{'p95 ms':>10}{'vs python3 -c pass':>20}")
