@@ -5,9 +5,9 @@ A cluster serves only when every node answers, every node reports
 same slot map (a node still catching up on a failover routes clients to the
 wrong place). Starting from the seed nodes, `survey` asks each node for its
 view (cluster_views.py: CLUSTER INFO, then CLUSTER SHARDS, or CLUSTER SLOTS on
-servers before 7.0), follows every node it learns of, and `assess` turns the views into what
-each node lacks and the one failure that best explains why the cluster is not
-ready.
+servers before 7.0), follows every node it learns of, and `assess` turns the
+views into what each node lacks and the one failure that best explains why the
+cluster is not ready.
 
 A node the cluster itself has marked failed and that serves no slots (a dead
 master after its replica took over) is listed but does not block: the cluster

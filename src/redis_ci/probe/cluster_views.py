@@ -100,8 +100,10 @@ def ask_node(session, address: tuple) -> NodeView:
     except ReplyError as exc:
         if "unknown subcommand" not in exc.text.lower():
             raise
-        slot_map, known = parse_slots(connection.call(deadline, "CLUSTER", "SLOTS", limit=LARGE_REPLY_BYTES), address)
+        slots = connection.call(deadline, "CLUSTER", "SLOTS", limit=LARGE_REPLY_BYTES)
+        slot_map, known = parse_slots(slots, address)
     link = ""
     if session.requirements.topology.replicas and any(n.node_id == node_id and n.role == "replica" for n in known):
-        link = parse_info(_text(connection.call(deadline, "INFO", "replication", limit=LARGE_REPLY_BYTES))).get("master_link_status", "?")
+        replication = connection.call(deadline, "INFO", "replication", limit=LARGE_REPLY_BYTES)
+        link = parse_info(_text(replication)).get("master_link_status", "?")
     return NodeView(node_id, info.get("cluster_state", "?"), slot_map, known, link)

@@ -16,6 +16,7 @@ import socket
 import sys
 from collections import namedtuple
 
+from redis_ci.probe.redaction import printable_line
 from redis_ci.probe.resp import ProtocolError, ReplyError, TlsHandshakeTimeout
 
 # Plain named tuples and classes, not dataclasses/typing: `redis-ci wait` must start fast.
@@ -301,7 +302,7 @@ def from_tls_error(exc: BaseException, address: str, ssl) -> ProbeFailure:
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    """Collapse a server-provided text to one printable line of bounded length."""
-    flat = " ".join(text.split())
-    flat = "".join(ch if ch.isprintable() else "?" for ch in flat)
+    """Collapse a server-provided text to one printable line of bounded length (redacted
+    before: the RESP client redacts replies as it reads them)."""
+    flat = printable_line(text)
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
