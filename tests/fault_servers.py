@@ -87,8 +87,15 @@ def never_answer(connection, server) -> None:
 
 
 def answer_garbage(connection, server) -> None:
-    connection.recv(1024)
+    """An HTTP server's answer to the first command, then a clean close (the client's command
+    read in full first, and its side drained, so no reset can overtake the answer)."""
+    stream = connection.makefile("rb")
+    read_command(stream)
     connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    connection.shutdown(socket.SHUT_WR)
+    connection.settimeout(1.0)
+    while connection.recv(1024):
+        pass
     connection.close()
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from wait_runner import PASSWORD, run_wait
 
@@ -112,12 +115,23 @@ def test_tls_insecure_skips_verification(tls_server):
 
 
 def test_server_started_late(redis_servers):
-    server = redis_servers.new().start_later(0.4)
-    result = run_wait("--port", str(server.port), "--host", "127.0.0.1", "--timeout", "10", "--format", "json")
-    assert result.returncode == 0, result
-    assert result.json["attempts"] > 1
-    assert result.json["elapsed_ms"] >= 200  # the timer started before the probe process did
-    assert "refused" in result.stderr  # progress told why it was waiting
+    server = redis_servers.new()
+    probe = subprocess.Popen(
+        [sys.executable, "-m", "redis_ci", "wait", "--port", str(server.port), "--host", "127.0.0.1",
+         "--timeout", "10", "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first_line = probe.stderr.readline()  # the probe is running and was refused: start the server
+        server.start_later(0.2)
+        stdout, stderr = probe.communicate(timeout=15)
+    finally:
+        probe.kill()
+    assert probe.returncode == 0, (first_line, stdout, stderr)
+    report = json.loads(stdout)
+    assert report["attempts"] > 1
+    assert report["elapsed_ms"] >= 200  # it waited for the server
+    assert "refused" in first_line  # progress told why it was waiting
 
 
 def test_server_killed_mid_check_then_restarted(redis_servers):
@@ -128,7 +142,7 @@ def test_server_killed_mid_check_then_restarted(redis_servers):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        time.sleep(0.5)
+        assert wait_for_connection(probe.pid, server.port), "the probe did not connect"  # its attempt now hangs
         server.kill()  # the hanging connection is reset
         time.sleep(0.3)
         server.start()
@@ -138,6 +152,28 @@ def test_server_killed_mid_check_then_restarted(redis_servers):
     assert probe.returncode == 0, (stdout, stderr)
     assert "closed" in stderr and "refused" in stderr, stderr
     assert stdout.startswith("redis ready at")
+
+
+def wait_for_connection(pid: int, port: int, seconds: float = 10.0) -> bool:
+    """Poll (bounded) until process `pid` holds an established connection to 127.0.0.1:`port`:
+    its socket inodes (/proc/PID/fd) matched against /proc/net/tcp."""
+    remote = f"0100007F:{port:04X}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        inodes = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                link = os.readlink(fd)
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[2] == remote and fields[3] == "01" and fields[9] in inodes:  # ESTABLISHED
+                return True
+        time.sleep(0.01)
+    return False
 
 
 def test_replica_role_matches_redis_py(redis_servers, plain_server):
