@@ -105,6 +105,9 @@ for (const entry of [
   kind("pubsub-undelivered",
          false,
          "a published message did not reach the subscriber: a proxy or load balancer that does not route pub/sub, or a Sentinel port"),
+  kind("bad-db",
+         true,
+         "the server has no such database: the URL's /N or --db must be below its `databases` setting (16 by default); a cluster has only database 0"),
   kind("version",
          true,
          "the server is older than --min-version: use a newer image"),
@@ -881,7 +884,15 @@ class Session {
       const credentials = target.username ? [target.username, target.password] : [target.password];
       await connection.call(this.deadline, 'AUTH', ...credentials);
     }
-    if (target.db) await connection.call(this.deadline, 'SELECT', target.db);
+    if (target.db) {
+      try {
+        await connection.call(this.deadline, 'SELECT', target.db);
+      } catch (error) { // out of range, or a cluster: waiting cannot cure it (probe/session.py)
+        const text = error instanceof ReplyError ? error.text : '';
+        if (!['ERR DB index', 'ERR invalid DB', 'ERR SELECT is not allowed'].some((start) => text.startsWith(start))) throw error;
+        throw new ProbeFailure('bad-db', `SELECT ${target.db}: server replied: ${text.slice(0, 200)}`);
+      }
+    }
     return connection;
   }
 
@@ -1132,11 +1143,11 @@ class Reporter {
 
   begin(timeout) {
     if (!this.inActions) return;
-    // The raw passwords and their URL-encoded forms, every line; the runner unescapes %25/%0D/%0A.
-    const forms = [...new Set(this.secrets.flatMap((password) => [password, quote(password)]))];
-    for (const secret of forms) {
-      for (const line of splitLines(secret)) writeOut(2, `::add-mask::${escapeData(line)}`);
-    }
+    // The whole value and each line, raw and URL-encoded (probe/redaction.py mask_lines); the
+    // runner unescapes %25/%0D/%0A.
+    const values = this.secrets.flatMap((password) => [password, quote(password)].flatMap(
+      (form) => [escapeData(form), ...splitLines(form).filter((line) => line.trim()).map(escapeData)]));
+    for (const value of new Set(values.filter((value) => value.trim()))) writeOut(2, `::add-mask::${value}`);
     writeOut(2, `::group::redis-ci wait: ${this.target.redactedUrl()} (${this.checkNames.join(', ')}; timeout ${formatG(timeout)} s)`);
   }
 

@@ -266,7 +266,7 @@ def test_multi_line_password_masked_line_by_line_in_both(redis_servers, tmp_path
         for line in ODD_PASSWORD.splitlines():
             assert line not in everything_printed(result, env)
     assert masks["node"] == masks["python"]
-    assert len(masks["node"]) == 3  # the two lines of the raw password, and its URL-encoded form
+    assert len(masks["node"]) == 4  # the raw password whole and its two lines, and its URL-encoded form
 
 
 def test_node_kinds_and_hints_are_the_python_ones():
