@@ -12,7 +12,7 @@ import sys
 
 from redis_ci import recipe
 from redis_ci.errors import FatalError, UsageError
-from redis_ci.generate.setup import GATES, LANGUAGES, Setup
+from redis_ci.generate.setup import GATES, LANGUAGES, RUNNER_COMPATS, Setup
 
 KINDS = ("service", "steps", "job", "workflow")
 
@@ -57,6 +57,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--tls", action="store_true", help="with --topology: throwaway certificates made in a step; the nodes speak only TLS"
+    )
+    parser.add_argument(
+        "--runner-compat",
+        default="current",
+        choices=RUNNER_COMPATS,
+        help="current: runners v2.333.0+ (github.com), `command:` on services where needed (default); "
+        "legacy: no `command:` for GHES, older self-hosted runners and act (a password starts Redis "
+        "in the wait step with `start: docker`; container jobs keep snapshots on)",
     )
     destination = parser.add_mutually_exclusive_group()
     destination.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of stdout")
@@ -103,7 +111,13 @@ def run(args: argparse.Namespace) -> int:
         job_name=args.job,
         topology=args.topology,
         tls=args.tls,
+        runner_compat=args.runner_compat,
     )
+    if setup.starts_in_step and (args.kind == "service" or args.into is not None):
+        raise UsageError(
+            "with --runner-compat legacy a password starts Redis in the wait step, not as a service: "
+            "generate steps, job or workflow"
+        )
     if args.into is not None:
         from redis_ci.generate.into import add_redis_to_job
 

@@ -85,19 +85,33 @@ def _service_env(setup: Setup) -> Lines:
     return ["env:", *indent(variables, 2)] if variables else []
 
 
+# Where `command:` is written: the runners that take it (runner.containers, FACTS.md).
+COMMAND_RUNNERS = [
+    "# `command:` needs runner v2.333.0+ (github.com); GHES, older self-hosted runners and act reject",
+    "# the key: `--runner-compat legacy` writes a form without it.",
+]
+
+
 def _service_command(setup: Setup) -> Lines:
     server = recipe.SERVER_BINARY.get(setup.image)
     if server is None:
         return []
     lines: Lines = []
     save_off = f" {recipe.PERSISTENCE_OFF_ARGS}" if setup.is_container_job else ""
+    if setup.is_legacy_runner:
+        if save_off:
+            lines.append("# Snapshots stay on: switching them off needs `command:` (runner v2.333.0+), and a container")
+            lines.append("# job cannot enable the host's memory overcommit that forks need.")
+        return lines
     if setup.is_container_job:
         lines.append("# No snapshots: a container job cannot enable the host's memory overcommit that forks need.")
     if setup.password_secret:
         lines.append("# The image ignores REDIS_PASSWORD: a shell hands the secret from env to --requirepass.")
+        lines += COMMAND_RUNNERS
         script = f'exec docker-entrypoint.sh {server} --requirepass "${recipe.PASSWORD_ENV}"{save_off}'
         lines.append('command: sh -c "' + script.replace('"', '\\"') + '"')
     elif save_off:
+        lines += COMMAND_RUNNERS
         lines.append(f"command: {server}{save_off}")
     return lines
 
@@ -118,12 +132,44 @@ def gate_steps(setup: Setup) -> Lines:
 def wait_step(setup: Setup, label: str | None = recipe.SERVICE_LABEL, url: str | None = None) -> Lines:
     """The wait step (recipe.wait_step) for this setup. label: the service whose container log it
     shows on failure (None: Redis is not a service); url: where Redis is, default `setup.url`."""
-    return recipe.wait_step(
+    if setup.starts_in_step:
+        return _start_docker_step(setup, url or setup.url)
+    lines = recipe.wait_step(
         url or setup.url,
         action_ref=setup.action_ref,
         password=setup.password_expression,
         service_label=label,
         container_job=setup.is_container_job,
+    )
+    if setup.is_container_job and setup.is_legacy_runner:
+        # Without `command:` snapshots stay on: the comment must be true of the file.
+        instead = recipe.overcommit_off_inputs("snapshots are off instead.")
+        lines = lines[: -len(instead)] + recipe.overcommit_off_inputs("snapshots stay on (see the service).")
+    return lines
+
+
+def _start_docker_step(setup: Setup, url: str) -> Lines:
+    """Legacy runners and a password: the action starts the server (`start: docker`), no service."""
+    lines = [
+        "# Starts Redis with the password (`start: docker`: no service, so no `command:`, which runners before",
+        "# v2.333.0, GHES and act reject) and holds the next steps until it answers PING and pub/sub.",
+        "# It also enables memory overcommit, which Redis needs to fork for snapshots.",
+        "- name: Wait for Redis",
+        recipe.action_uses(setup.action_ref),
+        "  with:",
+        "    start: docker",
+        f"    image: {setup.image_reference}",
+        f"    url: {url}",
+    ]
+    if setup.password_expression:
+        lines.append(f"    password: {setup.password_expression}")
+    return lines
+
+
+def stop_step(setup: Setup) -> Lines:
+    """The last step when the wait step started Redis: remove it whatever happened."""
+    return ["# Removes the Redis container the wait step started (self-hosted runners keep containers)."] + (
+        recipe.stop_step(setup.action_ref)
     )
 
 
@@ -218,6 +264,9 @@ def job_body(setup: Setup) -> Lines:
 
         lines += ["env:", *indent(topology.client_env(setup), 2)]
         gate, last = topology.start_steps(setup), topology.stop_step(setup)
+    elif setup.starts_in_step:
+        lines += ["env:", *indent(client_env(setup), 2)]
+        gate, last = wait_step(setup), stop_step(setup)
     else:
         lines += services_block(setup)
         lines += ["env:", *indent(client_env(setup), 2)]
@@ -236,6 +285,8 @@ def render(setup: Setup, kind: str) -> str:
         from redis_ci.generate import topology
 
         body = topology.steps(setup)
+    elif kind == "steps" and setup.starts_in_step:
+        body = wait_step(setup) + ["# Put this one after your tests:"] + stop_step(setup)
     elif kind == "steps":
         body = gate_steps(setup) or ["# Nothing to add: the health check holds the job and snapshots are off."]
     elif kind == "job":

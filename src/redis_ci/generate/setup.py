@@ -9,6 +9,9 @@ from redis_ci import recipe
 from redis_ci.errors import UsageError
 
 GATES = ("wait", "health", "both")
+# current: runner v2.333.0+ (github.com since 2026-04), which takes `command:` on services;
+# legacy: GHES, older self-hosted runners and act, which reject the key (runner.containers).
+RUNNER_COMPATS = ("current", "legacy")
 LANGUAGES = ("none", "python", "node")
 
 # Docker's tag grammar; the image repository grammar, simplified (registry host, path, tag).
@@ -38,6 +41,7 @@ class Setup:
     job_name: str = "test"
     topology: str = ""
     tls: bool = False
+    runner_compat: str = "current"
 
     @classmethod
     def checked(
@@ -54,6 +58,7 @@ class Setup:
         job_name: str | None = None,
         topology: str | None = None,
         tls: bool = False,
+        runner_compat: str = "current",
     ) -> Setup:
         """Build a Setup from command-line values, or raise UsageError with one line."""
         if image not in recipe.IMAGE_REPOSITORY:
@@ -90,6 +95,7 @@ class Setup:
         if job_name is not None and not _JOB_NAME.fullmatch(job_name):
             raise UsageError(f"--job must be a job id (letters, digits, - and _), not {job_name!r}")
         _check_topology(topology or "", tls, image, chosen, port, gate, container_image is not None)
+        _check_runner_compat(runner_compat, image, password_secret, gate, container_image is not None, topology)
         return cls(
             image=image,
             versions=chosen,
@@ -102,6 +108,7 @@ class Setup:
             job_name=job_name or "test",
             topology=topology or "",
             tls=tls,
+            runner_compat=runner_compat,
         )
 
     @property
@@ -139,6 +146,17 @@ class Setup:
         return None if self.password_secret is None else recipe.secret_expression(self.password_secret)
 
     @property
+    def is_legacy_runner(self) -> bool:
+        """For runners without `command:` on services (before v2.333.0, GHES, act)."""
+        return self.runner_compat == "legacy"
+
+    @property
+    def starts_in_step(self) -> bool:
+        """No service: the action's `start: docker` runs the server (legacy runners, a password
+        for an image that takes it only on its command line)."""
+        return bool(self.is_legacy_runner and self.password_secret and self.image in recipe.SERVER_BINARY)
+
+    @property
     def uses_health_check(self) -> bool:
         return self.gate in ("health", "both")
 
@@ -173,6 +191,8 @@ class Setup:
             words += ["--language", self.language]
         if self.job_name != "test":
             words += ["--job", self.job_name]
+        if self.runner_compat != "current":
+            words += ["--runner-compat", self.runner_compat]
         return " ".join(words)
 
 
@@ -230,6 +250,26 @@ def _check_topology(
             number = _VERSION_NUMBER.match(tag)
             if number and (int(number.group(1)), int(number.group(2) or 99)) < (7, 0):
                 raise UsageError(f"--topology cluster in a container job needs Redis >= 7.0 (nodes announce their names), not {tag}")
+
+
+def _check_runner_compat(
+    runner_compat: str, image: str, password: str | None, gate: str, container_job: bool, topology: str | None
+) -> None:
+    """`--runner-compat legacy`: what a runner without `command:` on services can still do."""
+    if runner_compat not in RUNNER_COMPATS:
+        raise UsageError(f"--runner-compat must be one of {', '.join(RUNNER_COMPATS)}, not {runner_compat!r}")
+    if runner_compat != "legacy" or topology or not password or image not in recipe.SERVER_BINARY:
+        return
+    if container_job:
+        raise UsageError(
+            "--runner-compat legacy cannot give a service a password in a container job (the image takes it only "
+            "through `command:`, runner v2.333.0+): use a runner job, or drop --runner-compat on github.com"
+        )
+    if gate != "wait":
+        raise UsageError(
+            "--runner-compat legacy with --password-secret starts Redis in the wait step (`start: docker`), "
+            "not as a service: --gate health/both do not apply"
+        )
 
 
 def _check_container_image(reference: str) -> None:
