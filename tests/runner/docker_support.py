@@ -61,3 +61,14 @@ def install_clients(workspace: str, sources) -> None:
     target = Path(workspace, "lib")
     for source in sources:
         shutil.copytree(source, target / source.name, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def image_id(image: str) -> str:
+    """What Docker runs for `image` in the replay: its local image id (a missing name: the local
+    Redis image, as `Substitutes` replaces it); redis-stack: its stand-in."""
+    if image.startswith("redis/redis-stack-server:"):
+        return STACK_STAND_IN
+    found = docker("image", "inspect", "--format", "{{.Id}}", image, check=False)
+    if found.returncode != 0:
+        found = docker("image", "inspect", "--format", "{{.Id}}", LOCAL_REDIS)
+    return found.stdout.strip()
