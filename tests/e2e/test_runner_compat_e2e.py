@@ -76,3 +76,31 @@ def test_legacy_container_job_without_command(project_repo, runner_image):
                         CLIENT.replace('REDISCLI_AUTH="$REDIS_PASSWORD" ', ""))
     assert run.returncode == 0, run.log[-6000:]
     assert run.marks("unauthenticated") == ["+PONG"]
+
+
+SINGLE_QUOTED = """\
+on: push
+jobs:
+  quoted:
+    runs-on: ubuntu-latest
+    services:
+      redis:
+        image: redis:7-alpine
+        options: --health-cmd 'redis-cli ping' --health-interval 1s
+    steps:
+      - run: echo "E2E-MARK ran yes"
+"""
+
+
+def test_act_passes_a_single_quoted_health_cmd_that_github_fails(project_repo, runner_image):
+    """Why the replay exists: act splits `options:` like a shell, GitHub's runner does not."""
+    from redis_ci.runner.replay import ContainerCreateFailed, JobReplay
+
+    path = project_repo / WORKFLOWS / "runner-compat-single-quoted.yml"
+    path.write_text(SINGLE_QUOTED)
+    run = run_act(project_repo, str(path.relative_to(project_repo)), runner_image)
+    assert run.returncode == 0 and "yes" in run.marks("ran"), run.log[-4000:]
+    assert "is healthy" in run.log
+    with pytest.raises(ContainerCreateFailed):
+        with JobReplay(yaml.safe_load(SINGLE_QUOTED)["jobs"]["quoted"]):
+            pass
