@@ -51,6 +51,22 @@ def _combinations():
             options["action_ref"] = PINNED_ACTION if action == "pinned" else "./"
         ident = "-".join([image, version_mode, job, "password" if password else "open", gate, language, action])
         yield ident, options
+        legacy = _legacy_variant(options)
+        if legacy is not None:
+            yield f"{ident}-legacy", legacy
+
+
+def _legacy_variant(options):
+    """The `--runner-compat legacy` options of a combination, where they write something else."""
+    from redis_ci.errors import UsageError
+
+    legacy = dict(options, runner_compat="legacy")
+    try:
+        text = render(Setup.checked(**legacy), "workflow")
+    except UsageError:
+        return None  # refused with one line (a password in a container job, a health gate)
+    same = text.splitlines()[1:] == render(Setup.checked(**options), "workflow").splitlines()[1:]
+    return None if same else legacy
 
 
 COMBINATIONS = dict(_combinations())
