@@ -37,7 +37,7 @@ from redis_ci.generate.setup import Setup
 from redis_ci.runner import hold
 from redis_ci.runner.arguments import split_arguments
 from redis_ci.runner.job import runner_jobs
-from redis_ci.runner.replay import JobReplay
+from redis_ci.runner.replay import JobReplay, ReplayError
 
 ROOT = Path(__file__).resolve().parents[1]
 # The docs recipe's untagged `redis` (latest) has no local stand-in here: its tag is taken instead.
@@ -149,7 +149,10 @@ def main() -> None:
         job = make_job()
         model = hold.runner_hold(**health_options(job)) if job["services"]["redis"].get("options") else 0.0
         low, high = hold.runner_hold_range(**health_options(job)) if model else (0.0, 0.0)
-        runs = [one_run(job, waits, rng) for _ in range(args.runs)]
+        try:
+            runs = [one_run(job, waits, rng) for _ in range(args.runs)]
+        except (ReplayError, OSError, subprocess.SubprocessError) as exc:
+            sys.exit(f"runner_hold.py: {name}: {exc} (is Docker up, with the images of tests/e2e/setup.sh?)")
         start = statistics.median(r[0] for r in runs)
         health = statistics.median(r[1] for r in runs)
         step = statistics.median(r[2] for r in runs)
