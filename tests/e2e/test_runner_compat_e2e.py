@@ -34,8 +34,11 @@ def service_keys(setup: Setup) -> set[str]:
     return {key for service in (job.get("services") or {}).values() for key in service}
 
 
-def runnable(setup: Setup, client: str) -> str:
+def runnable(setup: Setup, client: str, name: str) -> str:
     workflow = yaml.safe_load(render(setup, "workflow"))
+    # act names its containers after the workflow and job: a name of our own keeps a concurrent
+    # run of the templates (also "Tests with Redis" / test) from taking over ours.
+    workflow["name"] = f"runner-compat {name}"
     workflow["on"] = workflow.pop(True)  # PyYAML reads `on` as YAML 1.1 true
     steps = workflow["jobs"]["test"]["steps"]
     index = next(i for i, step in enumerate(steps) if step.get("name") == "Run the tests")
@@ -45,7 +48,7 @@ def runnable(setup: Setup, client: str) -> str:
 
 def run_generated(project_repo, runner_image, name: str, setup: Setup, client: str):
     path = project_repo / WORKFLOWS / f"runner-compat-{name}.yml"
-    path.write_text(runnable(setup, client))
+    path.write_text(runnable(setup, client, name))
     return run_act(project_repo, str(path.relative_to(project_repo)), runner_image,
                    extra_args=("--secret", f"REDIS_PASSWORD={PASSWORD}"))
 
