@@ -35,7 +35,7 @@ KINDS: dict[str, Kind] = {
             False,
             "nothing listens at {address}: is redis-server started, on this host and port?",
             "nothing listens at {address}: in a runner job map the port (`ports: ['6379:6379']`) and use "
-            "localhost; in a container job use the service label as host; check the port number",
+            "127.0.0.1; in a container job use the service label as host; check the port number",
         ),
         Kind(
             "timeout",
@@ -48,7 +48,7 @@ KINDS: dict[str, Kind] = {
             False,
             "the host name of {address} does not resolve: check the spelling",
             "the host name of {address} does not resolve: a service label resolves only inside a "
-            "container job (`container:`); in a runner job use localhost",
+            "container job (`container:`); in a runner job use 127.0.0.1",
         ),
         Kind(
             "tls",
