@@ -37,7 +37,7 @@ export VIRTUAL_ENV="$VENV"
 
 log "preparing the end-to-end environment (Docker, act, local runner and Redis images)"
 # env PATH=...: sudo resets PATH, and setup.sh must find the venv's python3 and act.
-as_root env PATH="$PATH" bash tests/e2e/setup.sh >/dev/null
+as_root env PATH="$PATH" REDIS_CI_E2E_PULL="${REDIS_CI_E2E_PULL:-auto}" bash tests/e2e/setup.sh >/dev/null
 
 log "running the tests: python -m pytest $*"
 exec "$VENV/bin/python" -m pytest "$@"
