@@ -11,6 +11,7 @@ One module per idea, lowest first (each imports only the ones above it):
 - images, ports, options: parsing of `image:`, `ports:`, `options:` (its word splitter);
 - tree: the dataclasses; builder: the tree from the YAML nodes;
 - shell: words of `run:` and its `redis-cli` calls; endpoints: where steps connect;
+- starts: compose ups, compose actions, restarts, job-network containers, other servers;
 - readiness: Redis starts, gates, steps that need Redis; secrets: `--requirepass`;
 - spans: raw-text spans inside `options:` for fixes.
 Import the public names from here (`from redis_ci.lint.model import Job`); modules of this
@@ -43,6 +44,7 @@ from redis_ci.lint.model.readiness import (
     first_gate_after,
     has_wait_loop,
     is_bounded_loop,
+    is_bounded_retry,
     is_gate,
     is_preparation_step,
     is_project_action,
@@ -56,18 +58,30 @@ from redis_ci.lint.model.readiness import (
 from redis_ci.lint.model.secrets import RequirePass, requirepass
 from redis_ci.lint.model.shell import redis_cli_calls
 from redis_ci.lint.model.spans import option_argument_span, options_end
+from redis_ci.lint.model.starts import (
+    COMPOSE_ACTIONS,
+    ComposeUp,
+    Restart,
+    compose_action,
+    compose_ups,
+    docker_run_names,
+    job_network_containers,
+    other_starts,
+    restarts,
+)
 from redis_ci.lint.model.tree import Container, EnvVar, Job, Service, Step, Workflow
 from redis_ci.lint.model.value import Value
 
 __all__ = [
-    "ACTION_NAME", "EXPRESSION", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
+    "ACTION_NAME", "COMPOSE_ACTIONS", "EXPRESSION", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
     "REDIS_IMAGE_NAMES", "REDIS_URL_PATTERN", "SERVICE_PORT_REF",
-    "ClientEndpoint", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
-    "RequirePass", "Service", "ServicePort", "Step", "Value", "Workflow",
-    "build_workflow", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",
+    "ClientEndpoint", "ComposeUp", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
+    "RequirePass", "Restart", "Service", "ServicePort", "Step", "Value", "Workflow",
+    "build_workflow", "compose_action", "compose_ups", "docker_run_names", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",
     "has_wait_loop", "is_bounded_loop", "is_endpoint_env_name", "is_gate", "is_preparation_step",
-    "is_project_action", "is_project_action_stop", "is_redis_image", "next_step_needing_redis",
+    "is_bounded_retry", "is_project_action", "is_project_action_stop", "is_redis_image",
+    "job_network_containers", "next_step_needing_redis", "other_starts",
     "option_argument_span", "options_end", "parse_container_options", "parse_duration", "parse_image",
     "parse_redis_url", "parse_service_port", "redis_cli_calls", "redis_client_steps", "redis_in_job",
-    "redis_start", "requirepass", "service_has_health_check", "split_options",
+    "redis_start", "requirepass", "restarts", "service_has_health_check", "split_options",
 ]

@@ -8,6 +8,14 @@ from dataclasses import dataclass
 from redis_ci.lint.model.endpoints import REDIS_URL_PATTERN, find_client_endpoints
 from redis_ci.lint.model.images import is_redis_image, parse_image
 from redis_ci.lint.model.shell import redis_cli_calls
+from redis_ci.lint.model.starts import (
+    ComposeUp,
+    Restart,
+    compose_action,
+    compose_ups,
+    docker_run_names,
+    restarts,
+)
 from redis_ci.lint.model.tree import Job, Service, Step, Workflow, kept
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
@@ -27,12 +35,16 @@ REDIS_ACTIONS = {
 
 @dataclass(frozen=True)
 class RedisStart:
-    """How a step starts Redis. kind: "action", "docker-run", "redis-server" or "compose"
-    (compose: Redis unknown, no port checks). image: for docker-run."""
+    """How a step starts Redis. kind: "action", "docker-run", "redis-server", "compose" (a
+    `docker compose up` or a compose action: Redis unknown, no port checks; `compose` holds its
+    files, services and `--wait`) or "restart" (`restart` says of what; `redis_in_job` keeps
+    only restarts of Redis). image: for docker-run."""
 
     kind: str
     span: Span
     image: str | None = None
+    compose: ComposeUp | None = None
+    restart: Restart | None = None
 
 
 def is_project_action(step: Step) -> bool:
@@ -82,9 +94,27 @@ def is_gate(step: Step) -> bool:
     return kept(step, "is_gate", lambda: _is_gate(step))
 
 
+# Actions that run a command again until it succeeds, and the input that bounds them.
+RETRY_ACTIONS = {"nick-fields/retry": "max_attempts", "wandalen/wretry.action": "attempt_limit"}
+_REDIS_CHECK = re.compile(r"(?:redis|valkey)-cli\b[^\n;|&]*\b(?:ping|cluster\s+info|--cluster\s+check)\b", re.I)
+
+
+def is_bounded_retry(step: Step) -> bool:
+    """A retry action (`RETRY_ACTIONS`: nick-fields/retry requires `max_attempts`, wretry's
+    `attempt_limit` defaults to 2) whose command asks Redis (PING, CLUSTER INFO, `--cluster
+    check`): it holds the job until Redis answers, or fails it."""
+    command = step.with_.get("command")
+    return (step.uses_action or "") in RETRY_ACTIONS and command is not None and bool(_REDIS_CHECK.search(command.text))
+
+
 def _is_gate(step: Step) -> bool:
     if is_project_action(step) or REDIS_ACTIONS.get(step.uses_action or "", False):
         return not is_project_action_stop(step)
+    if is_bounded_retry(step):
+        return True
+    compose = compose_action(step)
+    if compose is not None:
+        return compose.waits
     if step.run is None:
         return False
     text = step.run.text
@@ -106,7 +136,6 @@ _DOCKER_RUN_SWITCHES = re.compile(
     r"-[ditPq]+|--(?:detach|rm|interactive|tty|init|privileged|read-only|publish-all|no-healthcheck|quiet)"
 )
 _REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
-_COMPOSE_UP = re.compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*\bup\b")
 _PACKAGE_INSTALL = re.compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
 
 
@@ -133,11 +162,14 @@ def _redis_start(step: Step) -> RedisStart | None:
     action = step.uses_action
     if action in REDIS_ACTIONS:
         return RedisStart("action", step.uses.span)
+    compose = compose_action(step)
+    if compose is not None:
+        return RedisStart("compose", compose.span, compose=compose)
     if step.run is None:
         return None
     run = step.run
     docker = "docker" in run.text
-    if not docker and "podman" not in run.text and "-server" not in run.text:
+    if not docker and "podman" not in run.text and "-server" not in run.text and "start" not in run.text:
         return None  # the common case, without running the patterns below
     for match in _DOCKER_RUN.finditer(run.text) if docker or "podman" in run.text else ():
         word = _docker_run_image(match.group(0).split()[2:])
@@ -147,9 +179,12 @@ def _redis_start(step: Step) -> RedisStart | None:
         command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
         if not _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`
             return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
-    match = _COMPOSE_UP.search(run.text) if docker else None
-    if match:
-        return RedisStart("compose", run.locate(match.start(), match.end()))
+    ups = compose_ups(run) if docker else []
+    if ups:
+        return RedisStart("compose", ups[0].span, compose=ups[0])
+    found = restarts(run)
+    if found:
+        return RedisStart("restart", found[0].span, restart=found[0])
     return None
 
 
@@ -176,10 +211,10 @@ def is_preparation_step(step: Step) -> bool:
 
 @dataclass(frozen=True)
 class RedisInJob:
-    """Redis that a job starts: a Redis service (`service`), or a step that starts it (`step`
-    and `start`). begin: index of the first step that runs once it has been started. A
-    `docker compose up` counts only when that command names a redis/valkey service. (A
-    position in `job.steps`, which differs from `Step.index` after a step that is not a mapping.)"""
+    """Redis that a job starts: a Redis service (`service`), or a step that starts or restarts
+    it (`step` and `start`). begin: index of the first step that runs once it has been started
+    (a position in `job.steps`, which differs from `Step.index` after a step that is not a
+    mapping). A compose start counts as described in `compose_starts_redis`."""
 
     service: Service | None
     step: Step | None
@@ -194,18 +229,70 @@ class RedisInJob:
         return is_gate(self.step)
 
 
-def redis_in_job(job: Job) -> list[RedisInJob]:
-    """Every Redis the job starts: its Redis services, then the steps that start Redis."""
-    return list(kept(job, "redis", lambda: _redis_in_job(job)))
+def redis_in_job(job: Job, workflow: Workflow | None = None) -> list[RedisInJob]:
+    """Every Redis the job starts: its Redis services, then the steps that start or restart
+    Redis. workflow: lets a compose start with Redis unknown count by the job's clients."""
+    return list(kept(job, "redis", lambda: _redis_in_job(job, workflow)))
 
 
-def _redis_in_job(job: Job) -> list[RedisInJob]:
+_REDIS_NAME = re.compile(r"redis|valkey|keydb|dragonfly", re.I)
+_SERVICE_ID = re.compile(r"^\$\{\{\s*job\.services\.([\w-]+)\.id\s*\}\}$")
+
+
+def compose_starts_redis(start: RedisStart, step: Step, job: Job, workflow: Workflow | None) -> bool:
+    """Whether a compose start starts Redis: it names a Redis service (its `services`, its
+    command or action inputs mention redis/valkey); else, Redis unknown (the compose file is not
+    read here), it counts when the job has no other Redis and its steps visibly talk to Redis.
+    The compose-file reader hooks in here: a file it found decides by its Redis services."""
+    compose = start.compose
+    written = step.run.text if step.run else " ".join(compose.files + compose.services)
+    if compose.names_redis or _REDIS_NAME.search(written):
+        return True
+    if job.redis_services or any(other.kind not in ("compose", "restart")
+                                 for other in filter(None, map(redis_start, job.steps))):
+        return False
+    if redis_client_steps_without_workflow(job):
+        return True
+    return workflow is not None and bool(find_client_endpoints(workflow, job))
+
+
+def redis_client_steps_without_workflow(job: Job) -> bool:
+    """A step of the job runs `redis-cli` on its machine or has a Redis URL in its script."""
+    return any(redis_cli_calls(step) or (step.run is not None and REDIS_URL_PATTERN.search(step.run.text))
+               for step in job.steps)
+
+
+def _restarts_redis(restart: Restart, job: Job, earlier: list) -> bool:
+    """A restart of Redis: `service`/`systemctl` of redis; `docker restart` of a container whose
+    name says Redis, of a Redis service (`${{ job.services.<label>.id }}`), or of a Redis container
+    an earlier step named; `docker compose restart` of a Redis service, or of everything after
+    a compose start of Redis."""
+    if restart.kind == "system":
+        return True
+    if restart.kind == "compose":
+        named = any(_REDIS_NAME.search(target) for target in restart.targets)
+        return named or (not restart.targets and any(item.start and item.start.kind == "compose" for item in earlier))
+    names = {name for item in earlier if item.step is not None and item.step.run is not None
+             for name, image in docker_run_names(item.step.run)}
+    for target in restart.targets:
+        label = _SERVICE_ID.match(target)
+        service = job.service(label.group(1)) if label else None
+        if (service is not None and service.is_redis) or (label is None and _REDIS_NAME.search(target)):
+            return True
+        if target in names:
+            return True
+    return False
+
+
+def _redis_in_job(job: Job, workflow: Workflow | None) -> list[RedisInJob]:
     found = [RedisInJob(service, None, None, 0) for service in job.redis_services]
     for position, step in enumerate(job.steps):
         start = redis_start(step)
         if start is None:
             continue
-        if start.kind == "compose" and not re.search(r"redis|valkey", step.run.text, re.I):
+        if start.kind == "compose" and not compose_starts_redis(start, step, job, workflow):
+            continue
+        if start.kind == "restart" and not _restarts_redis(start.restart, job, found):
             continue
         found.append(RedisInJob(None, step, start, position + 1))
     return found

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from redis_ci import recipe
-from redis_ci.lint.model import first_gate_after, redis_client_steps, redis_in_job
+from redis_ci.lint.model import (
+    first_gate_after,
+    is_preparation_step,
+    other_starts,
+    redis_client_steps,
+    redis_in_job,
+    service_has_health_check,
+)
 from redis_ci.lint.rule import Rule
 
 _SLEEP = re.compile(r"(?<![\w-])sleep\s+(\d+(?:\.\d+)?[smh]?)(?![\w.])")
@@ -22,6 +29,12 @@ class FixedSleepGate(Rule):
     including the first step that visibly talks to Redis (a Redis URL or host in its `env:` or
     script, a `redis-cli` call), else up to the end of the job. A step that asks Redis itself
     (`redis-cli ping`, `nc`, `/dev/tcp`) is a check, not a fixed sleep (see RC103, RC105).
+
+    A sleep is blamed on Redis only when Redis is what it waits for: the nearest thing started
+    before it is Redis (not a `docker run -d` of another image, a compose up without Redis, a
+    `server &` or `service X start`); when only services were started before it and another
+    service has no health check either (a Postgres before `rails db:setup`), only when the
+    step it holds back visibly talks to Redis.
 
     ## Why is this bad?
     A fixed pause is a guess. On a busy runner Redis may need longer (`Connection refused`,
@@ -56,24 +69,30 @@ class FixedSleepGate(Rule):
     fixable = False
 
     def check_job(self, job, workflow):
-        for redis in redis_in_job(job):
+        found = redis_in_job(job, workflow)
+        events = None  # (position, line, column, is Redis) of every start in a step, in order
+        for redis in found:
             if redis.waits_by_itself or first_gate_after(job.steps, redis.begin) is not None:
                 continue
             clients = redis_client_steps(workflow, job)
+            events = _start_events(job, found) if events is None else events
             scripts = []  # (run Value, position after which a sleep counts)
             if redis.step is not None and redis.step.run is not None:
-                scripts.append((redis.step.run, (redis.start.span.end_line, redis.start.span.end_column)))
-            for step in job.steps[redis.begin:]:
+                start_end = (redis.start.span.end_line, redis.start.span.end_column)
+                scripts.append((redis.begin - 1, redis.step.run, start_end))
+            for position, step in enumerate(job.steps[redis.begin:], redis.begin):
                 if step.run is not None:
-                    scripts.append((step.run, (0, 0)))
+                    scripts.append((position, step.run, (0, 0)))
                 if step.index in clients:  # the sleeps after the first client do not wait for Redis
                     break
-            for run, after in scripts:
+            for position, run, after in scripts:
                 if _CHECK.search(run.text):
                     continue
                 for match in _SLEEP.finditer(run.text):
                     span = run.locate(match.start(), match.end())
                     if (span.line, span.column) < after:
+                        continue
+                    if not _waits_for_redis(job, events, clients, position, span):
                         continue
                     yield self.finding(
                         f"`{match.group(0)}` waits a fixed time for Redis: too short on a slow runner, "
@@ -81,3 +100,29 @@ class FixedSleepGate(Rule):
                         f"step (`uses: {recipe.ACTION_REF}`) or `redis-ci wait` instead",
                         span,
                     )
+
+
+def _start_events(job, found) -> list:
+    """(position, line, column, is Redis) of each start made by a step: Redis or another server."""
+    events = [(job.steps.index(redis.step), redis.start.span.line, redis.start.span.column, True)
+              for redis in found if redis.step is not None]
+    for position, step in enumerate(job.steps):
+        for offset in other_starts(step):
+            span = step.run.locate(offset, offset + 1)
+            events.append((position, span.line, span.column, False))
+    return sorted(events)
+
+
+def _waits_for_redis(job, events, clients, position, span) -> bool:
+    """The sleep at span (in the step at position) waits for Redis: the nearest start before it
+    is Redis; with only services before it, Redis unless another service has no health check
+    too and the step the sleep holds back does not visibly talk to Redis."""
+    before = [event for event in events if event[:3] < (position, span.line, span.column)]
+    if before:
+        return before[-1][3]
+    if not any(not service.is_redis and not service_has_health_check(service) for service in job.services):
+        return True
+    if job.steps[position].index in clients:
+        return True
+    held = next((step for step in job.steps[position + 1:] if not is_preparation_step(step)), None)
+    return held is not None and held.index in clients

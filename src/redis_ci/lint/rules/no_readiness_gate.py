@@ -93,7 +93,7 @@ class NoReadinessGate(Rule):
 
     def check_job(self, job, workflow):
         clients = None
-        for redis in redis_in_job(job):
+        for redis in redis_in_job(job, workflow):
             if redis.waits_by_itself:
                 continue
             gate = first_gate_after(job.steps, redis.begin)

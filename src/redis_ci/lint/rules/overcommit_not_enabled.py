@@ -67,7 +67,7 @@ class OvercommitNotEnabled(Rule):
     fixable = True
 
     def check_job(self, job, workflow):
-        found = redis_in_job(job)
+        found = redis_in_job(job, workflow)
         if not found or job.is_container_job or not job.steps or any(_overcommits(step) for step in job.steps):
             return
         labels = [label.text for label in job.runs_on if not label.is_expression]
