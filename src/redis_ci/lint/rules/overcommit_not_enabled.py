@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from redis_ci import recipe
-from redis_ci.lint.model import is_project_action, is_project_action_stop, next_step_needing_redis, redis_in_job
+from redis_ci.lint.model import (
+    Value,
+    is_project_action,
+    is_project_action_stop,
+    next_step_needing_redis,
+    parse_image,
+    redis_in_job,
+)
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.rules.no_readiness_gate import insert_step_before, step_title
 
@@ -26,6 +33,7 @@ class OvercommitNotEnabled(Rule):
     in `command:`, REDIS_ARGS or the server's arguments) and no step sets
     `vm.overcommit_memory=1`: a `sysctl` (or a write to `/proc/sys/vm/overcommit_memory`) in
     a `run:`, or this project's action, which does it unless given `overcommit: "false"`.
+    Not for Dragonfly, whose snapshots do not fork.
 
     ## Why is this bad?
     Redis logs "WARNING Memory overcommit must be enabled!": with `vm.overcommit_memory=0`
@@ -74,6 +82,8 @@ class OvercommitNotEnabled(Rule):
         if any(_NOT_LINUX.search(label) for label in labels):
             return
         for redis in found:
+            if _is_dragonfly(redis) or (redis.start is not None and redis.start.kind == "restart"):
+                continue  # Dragonfly's snapshots do not fork; a restart starts no other Redis
             if redis.service is not None:
                 arguments = [redis.service.command.text] if redis.service.command else []
                 arguments += [env.value.text for env in redis.service.env if env.name == "REDIS_ARGS"]
@@ -103,6 +113,15 @@ class OvercommitNotEnabled(Rule):
         block = recipe.overcommit_step()
         target = job.step(finding.data["before_step"])
         return insert_step_before(workflow.lines, target, block)
+
+
+def _is_dragonfly(redis) -> bool:
+    """Every image this Redis may run is Dragonfly's."""
+    if redis.service is not None:
+        images = redis.service.images
+        return bool(images) and all(image.name.lower() == "dragonfly" for image in images)
+    image = redis.start.image if redis.start.kind == "docker-run" else None
+    return image is not None and parse_image(Value(image.strip("'\""), redis.start.span)).name.lower() == "dragonfly"
 
 
 def _persistence_off(arguments: list[str]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redis_ci.lint.edits import replace
-from redis_ci.lint.model import editable_host_span, find_client_endpoints
+from redis_ci.lint.model import editable_host_span, find_client_endpoints, job_network_containers
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import RUNNER_JOB_HOST
 
@@ -16,7 +16,9 @@ class ServiceLabelInRunnerJob(Rule):
     CELERY, RQ, SIDEKIQ, RESQUE) holding a Redis URL, a host or a port; `redis-cli -h/-p/-u`
     arguments; Redis URLs in `run:` scripts) whose host is the label of one
     of the job's services, in a job without `container:`. A job with a step that writes
-    `/etc/hosts` (mapping the label to the runner) is left alone.
+    `/etc/hosts` (mapping the label to the runner), or that runs a container on the job's
+    network (`docker run --network ${{ job.container.network }}`, where the label resolves),
+    is left alone.
 
     ## Why is this bad?
     Service labels are network aliases on the job's Docker network. Steps of a runner job
@@ -63,6 +65,8 @@ class ServiceLabelInRunnerJob(Rule):
             return
         if any(step.run and "/etc/hosts" in step.run.text for step in job.steps):
             return  # a step that maps the label in /etc/hosts makes it resolve
+        if any(job_network_containers(step) for step in job.steps):
+            return  # the endpoints are for the containers on the job's network, where labels resolve
         labels = {service.label for service in job.services}
         for endpoint in find_client_endpoints(workflow, job):
             if endpoint.host not in labels:

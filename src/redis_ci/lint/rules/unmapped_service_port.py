@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redis_ci.lint.edits import indentation_of, insert_lines_before
+from redis_ci.lint.model import find_client_endpoints, job_network_containers, redis_cli_calls
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import REDIS_PORT
 
@@ -13,7 +14,10 @@ class UnmappedServicePort(Rule):
     ## What it does
     Reports a Redis service (a service whose image is Redis-compatible: `redis`, `valkey`,
     `redis-stack`, `keydb`, `dragonfly`, ...) of a job that runs on the runner
-    (no `container:`) when the service has no `ports:`.
+    (no `container:`) when the service has no `ports:`. Not when the job reaches Redis only
+    from containers on the job's network (`docker run --network ${{ job.container.network }}`
+    or `${{ job.services.<label>.network }}`) and nothing on the runner talks to it (no
+    `localhost` endpoint, no `redis-cli` on the runner): those containers use the label.
 
     ## Why is this bad?
     Steps of a runner job run on the host, outside Docker's network. A service container's
@@ -56,7 +60,7 @@ class UnmappedServicePort(Rule):
     fixable = True
 
     def check_job(self, job, workflow):
-        if job.is_container_job:
+        if job.is_container_job or _reached_only_through_job_network(job, workflow):
             return
         for service in job.redis_services:
             if not service.ports and not service.ports_unknown:
@@ -81,3 +85,12 @@ class UnmappedServicePort(Rule):
         port = finding.data["container_port"]
         text = f'{indent}ports:\n{indent}  - "{port}:{port}"\n'
         return [insert_lines_before(image_span.end_line + 1, text)]
+
+
+def _reached_only_through_job_network(job, workflow) -> bool:
+    """A step runs a container on the job's network and no step talks to Redis from the runner."""
+    if not any(job_network_containers(step) for step in job.steps):
+        return False
+    if any(redis_cli_calls(step) for step in job.steps):
+        return False
+    return not any(endpoint.is_localhost for endpoint in find_client_endpoints(workflow, job))
