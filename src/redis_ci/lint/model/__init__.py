@@ -39,6 +39,7 @@ from redis_ci.lint.model.ports import ServicePort, parse_service_port
 from redis_ci.lint.model.readiness import (
     ACTION_NAME,
     REDIS_ACTIONS,
+    SERVICE_ID_REF,
     RedisInJob,
     RedisStart,
     first_gate_after,
@@ -74,7 +75,7 @@ from redis_ci.lint.model.value import Value
 
 __all__ = [
     "ACTION_NAME", "COMPOSE_ACTIONS", "EXPRESSION", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
-    "REDIS_IMAGE_NAMES", "REDIS_URL_PATTERN", "SERVICE_PORT_REF",
+    "REDIS_IMAGE_NAMES", "REDIS_URL_PATTERN", "SERVICE_ID_REF", "SERVICE_PORT_REF",
     "ClientEndpoint", "ComposeUp", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
     "RequirePass", "Restart", "Service", "ServicePort", "Step", "Value", "Workflow",
     "build_workflow", "compose_action", "compose_ups", "docker_run_names", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",

@@ -171,6 +171,9 @@ def _redis_start(step: Step) -> RedisStart | None:
     docker = "docker" in run.text
     if not docker and "podman" not in run.text and "-server" not in run.text and "start" not in run.text:
         return None  # the common case, without running the patterns below
+    found = restarts(run)
+    if found and found[0].kind == "system":  # `systemctl restart redis-server` names the server too
+        return RedisStart("restart", found[0].span, restart=found[0])
     for match in _DOCKER_RUN.finditer(run.text) if docker or "podman" in run.text else ():
         word = _docker_run_image(match.group(0).split()[2:])
         if word and is_redis_image(parse_image(Value(word, run.span))):
@@ -182,7 +185,6 @@ def _redis_start(step: Step) -> RedisStart | None:
     ups = compose_ups(run) if docker else []
     if ups:
         return RedisStart("compose", ups[0].span, compose=ups[0])
-    found = restarts(run)
     if found:
         return RedisStart("restart", found[0].span, restart=found[0])
     return None
@@ -236,7 +238,7 @@ def redis_in_job(job: Job, workflow: Workflow | None = None) -> list[RedisInJob]
 
 
 _REDIS_NAME = re.compile(r"redis|valkey|keydb|dragonfly", re.I)
-_SERVICE_ID = re.compile(r"^\$\{\{\s*job\.services\.([\w-]+)\.id\s*\}\}$")
+SERVICE_ID_REF = re.compile(r"^\$\{\{\s*job\.services\.([\w-]+)\.id\s*\}\}$")
 
 
 def compose_starts_redis(start: RedisStart, step: Step, job: Job, workflow: Workflow | None) -> bool:
@@ -275,7 +277,7 @@ def _restarts_redis(restart: Restart, job: Job, earlier: list) -> bool:
     names = {name for item in earlier if item.step is not None and item.step.run is not None
              for name, image in docker_run_names(item.step.run)}
     for target in restart.targets:
-        label = _SERVICE_ID.match(target)
+        label = SERVICE_ID_REF.match(target)
         service = job.service(label.group(1)) if label else None
         if (service is not None and service.is_redis) or (label is None and _REDIS_NAME.search(target)):
             return True

@@ -44,8 +44,12 @@ class ComposeUp:
         return any(_REDIS_WORD.search(service) for service in self.services)
 
 
+_WORD = re.compile(r"(?:\$\{\{.*?\}\}|\S)+")  # a `${{ }}` expression with spaces stays one word
+
+
 def _words(command: str) -> list[str]:
-    return [word.strip("'\"") for word in command.replace("\\\n", " ").split() if word != "\\"]
+    """The words of one shell command (quotes dropped, `\\` line continuations skipped)."""
+    return [word.strip("'\"") for word in _WORD.findall(command.replace("\\\n", " ")) if word != "\\"]
 
 
 def _compose_up_words(words: list[str]) -> ComposeUp | None:

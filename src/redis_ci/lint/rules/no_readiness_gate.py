@@ -7,6 +7,8 @@ import re
 from redis_ci import recipe
 from redis_ci.lint import edits
 from redis_ci.lint.model import (
+    COMPOSE_ACTIONS,
+    SERVICE_ID_REF,
     first_gate_after,
     has_wait_loop,
     next_step_needing_redis,
@@ -37,8 +39,11 @@ class NoReadinessGate(Rule):
 
     ## What it does
     Reports a Redis service without a health check, or a step that starts Redis
-    (`docker run ... redis`, `redis-server`, `docker compose up ... redis`, a Redis action that
-    does not wait), when no gate comes before the first later step that needs Redis.
+    (`docker run ... redis`, `redis-server`, `docker compose up` or a compose action without
+    `--wait`, a Redis action that does not wait) or restarts it (`docker restart` of a Redis
+    container or service, `docker compose restart`, `systemctl`/`service ... restart`), when
+    no gate comes before the first later step that needs Redis. A compose start whose command
+    and inputs name no Redis counts when the job has no other Redis and visibly talks to one.
 
     Without any gate after the start, that step is the first `run:` step, or the first `uses:`
     of an action other than checkout, `setup-*`, cache, artifact, login and toolchain actions
@@ -46,8 +51,10 @@ class NoReadinessGate(Rule):
     `redis-ci generate` puts its wait step at the same place. When a gate comes later, only a
     step before it that visibly talks to Redis (a Redis URL or host in its `env:` or script, a
     `redis-cli` call) is reported, so installing dependencies before the wait step is fine. A
-    gate is a `--health-cmd` on the service, this project's wait step or `redis-ci wait`, a bounded loop that checks
-    PING, `docker compose up --wait`, or an action that waits by itself. A PING loop without a
+    gate is a `--health-cmd` on the service, this project's wait step or `redis-ci wait`, a
+    bounded loop that checks PING, a retry action (`nick-fields/retry`, `Wandalen/wretry.action`)
+    whose command PINGs or checks the cluster, `docker compose up --wait`, or an action that
+    waits by itself. A PING loop without a
     bound still waits; RC105 (unbounded-wait-loop) reports it instead.
 
     ## Why is this bad?
@@ -83,7 +90,9 @@ class NoReadinessGate(Rule):
     step that needs Redis, indented like the job's other steps, pointing at the service's
     mapped port (runner job) or its label (container job). Not fixed: a password that is not
     a `${{ secrets.* }}` expression, `ports:` given as an expression, Redis started by a step in
-    a container job or by `docker compose`, and steps written in flow style.
+    a container job or by `docker compose` or a compose action (the port is in the compose
+    file), a restart of a container started without a published port, and steps written in
+    flow style.
     """
 
     code = "RC101"
@@ -107,6 +116,9 @@ class NoReadinessGate(Rule):
             if redis.service is not None:
                 what = f"Redis service `{redis.service.label}` has no health check and no wait step"
                 span, started_by = redis.service.span, {"label": redis.service.label}
+            elif redis.start.kind == "restart":
+                what = f"Redis restarted by step `{step_title(redis.step)}` is not waited for"
+                span, started_by = redis.start.span, _restarted(job, redis)
             else:
                 what = f"Redis started by step `{step_title(redis.step)}` is not waited for"
                 span, started_by = redis.start.span, {"start_step": redis.step.index}
@@ -132,6 +144,15 @@ class NoReadinessGate(Rule):
         password = None if secret is None else recipe.secret_expression(secret)
         step = recipe.wait_step(url, password=password, service_label=label, container_job=job.is_container_job)
         return insert_step_before(workflow.lines, target, step)
+
+
+def _restarted(job, redis) -> dict:
+    """Finding data of a restart: the service's label when it restarts a Redis service."""
+    for target in redis.start.restart.targets:
+        label = SERVICE_ID_REF.match(target)
+        if label and job.service(label.group(1)) is not None:
+            return {"label": label.group(1)}
+    return {"start_step": redis.step.index}
 
 
 def insert_step_before(lines: list[str], step, block: list[str]) -> list:
@@ -180,8 +201,8 @@ def _service_wiring(job, service) -> tuple | None:
 
 def _started_wiring(job, step) -> tuple | None:
     """(None, url, None) of the wait step for Redis started by a step on the runner."""
-    if job.is_container_job:
-        return None
+    if job.is_container_job or step.uses_action in COMPOSE_ACTIONS:
+        return None  # compose: the port is in the compose file
     if step.run is not None:
         pattern = _PUBLISH if "docker" in step.run.text or "podman" in step.run.text else _SERVER_PORT
         match = pattern.search(step.run.text)
