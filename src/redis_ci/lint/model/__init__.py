@@ -13,6 +13,7 @@ One module per idea, lowest first (each imports only the ones above it):
 - shell: words of `run:` and its `redis-cli` calls; endpoints: where steps connect;
 - starts: compose ups, compose actions, restarts, job-network containers, other servers;
 - readiness: Redis starts, gates, steps that need Redis; secrets: `--requirepass`;
+- waits: TCP-only waits (RC107), cluster images and cluster-wide checks (RC106);
 - spans: raw-text spans inside `options:` for fixes.
 Import the public names from here (`from redis_ci.lint.model import Job`); modules of this
 package import each other directly, never through this file.
@@ -71,18 +72,29 @@ from redis_ci.lint.model.starts import (
     restarts,
 )
 from redis_ci.lint.model.tree import Container, EnvVar, Job, Service, Step, Workflow
+from redis_ci.lint.model.waits import (
+    TcpWait,
+    checks_cluster,
+    is_cluster_image,
+    redis_ports,
+    service_is_cluster,
+    starts_cluster,
+    tcp_waits,
+    waits_for_redis,
+)
 from redis_ci.lint.model.value import Value
 
 __all__ = [
     "ACTION_NAME", "COMPOSE_ACTIONS", "EXPRESSION", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
     "REDIS_IMAGE_NAMES", "REDIS_URL_PATTERN", "SERVICE_ID_REF", "SERVICE_PORT_REF",
     "ClientEndpoint", "ComposeUp", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
-    "RequirePass", "Restart", "Service", "ServicePort", "Step", "Value", "Workflow",
-    "build_workflow", "compose_action", "compose_ups", "docker_run_names", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",
+    "RequirePass", "Restart", "Service", "ServicePort", "Step", "TcpWait", "Value", "Workflow",
+    "build_workflow", "checks_cluster", "compose_action", "compose_ups", "docker_run_names", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",
     "has_wait_loop", "is_bounded_loop", "is_endpoint_env_name", "is_gate", "is_preparation_step",
-    "is_bounded_retry", "is_project_action", "is_project_action_stop", "is_redis_image",
+    "is_bounded_retry", "is_cluster_image", "is_project_action", "is_project_action_stop", "is_redis_image",
     "job_network_containers", "next_step_needing_redis", "other_starts",
     "option_argument_span", "options_end", "parse_container_options", "parse_duration", "parse_image",
     "parse_redis_url", "parse_service_port", "redis_cli_calls", "redis_client_steps", "redis_in_job",
-    "redis_start", "requirepass", "restarts", "service_has_health_check", "split_options",
+    "redis_ports", "redis_start", "requirepass", "restarts", "service_has_health_check", "service_is_cluster",
+    "split_options", "starts_cluster", "tcp_waits", "waits_for_redis",
 ]

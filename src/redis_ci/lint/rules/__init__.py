@@ -19,8 +19,10 @@ from redis_ci.lint.rules.port_mismatch import PortMismatch
 from redis_ci.lint.rules.redis_cli_not_installed import RedisCliNotInstalled
 from redis_ci.lint.rules.service_label_in_runner_job import ServiceLabelInRunnerJob
 from redis_ci.lint.rules.services_on_non_linux import ServicesOnNonLinux
+from redis_ci.lint.rules.single_node_cluster_gate import SingleNodeClusterGate
 from redis_ci.lint.rules.slow_health_gate import SlowHealthGate
 from redis_ci.lint.rules.sysctl_in_service_options import SysctlInServiceOptions
+from redis_ci.lint.rules.tcp_only_wait import TcpOnlyWait
 from redis_ci.lint.rules.unavailable_or_eol_image import UnavailableOrEolImage
 from redis_ci.lint.rules.unbounded_wait_loop import UnboundedWaitLoop
 from redis_ci.lint.rules.unmapped_service_port import UnmappedServicePort
@@ -40,6 +42,8 @@ ALL_RULES = [
     WeakHealthCheck,
     SlowHealthGate,
     UnboundedWaitLoop,
+    SingleNodeClusterGate,
+    TcpOnlyWait,
     UnmappedServicePort,
     LocalhostInContainerJob,
     ServiceLabelInRunnerJob,

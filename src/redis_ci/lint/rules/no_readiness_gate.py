@@ -15,6 +15,8 @@ from redis_ci.lint.model import (
     redis_client_steps,
     redis_in_job,
     requirepass,
+    tcp_waits,
+    waits_for_redis,
 )
 from redis_ci.lint.rule import Rule
 
@@ -113,6 +115,8 @@ class NoReadinessGate(Rule):
                 target = next((step for step in job.steps[redis.begin:gate] if step.index in clients), None)
             if target is None or (target.run is not None and has_wait_loop(target.run.text)):
                 continue  # nothing needs Redis, or an unbounded PING loop waits (RC105 reports it)
+            if any(waits_for_redis(wait, job) for wait in tcp_waits(target)):
+                continue  # it waits for the port (RC107 reports that this is not enough)
             if redis.service is not None:
                 what = f"Redis service `{redis.service.label}` has no health check and no wait step"
                 span, started_by = redis.service.span, {"label": redis.service.label}
