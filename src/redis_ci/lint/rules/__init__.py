@@ -10,6 +10,7 @@ from redis_ci.lint.rules.client_env_on_service import ClientEnvOnService
 from redis_ci.lint.rules.entrypoint_bypass import EntrypointBypass
 from redis_ci.lint.rules.ephemeral_port_hardcoded import EphemeralPortHardcoded
 from redis_ci.lint.rules.fixed_sleep_gate import FixedSleepGate
+from redis_ci.lint.rules.host_port_in_container_job import HostPortInContainerJob
 from redis_ci.lint.rules.ignored_password_env import IgnoredPasswordEnv
 from redis_ci.lint.rules.localhost_in_container_job import LocalhostInContainerJob
 from redis_ci.lint.rules.merge_key import MergeKey
@@ -50,6 +51,7 @@ ALL_RULES = [
     PortMismatch,
     EphemeralPortHardcoded,
     ClientEnvOnService,
+    HostPortInContainerJob,
     ServicesOnNonLinux,
     OvercommitNotEnabled,
     SysctlInServiceOptions,

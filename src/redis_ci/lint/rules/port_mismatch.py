@@ -75,6 +75,8 @@ class PortMismatch(Rule):
             ports = _ports_for_endpoint(job, endpoint, served)
             if ports is None or endpoint.port in ports:
                 continue
+            if job.is_container_job and _is_host_port(job, endpoint):
+                continue  # RC207 (host-port-in-container-job) says what is wrong
             how = "the port inside the service container" if job.is_container_job else "the host side of `ports:`"
             server = f"service `{endpoint.host}` serves" if endpoint.host in served else "this job's Redis services serve"
             yield self.finding(
@@ -128,6 +130,12 @@ def _ports_for_endpoint(job, endpoint, served: dict) -> set | None:
     if job.is_container_job:
         return served.get(endpoint.host)  # localhost is RC202's; other hosts are not ours
     return every if endpoint.is_localhost else None
+
+
+def _is_host_port(job, endpoint) -> bool:
+    """The endpoint's port is the host side of a mapping of the Redis service it may mean."""
+    return any(port.host == endpoint.port for service in job.redis_services
+               if endpoint.host in (None, service.label) for port in service.ports)
 
 
 def _listing(ports: set, last: str = "and") -> str:
