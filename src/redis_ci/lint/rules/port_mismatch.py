@@ -23,7 +23,8 @@ class PortMismatch(Rule):
     (`"6380:6379"` serves 6380); in a container job it is the port Redis listens on inside
     its container (6379, the container side of `ports:`, or `--port` in `command:`).
     `${{ job.services.<label>.ports['N'] }}` must name a service and a container port it
-    publishes. Endpoints on other hosts, jobs where Redis is also started in a step, and
+    publishes. A container job's client on the host side of a mapping is RC207's
+    (host-port-in-container-job). Endpoints on other hosts, jobs where Redis is also started in a step, and
     ports that are expressions are not checked; a runner job whose Redis service has no
     `ports:` is RC201's, a random host port RC205's.
 
