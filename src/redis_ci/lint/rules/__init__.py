@@ -9,6 +9,7 @@ from __future__ import annotations
 from redis_ci.lint.rules.client_env_on_service import ClientEnvOnService
 from redis_ci.lint.rules.entrypoint_bypass import EntrypointBypass
 from redis_ci.lint.rules.ephemeral_port_hardcoded import EphemeralPortHardcoded
+from redis_ci.lint.rules.fixed_container_name import FixedContainerName
 from redis_ci.lint.rules.fixed_sleep_gate import FixedSleepGate
 from redis_ci.lint.rules.host_port_in_container_job import HostPortInContainerJob
 from redis_ci.lint.rules.ignored_password_env import IgnoredPasswordEnv
@@ -56,6 +57,7 @@ ALL_RULES = [
     OvercommitNotEnabled,
     SysctlInServiceOptions,
     RedisCliNotInstalled,
+    FixedContainerName,
     UnpinnedImage,
     IgnoredPasswordEnv,
     EntrypointBypass,
