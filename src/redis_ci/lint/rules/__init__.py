@@ -30,6 +30,7 @@ from redis_ci.lint.rules.unbounded_wait_loop import UnboundedWaitLoop
 from redis_ci.lint.rules.unmapped_service_port import UnmappedServicePort
 from redis_ci.lint.rules.unpinned_image import UnpinnedImage
 from redis_ci.lint.rules.unused_suppression import UnusedSuppression
+from redis_ci.lint.rules.unused_version_axis import UnusedVersionAxis
 from redis_ci.lint.rules.weak_health_check import WeakHealthCheck
 from redis_ci.lint.rules.workflow_too_large import WorkflowTooLarge
 from redis_ci.lint.rules.yaml_syntax_error import YamlSyntaxError
@@ -62,4 +63,5 @@ ALL_RULES = [
     IgnoredPasswordEnv,
     EntrypointBypass,
     UnavailableOrEolImage,
+    UnusedVersionAxis,
 ]
