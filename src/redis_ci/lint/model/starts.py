@@ -233,3 +233,21 @@ def docker_run_names(run: Value) -> list[tuple]:
                 found.append((name, _run_image(words[2:])))
                 break
     return found
+
+
+_DOCKER_PULL = re.compile(r"\b(?:docker|podman)\s+(?:image\s+)?pull\b" + _COMMAND_REST)
+
+
+def docker_images(run: Value) -> list[tuple]:
+    """(verb, image as written, span of the command) of every `docker run` and `docker pull`."""
+    found = []
+    for match in _DOCKER_RUN.finditer(run.text):
+        image = _run_image(_words(match.group(0))[2:])
+        if image:
+            found.append(("run", image, run.locate(match.start(), match.end())))
+    if "pull" in run.text:
+        for match in _DOCKER_PULL.finditer(run.text):
+            words = [word for word in _words(match.group(0))[2:] if word not in ("pull",) and not word.startswith("-")]
+            if words:
+                found.append(("pull", words[0], run.locate(match.start(), match.end())))
+    return found

@@ -66,7 +66,7 @@ class PortMismatch(Rule):
         if not services:
             return
         served = _served_ports(job, services)
-        if served is not None and any(redis_start(step) for step in job.steps):
+        if served is not None and any(start and start.kind != "restart" for start in map(redis_start, job.steps)):
             served = None  # a second server may be the one on that port
         for endpoint in find_client_endpoints(workflow, job):
             if endpoint.port_ref and not job.is_container_job:

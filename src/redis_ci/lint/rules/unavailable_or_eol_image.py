@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
-from redis_ci.lint.model import MATRIX_REF, Value, parse_image, redis_start
+from redis_ci.lint.model import MATRIX_REF, Value, docker_images, is_redis_image, parse_image
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, OLDEST_SUPPORTED_REDIS, STABLE_VERSION
 
+# Actions that take a Redis version: "docker" runs `<redis-image>:<redis-version>`, "native"
+# installs that release (of `distribution:` redis, the default, or valkey).
+_VERSION_INPUTS = {"supercharge/redis-github-action": "docker", "shogo82148/actions-setup-redis": "native"}
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?")
 _OFFICIAL_REDIS = f"{IMAGE_REPOSITORY['redis']}:{STABLE_VERSION['redis']}"
 _OFFICIAL_VALKEY = f"{IMAGE_REPOSITORY['valkey']}:{STABLE_VERSION['valkey']}"
@@ -17,12 +20,15 @@ class UnavailableOrEolImage(Rule):
     """A Redis image that can no longer be pulled, is frozen, or runs an end-of-life Redis.
 
     ## What it does
-    Reports, in a service's `image:` (and its matrix values) or a `docker run` step:
+    Reports, in a service's `image:` (and its matrix values), a `docker run` or `docker pull`
+    in a step, and the `redis-version` input of `supercharge/redis-github-action` (with its
+    `redis-image`) and `shogo82148/actions-setup-redis` (the `redis` distribution):
     - `bitnami/redis*` and `bitnami/valkey*`: Bitnami removed these free images from
       Docker Hub on 2025-09-29;
     - `bitnamilegacy/*`: a frozen copy that gets no more updates or security fixes;
     - `redis` tagged below 6.2 (`redis:6.0`, `redis:5-alpine`): end of life;
-    - `redis/redis-stack*`: superseded by Redis 8, which bundles the same modules.
+    - `redis/redis-stack*`: superseded by Redis 8, which bundles the same modules;
+    - `grokzen/redis-cluster`: unmaintained.
 
     ## Why is this bad?
     A removed image fails the pull and the job before its first step. A frozen or
@@ -69,13 +75,23 @@ class UnavailableOrEolImage(Rule):
                     )
 
     def check_step(self, step, job, workflow):
-        start = redis_start(step)
-        if start is None or start.kind != "docker-run":
+        for verb, word, span in docker_images(step.run) if step.run is not None else ():
+            image = parse_image(Value(word, span))
+            problem = _problem(image) if is_redis_image(image) else None
+            if problem:
+                yield self.finding(f"image `{word}` in `docker {verb}` {problem}", span)
+        action = _VERSION_INPUTS.get(step.uses_action or "")
+        version = step.with_.get("redis-version") if action else None
+        if version is None or action == "native" and _distribution(step) != "redis":
             return
-        word = start.image.strip("'\"")
-        problem = _problem(parse_image(Value(word, start.span)))
-        if problem:
-            yield self.finding(f"image `{word}` in `docker run` {problem}", start.span)
+        repository = step.with_.get("redis-image")
+        repository = repository.text.strip() if action == "docker" and repository is not None else "redis"
+        for value in _matrix_values(job, version):
+            problem = _problem(parse_image(Value(f"{repository}:{value.text.strip()}", value.span)))
+            if problem:
+                problem = problem.replace("runs Redis", "starts Redis", 1).replace(
+                    f"use `{_OFFICIAL_REDIS}`", f"use `redis-version: {STABLE_VERSION['redis']}`")
+                yield self.finding(f"`redis-version: {value.text.strip()}` of `{step.uses_action}` {problem}", value.span)
 
 
 def _matrix_entry_span(job, written, image):
@@ -101,6 +117,9 @@ def _problem(image) -> str | None:
     if repository.startswith("bitnamilegacy/"):
         replacement = _OFFICIAL_VALKEY if "valkey" in repository else _OFFICIAL_REDIS
         return f"is a frozen copy that gets no updates or security fixes; use the official `{replacement}`"
+    if repository == "grokzen/redis-cluster":
+        return ("is unmaintained: it gets no fixes; start the cluster with this project's action "
+                "(`start: docker`, `topology: cluster`) or from the official image")
     if repository.startswith("redis/redis-stack"):
         return f"is superseded by Redis 8, which bundles the same modules; use `{_OFFICIAL_REDIS}`"
     version = _VERSION.match(image.tag or "") if repository == IMAGE_REPOSITORY["redis"] else None
@@ -115,3 +134,16 @@ def _is_end_of_life(version: re.Match) -> bool:
     if minor is None:  # `redis:6` follows the newest 6.x, which is 6.2
         return major < OLDEST_SUPPORTED_REDIS[0]
     return (major, int(minor)) < OLDEST_SUPPORTED_REDIS
+
+
+def _distribution(step) -> str:
+    value = step.with_.get("distribution")
+    return value.text.strip().lower() if value is not None else "redis"
+
+
+def _matrix_values(job, value) -> list:
+    """The value, or the matrix values it takes when it is `${{ matrix.x }}` (their spans)."""
+    reference = MATRIX_REF.fullmatch(value.text.strip())
+    if reference and job.matrix.get(reference.group(1)):
+        return list(job.matrix[reference.group(1)])
+    return [] if value.is_expression else [value]
