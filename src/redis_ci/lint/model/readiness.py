@@ -13,6 +13,7 @@ from redis_ci.lint.model.starts import (
     Restart,
     compose_action,
     compose_ups,
+    docker_run_image,
     docker_run_names,
     restarts,
 )
@@ -131,26 +132,8 @@ def service_has_health_check(service: Service) -> bool:
 
 
 _DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
-# `docker run` options that take no value (combined short ones like `-dit` too).
-_DOCKER_RUN_SWITCHES = re.compile(
-    r"-[ditPq]+|--(?:detach|rm|interactive|tty|init|privileged|read-only|publish-all|no-healthcheck|quiet)"
-)
 _REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
 _PACKAGE_INSTALL = re.compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
-
-
-def _docker_run_image(words: list[str]) -> str | None:
-    """The IMAGE of `docker run [OPTIONS] IMAGE [COMMAND]`: the first word that is neither
-    an option nor an option's value (`--name redis` names the container, not the image)."""
-    remaining = iter(words)
-    for word in remaining:
-        if word == "\\":
-            continue
-        if not word.startswith("-"):
-            return word
-        if "=" not in word and not _DOCKER_RUN_SWITCHES.fullmatch(word):
-            next(remaining, None)  # the option's value
-    return None
 
 
 def redis_start(step: Step) -> RedisStart | None:
@@ -175,7 +158,7 @@ def _redis_start(step: Step) -> RedisStart | None:
     if found and found[0].kind == "system":  # `systemctl restart redis-server` names the server too
         return RedisStart("restart", found[0].span, restart=found[0])
     for match in _DOCKER_RUN.finditer(run.text) if docker or "podman" in run.text else ():
-        word = _docker_run_image(match.group(0).split()[2:])
+        word = docker_run_image(match.group(0))
         if word and is_redis_image(parse_image(Value(word, run.span))):
             return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
     for match in _REDIS_SERVER.finditer(run.text) if "-server" in run.text else ():

@@ -221,6 +221,11 @@ def _run_image(words: list[str]) -> str | None:
     return None
 
 
+def docker_run_image(command: str) -> str | None:
+    """The IMAGE of one `docker run ...` command as written (a `${{ }}` option value is one word)."""
+    return _run_image(_words(command)[2:])
+
+
 def docker_run_names(run: Value) -> list[tuple]:
     """(container name, image) of every `docker run --name NAME ... IMAGE` in a script."""
     found = []
