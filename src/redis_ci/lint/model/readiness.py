@@ -19,6 +19,7 @@ from redis_ci.lint.model.starts import (
 )
 from redis_ci.lint.model.tree import Job, Service, Step, Workflow, kept
 from redis_ci.lint.model.value import Value
+from redis_ci.lint.model.waits import checks_cluster
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import ACTION_REPOSITORY
 
@@ -79,8 +80,10 @@ _LOOP_BOUND = re.compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b
 
 
 def has_wait_loop(text: str) -> bool:
-    """A shell loop that runs a PING (`until redis-cli ping ...; do sleep 1; done`)."""
-    return "ping" in text.lower() and bool(_LOOP.search(text))
+    """A shell loop that runs a PING (`until redis-cli ping ...; do sleep 1; done`) or asks the
+    cluster (`... cluster info | grep -q cluster_state:ok`)."""
+    lowered = text.lower()
+    return ("ping" in lowered or "cluster" in lowered and checks_cluster(text)) and bool(_LOOP.search(text))
 
 
 def is_bounded_loop(text: str) -> bool:

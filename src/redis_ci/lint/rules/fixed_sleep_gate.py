@@ -17,7 +17,7 @@ from redis_ci.lint.rule import Rule
 
 _SLEEP = re.compile(r"(?<![\w-])sleep\s+(\d+(?:\.\d+)?[smh]?)(?![\w.])")
 # Anything that asks Redis itself makes the step a check (RC103/RC105 judge how good it is).
-_CHECK = re.compile(r"ping|/dev/tcp|\bnc\b", re.I)
+_CHECK = re.compile(r"ping|/dev/tcp|\bnc\b|cluster_state|cluster\s+info", re.I)
 
 
 class FixedSleepGate(Rule):

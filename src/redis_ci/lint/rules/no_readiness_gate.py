@@ -104,6 +104,7 @@ class NoReadinessGate(Rule):
 
     def check_job(self, job, workflow):
         clients = None
+        reported = set()  # steps already reported: a restart before the same step says it again
         for redis in redis_in_job(job, workflow):
             if redis.waits_by_itself:
                 continue
@@ -117,6 +118,9 @@ class NoReadinessGate(Rule):
                 continue  # nothing needs Redis, or an unbounded PING loop waits (RC105 reports it)
             if any(waits_for_redis(wait, job) for wait in tcp_waits(target)):
                 continue  # it waits for the port (RC107 reports that this is not enough)
+            if redis.start is not None and redis.start.kind == "restart" and target.index in reported:
+                continue
+            reported.add(target.index)
             if redis.service is not None:
                 what = f"Redis service `{redis.service.label}` has no health check and no wait step"
                 span, started_by = redis.service.span, {"label": redis.service.label}
