@@ -19,9 +19,9 @@ from redis_ci.lint.model.starts import (
 )
 from redis_ci.lint.model.tree import Job, Service, Step, Workflow, kept
 from redis_ci.lint.model.value import Value
-from redis_ci.lint.model.waits import checks_cluster
+from redis_ci.lint.model.waits import checks_cluster, tcp_waits
 from redis_ci.lint.yaml_nodes import Span
-from redis_ci.recipe import ACTION_REPOSITORY
+from redis_ci.recipe import ACTION_REPOSITORY, REDIS_PORT
 
 
 ACTION_NAME = ACTION_REPOSITORY.rsplit("/", 1)[1]
@@ -231,7 +231,8 @@ def compose_starts_redis(start: RedisStart, step: Step, job: Job, workflow: Work
     """Whether a compose start starts Redis: it names a Redis service (its `services`, its
     command or action inputs mention redis/valkey); else, Redis unknown (the compose file is not
     read here), it counts when the job has no other Redis and its steps visibly talk to Redis.
-    The compose-file reader hooks in here: a file it found decides by its Redis services."""
+    (A TCP wait for port 6379 or a host named for Redis counts as talking to it.) The
+    compose-file reader hooks in here: a file it found decides by its Redis services."""
     compose = start.compose
     written = step.run.text if step.run else " ".join(compose.files + compose.services)
     if compose.names_redis or _REDIS_NAME.search(written):
@@ -239,8 +240,10 @@ def compose_starts_redis(start: RedisStart, step: Step, job: Job, workflow: Work
     if job.redis_services or any(other.kind not in ("compose", "restart")
                                  for other in filter(None, map(redis_start, job.steps))):
         return False
-    if redis_client_steps_without_workflow(job):
-        return True
+    if redis_client_steps_without_workflow(job) or any(
+            wait.port == REDIS_PORT or wait.host and _REDIS_NAME.search(wait.host)
+            for other in job.steps for wait in tcp_waits(other)):
+        return True  # a client, or a wait for Redis's port (RC107 judges that wait)
     return workflow is not None and bool(find_client_endpoints(workflow, job))
 
 

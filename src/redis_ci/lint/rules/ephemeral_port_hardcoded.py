@@ -19,13 +19,13 @@ class EphemeralPortHardcoded(Rule):
     `${{ job.services.<label>.ports['6379'] }}`. Ports that another service publishes
     at a fixed host port, and jobs that also start Redis in a step, are left alone.
     A job with no client endpoint at all is reported at the mapping of 6379 when no step
-    reads `job.services.<label>.ports` (in `env:`, `with:` or `run:`) and no container on
-    the job's network is what talks to Redis: the clients then use their default,
-    localhost:6379.
+    reads `job.services.<label>.ports` (in `env:`, `with:` or `run:`; nor its `.id`, used
+    with `docker exec`) and no container on the job's network is what talks to Redis: the
+    clients then use their default, localhost:6379.
     A job with no client endpoint at all is reported at the mapping of 6379 when no step
-    reads `job.services.<label>.ports` (in `env:`, `with:` or `run:`) and no container on
-    the job's network is what talks to Redis: the clients then use their default,
-    localhost:6379.
+    reads `job.services.<label>.ports` (in `env:`, `with:` or `run:`; nor its `.id`, used
+    with `docker exec`) and no container on the job's network is what talks to Redis: the
+    clients then use their default, localhost:6379.
 
     ## Why is this bad?
     Docker picks a free host port for such a mapping, different on every run (32768 and
@@ -96,9 +96,9 @@ class EphemeralPortHardcoded(Rule):
             texts += [value.text for value in step.with_.values()] + [env.value.text for env in step.env]
             texts += [step.run.text] if step.run is not None else []
         for service, port in random:
-            reference = f"job.services.{service.label}.ports"
+            reference = f"job.services.{service.label}."
             if any(reference in text for text in texts) or port.container != REDIS_PORT:
-                continue
+                continue  # its port is read, or steps reach it another way (`docker exec` of its id)
             yield self.finding(
                 f"service `{service.label}` publishes {port.container} on a random host port, but no step "
                 f"reads `${{{{ job.services.{service.label}.ports['{port.container}'] }}}}`: clients fall back "
