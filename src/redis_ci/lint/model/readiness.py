@@ -9,6 +9,7 @@ from redis_ci.lint.model.endpoints import REDIS_URL_PATTERN, find_client_endpoin
 from redis_ci.lint.model.images import is_redis_image, parse_image
 from redis_ci.lint.model.shell import redis_cli_calls
 from redis_ci.lint.model.starts import (
+    SYSTEM_START,
     ComposeUp,
     Restart,
     compose_action,
@@ -164,6 +165,9 @@ def _redis_start(step: Step) -> RedisStart | None:
         word = docker_run_image(match.group(0))
         if word and is_redis_image(parse_image(Value(word, run.span))):
             return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
+    match = SYSTEM_START.search(run.text) if "start" in run.text else None
+    if match:
+        return RedisStart("redis-server", run.locate(match.start(), match.end()))
     for match in _REDIS_SERVER.finditer(run.text) if "-server" in run.text else ():
         command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
         if not _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`

@@ -130,9 +130,14 @@ class Restart:
 _DOCKER_RESTART = re.compile(r"\b(?:docker|podman)(?:\s+container)?\s+restart\b" + _COMMAND_REST)
 _COMPOSE_RESTART = re.compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*?\srestart\b" + _COMMAND_REST)
 _SYSTEM_RESTART = re.compile(
-    r"\bservice\s+(?:redis|valkey|keydb)[\w.@-]*\s+(?:re)?start\b"
-    r"|\bsystemctl\s+(?:re)?start\s+(?:redis|valkey|keydb)[\w.@-]*"
-    r"|/etc/init\.d/(?:redis|valkey)[\w.-]*\s+(?:re)?start\b"
+    r"\bservice\s+(?:redis|valkey|keydb)[\w.@-]*\s+restart\b"
+    r"|\bsystemctl\s+restart\s+(?:redis|valkey|keydb)[\w.@-]*"
+    r"|/etc/init\.d/(?:redis|valkey)[\w.-]*\s+restart\b"
+)
+SYSTEM_START = re.compile(  # the first start of an installed server: a start like `redis-server`
+    r"\bservice\s+(?:redis|valkey|keydb)[\w.@-]*\s+start\b"
+    r"|\bsystemctl\s+start\s+(?:redis|valkey|keydb)[\w.@-]*"
+    r"|/etc/init\.d/(?:redis|valkey)[\w.-]*\s+start\b"
 )
 
 
