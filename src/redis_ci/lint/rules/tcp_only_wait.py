@@ -19,8 +19,8 @@ class TcpOnlyWait(Rule):
 
     ## Why is this bad?
     Redis accepts connections while it loads its dataset (every command then gets `LOADING`),
-    while it refuses every command (`NOAUTH`, `MISCONF`), and Docker's port proxy accepts them
-    before Redis itself listens. The wait passes, and the first test meets the error.
+    while it refuses every command (`NOAUTH`, `MISCONF`). The wait passes, and the first test
+    meets the error.
 
     ## Example
     ```yaml
