@@ -50,8 +50,8 @@ class FixedContainerName(Rule):
     def check_job(self, job, workflow):
         for service in job.redis_services:
             options = service.options
-            if options.value is None:
-                continue
+            if options.value is None or "--name" not in options.value.text:
+                continue  # the common case, without splitting the options
             name = _name_option(split_arguments(options.value.text))
             if name is None:
                 continue
