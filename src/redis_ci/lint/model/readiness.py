@@ -244,14 +244,14 @@ def compose_starts_redis(start: RedisStart, step: Step, job: Job, workflow: Work
     if job.redis_services or any(other.kind not in ("compose", "restart")
                                  for other in filter(None, map(redis_start, job.steps))):
         return False
-    if redis_client_steps_without_workflow(job) or any(
+    if _scripts_talk_to_redis(job) or any(
             wait.port == REDIS_PORT or wait.host and _REDIS_NAME.search(wait.host)
             for other in job.steps for wait in tcp_waits(other)):
         return True  # a client, or a wait for Redis's port (RC107 judges that wait)
     return workflow is not None and bool(find_client_endpoints(workflow, job))
 
 
-def redis_client_steps_without_workflow(job: Job) -> bool:
+def _scripts_talk_to_redis(job: Job) -> bool:
     """A step of the job runs `redis-cli` on its machine or has a Redis URL in its script."""
     return any(redis_cli_calls(step) or (step.run is not None and REDIS_URL_PATTERN.search(step.run.text))
                for step in job.steps)
@@ -268,7 +268,7 @@ def _restarts_redis(restart: Restart, job: Job, earlier: list) -> bool:
         named = any(_REDIS_NAME.search(target) for target in restart.targets)
         return named or (not restart.targets and any(item.start and item.start.kind == "compose" for item in earlier))
     names = {name for item in earlier if item.step is not None and item.step.run is not None
-             for name, image in docker_run_names(item.step.run)}
+             for name, _image in docker_run_names(item.step.run)}
     for target in restart.targets:
         label = SERVICE_ID_REF.match(target)
         service = job.service(label.group(1)) if label else None
