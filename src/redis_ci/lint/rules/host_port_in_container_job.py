@@ -16,8 +16,10 @@ class HostPortInContainerJob(Rule):
     """A container job connects to a service's host port: inside the job's network it listens on its container port.
 
     ## What it does
-    In a job with `container:`, reports a client endpoint (RULES.md "Client endpoint") of a
-    Redis service whose port is the host side of the service's mapping: the expression
+    In a job with `container:`, reports a client endpoint (where the steps connect: a Redis
+    URL, host or port in `env:` whose name mentions REDIS, CACHE, BROKER, ..., a Redis URL or
+    `redis-cli -h/-p` in `run:`) of a Redis service whose port is the host side of the
+    service's mapping: the expression
     `${{ job.services.<label>.ports['6379'] }}`, or a literal port that the service publishes
     on the host (`6380:6379`) and that is not one of its container ports.
 
