@@ -138,6 +138,8 @@ def service_has_health_check(service: Service) -> bool:
 _DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
 _REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
 _PACKAGE_INSTALL = re.compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
+# Words before `redis-server` in one command that stop, inspect or find it rather than start it.
+_NOT_A_START = re.compile(r"\b(?:stop|kill|pkill|killall|disable|mask|status|which|pgrep|is-active)\b")
 
 
 def redis_start(step: Step) -> RedisStart | None:
@@ -170,8 +172,12 @@ def _redis_start(step: Step) -> RedisStart | None:
         return RedisStart("redis-server", run.locate(match.start(), match.end()))
     for match in _REDIS_SERVER.finditer(run.text) if "-server" in run.text else ():
         command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
-        if not _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`
-            return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
+        if _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`
+            continue
+        if _NOT_A_START.search(run.text, command_start, match.start(1)) or \
+                re.match(r"[\w.@-]*\s+(?:stop|status)\b", run.text[match.end(1):]):  # `systemctl stop redis-server`
+            continue
+        return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
     ups = compose_ups(run) if docker else []
     if ups:
         return RedisStart("compose", ups[0].span, compose=ups[0])

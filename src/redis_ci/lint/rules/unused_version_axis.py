@@ -20,8 +20,9 @@ class UnusedVersionAxis(Rule):
     Reports a `strategy.matrix` axis named for the Redis server or its version (`redis`,
     `redis-version`, `redis_version`, `valkey`, `redisVersion`, ...) in a job that runs Redis,
     when no part of the job reads `matrix.<axis>`: no image or tag, no action input, no `run:`,
-    no `env:` (a step's or the job's `name:` does not count). Axes that `include:` entries
-    match on, and jobs that pass the whole matrix on (`toJSON(matrix)`), are left alone.
+    no `env:` (a step's or the job's `name:` does not count). Axes with one value (a label),
+    axes that `include:` entries match on, and jobs that pass the whole matrix on
+    (`toJSON(matrix)`), are left alone.
 
     ## Why is this bad?
     Every leg of the matrix runs the same server: the build matrix claims Redis 6 and 7 are
@@ -68,8 +69,8 @@ class UnusedVersionAxis(Rule):
             if not _VERSION_AXIS.match(axis):
                 continue
             top = [value for value in values if value.span.path[4:5] == (axis,)]
-            if not top or any("include" in value.span.path for value in values):
-                continue  # an axis only include: sets, or one include: entries match on
+            if len({value.text.strip() for value in top}) < 2 or any("include" in value.span.path for value in values):
+                continue  # one value labels the job; an axis only include: sets, or one include: entries match on
             used = re.compile(rf"\bmatrix\s*(?:\.\s*{re.escape(axis)}(?![\w-])|\[\s*['\"]{re.escape(axis)}['\"]\s*\])")
             if used.search(text):
                 continue
