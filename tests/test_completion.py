@@ -39,7 +39,7 @@ BASH_CASES = [
     (["redis-ci", "lint", "--fo"], {"--format"}),
     (["redis-ci", "lint", "--format", ""], {"auto", "text", "json", "sarif", "github"}),
     (["redis-ci", "lint", "--ext"], {"--extend-select", "--extend-ignore"}),
-    (["redis-ci", "explain", "RC20"], {"RC201", "RC202", "RC203", "RC204", "RC205", "RC206"}),
+    (["redis-ci", "explain", "RC20"], {"RC201", "RC202", "RC203", "RC204", "RC205", "RC206", "RC207"}),
     (["redis-ci", "completion", ""], {"bash", "zsh", "fish"}),
     (["redis-ci", "generate", "--gate", ""], {"wait", "health", "both"}),
 ]
@@ -79,7 +79,7 @@ def test_zsh_registers_and_completes(tmp_path):
     ("redis-ci comp", {"completion"}),
     ("redis-ci lint --fo", {"--format"}),
     ("redis-ci lint --format ", {"auto", "text", "json", "sarif", "github"}),
-    ("redis-ci explain RC40", {"RC401", "RC402", "RC403", "RC404"}),
+    ("redis-ci explain RC40", {"RC401", "RC402", "RC403", "RC404", "RC405"}),
     ("redis-ci lint --color ", {"auto", "always", "never"}),
 ])
 def test_fish(tmp_path, line, expected):
