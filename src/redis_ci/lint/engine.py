@@ -13,6 +13,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from redis_ci.lint.compose_files import load_compose_projects
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rule import Finding, Rule
 from redis_ci.lint.rules import ALL_RULES
@@ -36,6 +37,15 @@ class FileResult:
     lines: list[str] = field(default_factory=list)
     read_error: str | None = None
     notices: list[str] = field(default_factory=list)  # `line:col: text` about bad ignore comments
+    # path -> lines of the other files findings point into (compose files), for excerpts
+    other_lines: dict = field(default_factory=dict)
+
+    def path_of(self, finding: Finding) -> str:
+        """The file a finding is in: its own (a compose file) or this workflow."""
+        return finding.file or self.path
+
+    def lines_of(self, finding: Finding) -> list[str]:
+        return self.other_lines.get(finding.file, []) if finding.file else self.lines
 
 
 def find_workflow_files(paths: list[str]) -> list[str]:
@@ -61,6 +71,8 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
     severities: rule code -> severity replacing the rule's default (from the config)."""
     document = parse_document(data)
     workflow = build_workflow(document, path)
+    # only a file under .github/ with a compose step looks further (rules never read files)
+    compose_files = load_compose_projects(workflow) if b"compose" in data else {}
     instances = [rule_class() for rule_class in rules]
     # only the hooks a rule overrides: most rules look at jobs or at steps, not both
     job_hooks = [rule.check_job for rule in instances if type(rule).check_job is not Rule.check_job]
@@ -76,15 +88,25 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
                 findings.update(check_step(step, job, workflow))
     # most files have no directive: skip the line scan unless the marker is in the bytes
     suppressions = parse_suppressions(document.lines, ALL_RULES) if MARKER.encode() in data else Suppressions()
-    kept = [finding for finding in findings if not suppressions.silences(finding)]
+    kept = [finding for finding in findings if finding.file is None and not suppressions.silences(finding)]
     if suppressions.directives and any(rule.code == UNUSED_SUPPRESSION for rule in rules):
         unused = unused_suppressions(suppressions, rules)
         kept.extend(finding for finding in unused if not suppressions.silences(finding, whole_file=False))
+    for compose_path, compose_file in compose_files.items():  # ignore comments work in the compose file too
+        elsewhere = [finding for finding in findings if finding.file == compose_path]
+        silenced = (parse_suppressions(compose_file.lines, ALL_RULES)
+                    if any(MARKER in line for line in compose_file.lines) else Suppressions())
+        kept.extend(finding for finding in elsewhere if not silenced.silences(finding))
+        if silenced.directives and any(rule.code == UNUSED_SUPPRESSION for rule in rules):
+            kept.extend(dataclasses.replace(finding, file=compose_path) for finding in unused_suppressions(silenced, rules)
+                        if not silenced.silences(finding, whole_file=False))
     if severities:
         kept = [dataclasses.replace(f, severity=severities[f.code]) if f.code in severities else f for f in kept]
     # lines only serve source excerpts: a clean file need not carry them (nor ship them back from a pool worker)
     lines = document.lines if kept else []
-    return FileResult(path, sorted(kept, key=Finding.sort_key), lines, notices=suppressions.notices)
+    other_lines = {finding.file: compose_files[finding.file].lines for finding in kept if finding.file}
+    return FileResult(path, sorted(kept, key=Finding.sort_key), lines, notices=suppressions.notices,
+                      other_lines=other_lines)
 
 
 def unused_suppressions(suppressions: Suppressions, rules: list[type[Rule]]) -> list[Finding]:

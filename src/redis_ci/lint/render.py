@@ -46,7 +46,7 @@ def render_text(results: list[FileResult], show_source: bool = True, color: bool
     out = []
     for result in results:
         for finding in result.findings:
-            header = finding_line(result.path, finding)
+            header = finding_line(result.path_of(finding), finding)
             if color:
                 location = f"{result.path}:{finding.span.line}:{finding.span.column}"
                 mark = f" {FIXABLE_MARK}" if finding.fixable else ""
@@ -55,7 +55,7 @@ def render_text(results: list[FileResult], show_source: bool = True, color: bool
                           f"{paint}{finding.severity}{_RESET}: {finding.message}")
             out.append(header)
             if show_source:
-                out.extend(_excerpt(result.lines, finding, color))
+                out.extend(_excerpt(result.lines_of(finding), finding, color))
     return "".join(line + "\n" for line in out)
 
 
@@ -63,7 +63,7 @@ def render_json(results: list[FileResult]) -> str:
     """The versioned JSON document of issue 3."""
     findings = [
         {
-            "path": result.path,
+            "path": result.path_of(finding),
             "line": finding.span.line,
             "column": finding.span.column,
             "end_line": finding.span.end_line,

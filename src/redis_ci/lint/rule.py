@@ -29,7 +29,8 @@ def severity_rank(severity: str) -> int:
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place. data: facts a fixer or a renderer may need (e.g. the
-    service label); it does not take part in ordering or duplicate removal."""
+    service label); it does not take part in ordering or duplicate removal. file: the path of
+    another file the span is in (a compose file the workflow starts), None for the workflow."""
 
     code: str
     name: str
@@ -38,10 +39,11 @@ class Finding:
     span: Span
     fixable: bool = False
     data: dict = field(default_factory=dict, compare=False, hash=False)
+    file: str | None = None
 
     def sort_key(self) -> tuple:
         span = self.span
-        return (span.line, span.column, span.end_line, span.end_column, self.code, self.message)
+        return (self.file or "", span.line, span.column, span.end_line, span.end_column, self.code, self.message)
 
 
 class Rule:
@@ -72,9 +74,11 @@ class Rule:
         when this occurrence cannot be repaired safely. Edits only touch what must change."""
         return []
 
-    def finding(self, message: str, span: Span, **data) -> Finding:
-        """A Finding of this rule at span; keyword arguments go to Finding.data."""
-        return Finding(self.code, self.name, self.severity, message, span, self.fixable, data)
+    def finding(self, message: str, span: Span, in_file: str | None = None, **data) -> Finding:
+        """A Finding of this rule at span; keyword arguments go to Finding.data. in_file: the
+        compose file the span is in (such findings are never fixed: --fix edits workflows only)."""
+        return Finding(self.code, self.name, self.severity, message, span, self.fixable and in_file is None,
+                       data, in_file)
 
     @classmethod
     def documentation(cls) -> str:

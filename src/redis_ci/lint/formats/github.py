@@ -36,6 +36,6 @@ def annotation(uri: str, finding) -> str:
 
 def render_github(results, artifact_uri) -> str:
     """All findings, most severe first, in path and position order within a severity."""
-    located = [(result.path, finding) for result in results for finding in result.findings]
+    located = [(result.path_of(finding), finding) for result in results for finding in result.findings]
     located.sort(key=lambda item: severity_rank(item[1].severity))  # stable: keeps file order
     return "".join(annotation(artifact_uri(path), finding) + "\n" for path, finding in located)

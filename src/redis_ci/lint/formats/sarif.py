@@ -57,13 +57,13 @@ def render_sarif(results, rules, artifact_uri) -> str:
     index = {rule.code: position for position, rule in enumerate(rules)}
     sarif_results = []
     for result in results:
-        uri = artifact_uri(result.path)
         seen: dict = {}
         for finding in result.findings:
+            uri, lines = artifact_uri(result.path_of(finding)), result.lines_of(finding)
             span = finding.span
-            line_text = result.lines[span.line - 1].strip() if 0 < span.line <= len(result.lines) else ""
-            occurrence = seen.get((finding.code, line_text), 0)
-            seen[finding.code, line_text] = occurrence + 1
+            line_text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
+            occurrence = seen.get((uri, finding.code, line_text), 0)
+            seen[uri, finding.code, line_text] = occurrence + 1
             sarif_results.append({
                 "ruleId": finding.code,
                 "ruleIndex": index[finding.code],

@@ -12,6 +12,7 @@ One module per idea, lowest first (each imports only the ones above it):
 - tree: the dataclasses; builder: the tree from the YAML nodes;
 - shell: words of `run:` and its `redis-cli` calls; endpoints: where steps connect;
 - starts: compose ups, compose actions, restarts, job-network containers, other servers;
+- compose: a compose file as services, images, ports, healthchecks; where compose finds its files;
 - readiness: Redis starts, gates, steps that need Redis; secrets: `--requirepass`;
 - waits: TCP-only waits (RC107), cluster images and cluster-wide checks (RC106);
 - spans: raw-text spans inside `options:` for fixes.
@@ -72,6 +73,14 @@ from redis_ci.lint.model.starts import (
     other_starts,
     restarts,
 )
+from redis_ci.lint.model.compose import (
+    ComposeFile,
+    ComposeHealthcheck,
+    ComposeProject,
+    ComposeService,
+    compose_projects,
+    compose_redis_definitions,
+)
 from redis_ci.lint.model.tree import Container, EnvVar, Job, Service, Step, Workflow
 from redis_ci.lint.model.waits import (
     TcpWait,
@@ -88,9 +97,9 @@ from redis_ci.lint.model.value import Value
 __all__ = [
     "ACTION_NAME", "COMPOSE_ACTIONS", "EXPRESSION", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
     "REDIS_IMAGE_NAMES", "REDIS_URL_PATTERN", "SERVICE_ID_REF", "SERVICE_PORT_REF",
-    "ClientEndpoint", "ComposeUp", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
+    "ClientEndpoint", "ComposeFile", "ComposeHealthcheck", "ComposeProject", "ComposeService", "ComposeUp", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
     "RequirePass", "Restart", "Service", "ServicePort", "Step", "TcpWait", "Value", "Workflow",
-    "build_workflow", "checks_cluster", "compose_action", "compose_ups", "docker_images", "docker_run_names", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",
+    "build_workflow", "checks_cluster", "compose_action", "compose_projects", "compose_redis_definitions", "compose_ups", "docker_images", "docker_run_names", "editable_host_span", "env_endpoint", "find_client_endpoints", "first_gate_after",
     "has_wait_loop", "is_bounded_loop", "is_endpoint_env_name", "is_gate", "is_preparation_step",
     "is_bounded_retry", "is_cluster_image", "is_project_action", "is_project_action_stop", "is_redis_image",
     "job_network_containers", "next_step_needing_redis", "other_starts",

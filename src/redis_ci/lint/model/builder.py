@@ -43,6 +43,7 @@ class _Builder:
         self.document = document
         self.path = path
         self.budget = NodeBudget()
+        self.default_directory: str | None = None  # the workflow's defaults.run.working-directory
         self._fields: dict = {}  # id(mapping node) -> {key text: (key node, value node)}
 
     def _field(self, node: Node | None, key: str) -> tuple | None:
@@ -190,8 +191,14 @@ class _Builder:
             self.env(self.get(node, "env"), "container", path + ("env",)),
         )
 
-    def step(self, index: int, node: Node, path: tuple) -> Step:
+    def working_directory(self, node: Node | None, path: tuple) -> str | None:
+        """`defaults.run.working-directory` of a job or the workflow."""
+        value = self.value(self.get(self.get(self.get(node, "defaults"), "run"), "working-directory"), path)
+        return value.text if value else None
+
+    def step(self, index: int, node: Node, path: tuple, working_directory: str | None = None) -> Step:
         step_id = self.value(self.get(node, "id"), path + ("id",))
+        directory = self.value(self.get(node, "working-directory"), path + ("working-directory",))
         return Step(
             index=index,
             span=node_span(node, path),
@@ -207,6 +214,7 @@ class _Builder:
             },
             env=self.env(self.get(node, "env"), "step", path + ("env",)),
             timeout_minutes=self.value(self.get(node, "timeout-minutes"), path + ("timeout-minutes",)),
+            working_directory=directory.text if directory else working_directory,
         )
 
     def runs_on(self, node: Node | None, path: tuple, matrix: dict) -> list[Value]:
@@ -225,10 +233,11 @@ class _Builder:
         ]
         steps_node = self.get(node, "steps")
         steps = []
+        directory = self.working_directory(node, path) or self.default_directory
         if isinstance(steps_node, SequenceNode):
             for index, step_node in enumerate(steps_node.value):
                 if isinstance(step_node, MappingNode):
-                    steps.append(self.step(index, step_node, path + ("steps", index)))
+                    steps.append(self.step(index, step_node, path + ("steps", index), directory))
         return Job(
             id=job_id,
             span=node_span(key, path),
@@ -249,6 +258,7 @@ class _Builder:
             return workflow
         try:
             workflow.env = self.env(self.get(root, "env"), "workflow", ("env",))
+            self.default_directory = self.working_directory(root, ("defaults",))
             for job_id, key, job_node in _items(self.get(root, "jobs")):
                 if isinstance(job_node, MappingNode):
                     workflow.jobs.append(self.job(job_id, key, job_node))

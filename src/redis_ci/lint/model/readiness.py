@@ -119,15 +119,25 @@ def _is_gate(step: Step) -> bool:
         return True
     compose = compose_action(step)
     if compose is not None:
-        return compose.waits
+        return compose.waits and compose_wait_holds(step)
     if step.run is None:
         return False
     text = step.run.text
     return bool(  # the `in` tests skip patterns that cannot match (each one scans the whole script)
         ("wait" in text and _WAIT_COMMAND.search(text))
-        or ("--wait" in text and _COMPOSE_WAIT.search(text))
+        or ("--wait" in text and _COMPOSE_WAIT.search(text) and compose_wait_holds(step))
         or (has_wait_loop(text) and is_bounded_loop(text))
     )
+
+
+def compose_wait_holds(step: Step) -> bool:
+    """`up --wait` waits for `healthy` only where a service has a healthcheck (else only for
+    `running`): with the compose files read, every Redis service it starts needs one."""
+    project = step.compose
+    if project is None:
+        return True  # Redis unknown: the command's --wait is taken at its word
+    return all((check := project.healthcheck(name)) is not None and check.command is not None
+               for name in project.redis)
 
 
 def service_has_health_check(service: Service) -> bool:
@@ -241,9 +251,11 @@ def compose_starts_redis(start: RedisStart, step: Step, job: Job, workflow: Work
     """Whether a compose start starts Redis: it names a Redis service (its `services`, its
     command or action inputs mention redis/valkey); else, Redis unknown (the compose file is not
     read here), it counts when the job has no other Redis and its steps visibly talk to Redis.
-    (A TCP wait for port 6379 or a host named for Redis counts as talking to it.) The
-    compose-file reader hooks in here: a file it found decides by its Redis services."""
+    (A TCP wait for port 6379 or a host named for Redis counts as talking to it.) When the
+    engine read the compose files (`Step.compose`), their Redis services decide."""
     compose = start.compose
+    if step.compose is not None:  # the compose files were read: their services decide
+        return bool(step.compose.redis)
     written = step.run.text if step.run else " ".join(compose.files + compose.services)
     if compose.names_redis or _REDIS_NAME.search(written):
         return True

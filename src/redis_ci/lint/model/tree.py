@@ -67,6 +67,10 @@ class Step:
     with_: dict
     env: list[EnvVar]
     timeout_minutes: Value | None = None  # the step's own `timeout-minutes:` (bounds a wait loop)
+    # `working-directory:` of the step, else of the job's or workflow's `defaults.run` (text)
+    working_directory: str | None = None
+    # what its `docker compose up` starts, read by the engine from the compose files (None: unknown)
+    compose: object = field(default=None, repr=False, compare=False)
     # answers of redis_start/is_gate/redis_cli_calls and the run: tokens, kept: several rules ask them
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from redis_ci.lint.model import MATRIX_REF, Value, docker_images, is_redis_image, parse_image
+from redis_ci.lint.model import MATRIX_REF, Value, compose_redis_definitions, docker_images, is_redis_image, parse_image
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, OLDEST_SUPPORTED_REDIS, STABLE_VERSION
 
@@ -22,7 +22,8 @@ class UnavailableOrEolImage(Rule):
     ## What it does
     Reports, in a service's `image:` (and its matrix values), a `docker run` or `docker pull`
     in a step, and the `redis-version` input of `supercharge/redis-github-action` (with its
-    `redis-image`) and `shogo82148/actions-setup-redis` (the `redis` distribution):
+    `redis-image`) and `shogo82148/actions-setup-redis` (the `redis` distribution), and a Redis
+    service of a compose file the workflow starts (reported in that file):
     - `bitnami/redis*` and `bitnami/valkey*`: Bitnami removed these free images from
       Docker Hub on 2025-09-29;
     - `bitnamilegacy/*`: a frozen copy that gets no more updates or security fixes;
@@ -73,6 +74,12 @@ class UnavailableOrEolImage(Rule):
                         f"image `{image.value.text.strip()}` of service `{service.label}` {problem}",
                         _matrix_entry_span(job, service.image, image) or image.value.locate(0, len(image.value.text)),
                     )
+        for service in compose_redis_definitions(job, "image"):
+            problem = None if "$" in service.image.value.text else _problem(service.image)
+            if problem:
+                text = service.image.value.text
+                yield self.finding(f"image `{text.strip()}` of compose service `{service.name}` {problem}",
+                                   service.image.value.locate(0, len(text)), service.file)
 
     def check_step(self, step, job, workflow):
         for verb, word, span in docker_images(step.run) if step.run is not None else ():

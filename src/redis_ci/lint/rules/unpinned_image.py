@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from redis_ci.lint.edits import replace
-from redis_ci.lint.model import Value, is_redis_image, parse_image, redis_start
+from redis_ci.lint.model import Value, compose_redis_definitions, is_redis_image, parse_image, redis_start
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, MOVING_TAGS, STABLE_VERSION
 
@@ -22,7 +22,8 @@ class UnpinnedImage(Rule):
 
     ## What it does
     Reports the image of a Redis service, a Redis image among the matrix values the
-    image reads, or the Redis image of a `docker run` step, that has no tag, `latest`, a
+    image reads, the Redis image of a `docker run` step, or the image of a Redis service in a
+    compose file the workflow starts (reported in that file), that has no tag, `latest`, a
     moving tag (`edge`, `unstable`, `nightly`) or a tag without any version number
     (`alpine`, `bookworm`). A tag that comes from an expression
     (`redis:${{ matrix.redis-version }}`, `redis:$TAG`) or a digest (`@sha256:...`)
@@ -54,7 +55,8 @@ class UnpinnedImage(Rule):
     yesterday. No fix for other images (their version tags are not known here), for
     `edge`/`unstable`/`nightly` (they follow pre-releases on purpose), or where the
     image is written in a way an edit cannot safely reach (a quoted `docker run` image,
-    a folded scalar). In a `docker run` script only the image word changes.
+    a folded scalar), nor in a compose file (--fix edits workflows only). In a `docker run`
+    script only the image word changes.
     """
 
     code = "RC401"
@@ -71,6 +73,11 @@ class UnpinnedImage(Rule):
                 if "${{" not in image.value.text and is_redis_image(image) and _is_unpinned(image):
                     span = image.value.locate(0, len(image.value.text))
                     yield self._finding(image, f"of service `{service.label}`", span)
+        for service in compose_redis_definitions(job, "image"):  # reported in the compose file, not fixed
+            image = service.image
+            if "$" not in image.value.text and _is_unpinned(image):
+                span = image.value.locate(0, len(image.value.text))
+                yield self._finding(image, f"of compose service `{service.name}`", span, service.file)
 
     def check_step(self, step, job, workflow):
         start = redis_start(step)
@@ -83,13 +90,14 @@ class UnpinnedImage(Rule):
             span = _word_span(step.run, start) if word == start.image else None
             yield self._finding(image, "in `docker run`", span or start.span)
 
-    def _finding(self, image, where: str, span):
+    def _finding(self, image, where: str, span, in_file=None):
         pinned = _pinned(image)
         advice = f"write `{pinned}`" if pinned else "pin a version tag"
         return self.finding(
             f"image `{image.value.text.strip()}` {where} is not pinned: it moves with every release and "
             f"changes the server under the tests; {advice}",
             span,
+            in_file,
             written=image.value.text,
             pinned=pinned,
         )

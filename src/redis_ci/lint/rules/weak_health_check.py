@@ -6,7 +6,13 @@ import re
 
 from redis_ci import recipe
 from redis_ci.lint import edits
-from redis_ci.lint.model import option_argument_span, requirepass, service_has_health_check
+from redis_ci.lint.model import (
+    compose_projects,
+    is_gate,
+    option_argument_span,
+    requirepass,
+    service_has_health_check,
+)
 from redis_ci.lint.rule import Rule
 
 _CLI = re.compile(r"\b((?:redis|valkey|keydb)-cli)\b")
@@ -24,7 +30,8 @@ class WeakHealthCheck(Rule):
     """The health command can pass while Redis does not serve.
 
     ## What it does
-    Reports the `--health-cmd` of a Redis service when it:
+    Reports the `--health-cmd` of a Redis service (and the `healthcheck:` test of a Redis
+    service in a compose file that `docker compose up --wait` waits for, in that file) when it:
     - runs `redis-cli ping` and takes its exit code as is (no `-e`, no `grep PONG`);
     - only checks that the TCP port is open (`nc -z`, `/dev/tcp`);
     - does not authenticate while the server is started with `--requirepass` (in `command:`,
@@ -58,7 +65,8 @@ class WeakHealthCheck(Rule):
     (`--requirepass "$PASSWORD"`), the command gets `REDISCLI_AUTH=$PASSWORD` in front. No fix
     when the password is written in the server's command or comes from an expression (it
     would end up in the container's configuration), for a TCP check on an image that may not
-    ship redis-cli, or when the kept arguments carry quotes.
+    ship redis-cli, or when the kept arguments carry quotes. No fix in a compose file (--fix
+    edits workflows only).
     """
 
     code = "RC103"
@@ -94,6 +102,30 @@ class WeakHealthCheck(Rule):
                 label=service.label,
                 replacement=replacement if fixable else None,
             )
+
+        yield from self._check_compose(job)
+
+    def _check_compose(self, job):
+        """The healthcheck of a compose Redis service that `up --wait` waits for (its gate)."""
+        for step, project in compose_projects(job):
+            if not is_gate(step):
+                continue
+            for name in project.redis:
+                definition = project.last(name, "healthcheck")
+                command = definition.healthcheck.command if definition else None
+                if command is None or "$" in command.text:
+                    continue
+                problem = _problem(command.text, definition)
+                if problem is None:
+                    continue
+                replacement, _ = _replacement(command.text, definition)
+                if (requirepass(definition) is not None and not _authenticates(command.text, definition)
+                        and not replacement.startswith(recipe.PASSWORD_ENV)):
+                    replacement = f"{recipe.PASSWORD_ENV}=<password> {replacement}"
+                yield self.finding(
+                    f"health check `{_redacted(command.text)}` of compose service `{name}` {problem}; use "
+                    f"`test: [\"CMD-SHELL\", \"{_redacted(replacement)}\"]`",
+                    definition.healthcheck.span, definition.file)
 
     def fix(self, finding, workflow):
         job = workflow.job(finding.data["job"])
