@@ -75,7 +75,6 @@ def is_project_action_stop(step: Step) -> bool:
 
 
 _WAIT_COMMAND = re.compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
-_COMPOSE_WAIT = re.compile(r"\bdocker(?:-compose|\s+compose)\s+up\b[^\n;|&]*\s--wait\b")
 _LOOP = re.compile(r"\b(?:until|while|for)\b")
 _LOOP_BOUND = re.compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b|\(\(|\bfor\s+\w+\s+in\b")
 
@@ -125,7 +124,7 @@ def _is_gate(step: Step) -> bool:
     text = step.run.text
     return bool(  # the `in` tests skip patterns that cannot match (each one scans the whole script)
         ("wait" in text and _WAIT_COMMAND.search(text))
-        or ("--wait" in text and _COMPOSE_WAIT.search(text) and compose_wait_holds(step))
+        or ("--wait" in text and any(up.waits for up in compose_ups(step.run)) and compose_wait_holds(step))
         or (has_wait_loop(text) and is_bounded_loop(text))
     )
 

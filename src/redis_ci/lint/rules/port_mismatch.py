@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from redis_ci.lint.model import find_client_endpoints, redis_start
+from redis_ci.lint.model import compose_projects, find_client_endpoints, redis_start
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import REDIS_PORT
 
@@ -30,7 +30,8 @@ class PortMismatch(Rule):
 
     ## Why is this bad?
     Nothing listens on that port: the first connection is refused, or, worse, the
-    tests reach some other server that happens to listen there.
+    tests reach some other server that happens to listen there. A runner job whose Redis is
+    started from a compose file is held to the host ports that file publishes.
 
     ## Example
     ```yaml
@@ -64,6 +65,7 @@ class PortMismatch(Rule):
     def check_job(self, job, workflow):
         services = job.redis_services
         if not services:
+            yield from self._check_compose(job, workflow)
             return
         served = _served_ports(job, services)
         if served is not None and any(start and start.kind != "restart" for start in map(redis_start, job.steps)):
@@ -83,6 +85,29 @@ class PortMismatch(Rule):
             yield self.finding(
                 f"{endpoint.subject} connects to port {endpoint.port}, but {server} "
                 f"{_listing(ports)} ({how}): nothing answers there; use {_listing(ports, 'or')}",
+                endpoint.span,
+            )
+
+    def _check_compose(self, job, workflow):
+        """A runner job whose only Redis is compose services read from their files: clients on
+        localhost must use a host port they publish."""
+        projects = compose_projects(job)
+        starts = [step for step in job.steps if redis_start(step)]
+        if job.is_container_job or not projects or len(starts) != len(projects):
+            return
+        served = set()
+        for _step, project in projects:
+            for name in project.redis:
+                ports = project.ports(name)
+                if not ports or any(port.host is None for port in ports):
+                    return  # nothing published (or a random port): not a port we can hold a client to
+                served.update(port.host for port in ports)
+        for endpoint in find_client_endpoints(workflow, job):
+            if endpoint.port is None or not (endpoint.host is None or endpoint.is_localhost) or endpoint.port in served:
+                continue
+            yield self.finding(
+                f"{endpoint.subject} connects to port {endpoint.port}, but the compose file publishes Redis on "
+                f"{_listing(served)}: nothing answers there; use {_listing(served, 'or')}",
                 endpoint.span,
             )
 
