@@ -33,7 +33,8 @@ class OvercommitNotEnabled(Rule):
     in `command:`, REDIS_ARGS or the server's arguments) and no step sets
     `vm.overcommit_memory=1`: a `sysctl` (or a write to `/proc/sys/vm/overcommit_memory`) in
     a `run:`, or this project's action, which does it unless given `overcommit: "false"`.
-    Not for Dragonfly, whose snapshots do not fork.
+    Redis services of a compose file a step starts count too (the workflow's Redis
+    started by that step). Not for Dragonfly, whose snapshots do not fork.
 
     ## Why is this bad?
     Redis logs "WARNING Memory overcommit must be enabled!": with `vm.overcommit_memory=0`
@@ -88,6 +89,13 @@ class OvercommitNotEnabled(Rule):
                 arguments = [redis.service.command.text] if redis.service.command else []
                 arguments += [env.value.text for env in redis.service.env if env.name == "REDIS_ARGS"]
                 what, span = f"Redis service `{redis.service.label}`", redis.service.span
+            elif redis.start.kind == "compose" and redis.step.compose is not None and any(_LINUX.search(label) for label in labels):
+                services = _forking_compose_services(redis.step.compose)
+                if not services:
+                    continue
+                arguments = []
+                names = ", ".join(f"`{name}`" for name in services)
+                what, span = f"Redis started by step `{step_title(redis.step)}` (compose service {names})", redis.start.span
             elif redis.start.kind != "compose" and any(_LINUX.search(label) for label in labels):
                 arguments = [redis.step.run.text] if redis.step.run is not None else []
                 what, span = f"Redis started by step `{step_title(redis.step)}`", redis.start.span
@@ -122,6 +130,17 @@ def _is_dragonfly(redis) -> bool:
         return bool(images) and all(image.name.lower() == "dragonfly" for image in images)
     image = redis.start.image if redis.start.kind == "docker-run" else None
     return image is not None and parse_image(Value(image.strip("'\""), redis.start.span)).name.lower() == "dragonfly"
+
+
+def _forking_compose_services(project) -> list[str]:
+    """The Redis services of a compose project that keep persistence on (Dragonfly's do not fork)."""
+    forking = []
+    for name in project.redis:
+        image = project.last(name, "image").image
+        command = project.last(name, "command")
+        if image.name.lower() != "dragonfly" and not _persistence_off([command.command.text] if command else []):
+            forking.append(name)
+    return forking
 
 
 def _persistence_off(arguments: list[str]) -> bool:
