@@ -261,3 +261,8 @@ def test_any_bytes_give_a_view_or_none():
         assert parsed is None or all(service.name for service in parsed.services)
 
     check()
+
+
+def test_project_directory_without_files_is_where_compose_looks(tmp_path):
+    make_repo(tmp_path, "docker compose --project-directory deploy/ci up -d --wait", {"deploy/ci/compose.yaml": COMPOSE_WEAK})
+    assert findings(tmp_path) == ["deploy/ci/compose.yaml:3:12: RC401", "deploy/ci/compose.yaml:7:13: RC103"]

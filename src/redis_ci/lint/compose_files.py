@@ -59,6 +59,10 @@ def planned_files(step: Step, job, workflow: Workflow) -> tuple[list, list] | No
     if root is None:
         return None
     directory = (up.project_directory if is_action else step.working_directory) or ""
+    if not is_action and up.project_directory and not up.files:  # compose looks in the project directory
+        directory = join("", directory, up.project_directory)
+        if directory is None:
+            return None
     if join(root, directory) is None:
         return None
     files = list(up.files)
