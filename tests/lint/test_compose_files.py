@@ -266,3 +266,12 @@ def test_any_bytes_give_a_view_or_none():
 def test_project_directory_without_files_is_where_compose_looks(tmp_path):
     make_repo(tmp_path, "docker compose --project-directory deploy/ci up -d --wait", {"deploy/ci/compose.yaml": COMPOSE_WEAK})
     assert findings(tmp_path) == ["deploy/ci/compose.yaml:3:12: RC401", "deploy/ci/compose.yaml:7:13: RC103"]
+
+
+def test_aliases_cannot_make_a_small_file_costly():
+    from redis_ci.lint.model.compose import parse_compose
+
+    ports = ", ".join(["'6379:6379'"] * 5000)
+    services = "".join(f"  s{index}: {{image: redis:8.2, ports: *p}}\n" for index in range(5000))
+    data = f"x-ports: &p [{ports}]\nservices:\n{services}".encode()
+    assert parse_compose(data, "compose.yaml") is None  # 25 million items to visit: over the node budget, Redis unknown

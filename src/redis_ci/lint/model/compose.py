@@ -18,11 +18,11 @@ from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import (
     MAX_WORKFLOW_BYTES,
     MappingNode,
-    Node,
     NodeBudget,
     BudgetExceeded,
     ScalarNode,
     SequenceNode,
+    Span,
     node_span,
     parse_document,
 )
@@ -36,6 +36,8 @@ OVERRIDE_NAMES = {"compose.yaml": "compose.override.yaml", "compose.yml": "compo
 ACTION_DEFAULT_FILE = "docker-compose.yml"
 # Larger compose files are not read (the same bound as a workflow's).
 MAX_COMPOSE_BYTES = MAX_WORKFLOW_BYTES
+# Service fields and list items read from one compose file; real ones have a few hundred.
+COMPOSE_NODE_BUDGET = 20_000
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class ComposeHealthcheck:
     joined by spaces, `CMD-SHELL`'s string), None when disabled (`disable: true`, `NONE`)."""
 
     command: Value | None
-    span: object  # Span of the `test:` value (or of `healthcheck:` when it has no test)
+    span: Span  # of the `test:` value (of `disable:` when that turns it off)
 
 
 @dataclass
@@ -54,7 +56,7 @@ class ComposeService:
     password of `--requirepass` reads the same (`secrets.requirepass`)."""
 
     name: str
-    span: object
+    span: Span
     image: Image | None
     ports: list[ServicePort]
     healthcheck: ComposeHealthcheck | None
@@ -174,7 +176,13 @@ def _env(node, path: tuple) -> list[EnvVar]:
 
 def _service(name: str, key, node, budget: NodeBudget, file: str) -> ComposeService:
     path = ("services", name)
-    budget.spend(len(node.value))
+    # every list read below is one level deep: counting its items bounds a file whose services
+    # all alias one huge list (each service is visited, and so is each of its items)
+    budget.spend(len(node.value) + sum(len(child.value) for _key, child in node.value
+                                       if isinstance(child, (MappingNode, SequenceNode))))
+    healthcheck_node = _get(node, "healthcheck")
+    if isinstance(healthcheck_node, MappingNode):
+        budget.spend(sum(len(child.value) for _key, child in healthcheck_node.value if isinstance(child, SequenceNode)))
     image = _value(_get(node, "image"), path + ("image",))
     command_node = _get(node, "command")
     command = _value(command_node, path + ("command",))
@@ -204,7 +212,7 @@ def parse_compose(data: bytes, path: str) -> ComposeFile | None:
     services = _get(document.root, "services")
     if not isinstance(services, MappingNode):
         return None
-    budget = NodeBudget()
+    budget = NodeBudget(COMPOSE_NODE_BUDGET)
     try:
         parsed = [_service(name, key, node, budget, path) for name, key, node in _items(services)
                   if isinstance(node, MappingNode)]
