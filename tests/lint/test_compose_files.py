@@ -148,6 +148,9 @@ def test_text_and_sarif_point_at_the_compose_file(tmp_path):
     text = lint(tmp_path, "--format", "text").stdout
     assert "docker-compose.yml:3:12: RC401" in text and "3 |     image: redis" in text
     sarif = json.loads(lint(tmp_path, "--format", "sarif").stdout)
+    from test_formats import sarif_problems
+
+    assert sarif_problems(sarif) == []
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]]
     assert uris == ["docker-compose.yml", "docker-compose.yml"]
     github = lint(tmp_path, "--format", "github").stdout
