@@ -278,3 +278,9 @@ def test_aliases_cannot_make_a_small_file_costly():
     services = "".join(f"  s{index}: {{image: redis:8.2, ports: *p}}\n" for index in range(5000))
     data = f"x-ports: &p [{ports}]\nservices:\n{services}".encode()
     assert parse_compose(data, "compose.yaml") is None  # 25 million items to visit: over the node budget, Redis unknown
+
+
+def test_a_script_that_changes_folder_leaves_redis_unknown(tmp_path):
+    # the root compose file is not the one `cd docker && docker compose up` reads
+    make_repo(tmp_path, "cd docker && docker compose up -d --wait", {"docker-compose.yml": COMPOSE_WEAK})
+    assert findings(tmp_path) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 
 from redis_ci.lint.model import Step, Workflow, compose_action, compose_ups
 from redis_ci.lint.model.compose import (
@@ -29,6 +30,7 @@ from redis_ci.lint.model.compose import (
 
 # A step that starts compose more than this many folders deep gives up the parent search.
 MAX_PARENT_SEARCH = 16
+_CHANGES_DIRECTORY = re.compile(r"(?:^|[\s;&|(])(?:cd|pushd)\s")
 
 
 def _compose_up(step: Step):
@@ -58,6 +60,8 @@ def planned_files(step: Step, job, workflow: Workflow) -> tuple[list, list] | No
     root = repository_root(workflow.path)
     if root is None:
         return None
+    if not is_action and _CHANGES_DIRECTORY.search(step.run.text, 0, step.run.text.find("compose")):
+        return None  # `cd docker && docker compose up`: the folder is the script's, not known here
     directory = (up.project_directory if is_action else step.working_directory) or ""
     if not is_action and up.project_directory and not up.files:  # compose looks in the project directory
         directory = join("", directory, up.project_directory)
