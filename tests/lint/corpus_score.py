@@ -28,15 +28,22 @@ def cases(folder: Path = CORPUS) -> list[Path]:
 
 
 def lint_case(case: Path) -> list[str]:
-    """`path:line:col: CODE` of every finding of every workflow of the case, with all rules,
+    """`path:line:col: CODE` of every finding of every workflow of the case, with the default rules,
     linted from the case folder (compose paths come out relative to it), sorted."""
     from redis_ci.lint.engine import lint_paths
     from redis_ci.lint.rules import ALL_RULES
 
+    try:  # the rules a plain `redis-ci lint` runs (RC000 is off by default)
+        from redis_ci.lint.selection import select_rules
+
+        rules = select_rules(ALL_RULES, [], [])
+    except ImportError:  # an older tree
+        rules = ALL_RULES
+
     before = os.getcwd()
     os.chdir(case)
     try:
-        results = lint_paths([os.path.join(".github", "workflows")], ALL_RULES, workers=1)
+        results = lint_paths([os.path.join(".github", "workflows")], rules, workers=1)
     finally:
         os.chdir(before)
     # (getattr: the script also measures older trees, whose findings are all in the workflow)

@@ -48,7 +48,7 @@ def render_text(results: list[FileResult], show_source: bool = True, color: bool
         for finding in result.findings:
             header = finding_line(result.path_of(finding), finding)
             if color:
-                location = f"{result.path}:{finding.span.line}:{finding.span.column}"
+                location = f"{result.path_of(finding)}:{finding.span.line}:{finding.span.column}"
                 mark = f" {FIXABLE_MARK}" if finding.fixable else ""
                 paint = _COLOR[finding.severity]
                 header = (f"{_BOLD}{location}:{_RESET} {paint}{finding.code}{_RESET}{mark} "

@@ -26,7 +26,7 @@ def _file_link(uri: str, line: int | None = None) -> str:
 
 def render_step_summary(results, artifact_uri) -> str:
     lines = ["### redis-ci lint", "", summary_line(results), ""]
-    findings = [(result.path, finding) for result in results for finding in result.findings]
+    findings = [(result.path_of(finding), finding) for result in results for finding in result.findings]
     if not findings:
         return "\n".join(lines) + "\n"
     per_rule = Counter(finding.code for _, finding in findings)
