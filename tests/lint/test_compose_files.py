@@ -284,3 +284,10 @@ def test_a_script_that_changes_folder_leaves_redis_unknown(tmp_path):
     # the root compose file is not the one `cd docker && docker compose up` reads
     make_repo(tmp_path, "cd docker && docker compose up -d --wait", {"docker-compose.yml": COMPOSE_WEAK})
     assert findings(tmp_path) == []
+
+
+def test_unused_ignore_comment_in_the_compose_file_is_rc000_there(tmp_path):
+    compose = COMPOSE_GOOD.replace("image: redis:8.2\n", "image: redis:8.2  # redis-ci: ignore[RC404]\n")
+    make_repo(tmp_path, "docker compose up -d --wait", {"docker-compose.yml": compose})
+    document = json.loads(lint(tmp_path, "--format", "json", "--extend-select", "RC000").stdout)
+    assert [(f["path"], f["line"], f["code"]) for f in document["findings"]] == [("docker-compose.yml", 3, "RC000")]
