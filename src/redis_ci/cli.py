@@ -24,6 +24,9 @@ SUBCOMMANDS = {
     "explain": ("redis_ci.lint.explain_command", "print a lint rule's documentation"),
     "generate": ("redis_ci.generate.command", "write a Redis setup for GitHub Actions"),
     "completion": ("redis_ci.completion", "print a shell completion script (bash, zsh or fish)"),
+    "start": ("redis_ci.server.start_command", "start a throwaway Redis here and return once it serves"),
+    "stop": ("redis_ci.server.stop_command", "stop what `redis-ci start` started"),
+    "run": ("redis_ci.server.run_command", "start Redis, run a command against it, stop it"),
 }
 
 # `--help` ends with these, for commands whose module has no EXAMPLES of its own.

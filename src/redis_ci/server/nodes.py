@@ -1,0 +1,123 @@
+"""What each node of a topology is: its name, port and redis.conf text.
+
+The same layout as the action's `start-topology.sh` and `generate --topology`: a cluster is
+six nodes on port..port+5 (the first three get the slots, each of the others replicates
+one); a sentinel set is a master on port, replicas on port+1 and port+2, and sentinels on
+port+20000..port+20002 watching the master as `mymaster`. Every node listens on
+127.0.0.1 and announces it, snapshots are off, replicas sync at once. Config files, not
+arguments, carry the password: a command line shows in `ps` and `docker inspect`.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+HOST = "127.0.0.1"
+CLUSTER_SIZE = 6
+CLUSTER_MASTERS = 3
+CLUSTER_BUS_OFFSET = 10000
+SENTINEL_REPLICAS = 2
+SENTINEL_COUNT = 3
+SENTINEL_PORT_OFFSET = 20000
+MASTER_NAME = "mymaster"
+CLUSTER_NODE_TIMEOUT_MS = 2000  # as the action: a short failover, a quick cluster_state:ok
+
+Node = namedtuple("Node", "name kind port config_path config")
+Node.__doc__ = """One server to start: `kind` is "data" or "sentinel"; `config_path` where the
+server reads its config (a host path, or a path inside the container); `config` its text."""
+
+Layout = namedtuple("Layout", "nodes url_port cluster_nodes sentinels")
+Layout.__doc__ = """A topology's nodes, the port REDIS_URL names, and the cluster node or
+sentinel addresses (HOST:PORT strings; empty lists for a single server)."""
+
+
+def quote(value: str) -> str:
+    """A redis.conf word: double-quoted, with backslash and quote escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def ports_used(topology: str, base: int) -> list:
+    """Every port a topology listens on (cluster bus ports included), to check they are free."""
+    if topology == "cluster":
+        nodes = [base + i for i in range(CLUSTER_SIZE)]
+        return nodes + [port + CLUSTER_BUS_OFFSET for port in nodes]
+    if topology == "sentinel":
+        return [base + i for i in range(1 + SENTINEL_REPLICAS)] + \
+            [base + SENTINEL_PORT_OFFSET + i for i in range(SENTINEL_COUNT)]
+    return [base]
+
+
+def listen_lines(port: int, tls_paths, bind: bool) -> list:
+    """Where the node listens: plain `port`, or TLS only on it (client certificates required,
+    replication and the cluster bus over TLS too)."""
+    lines = [f"bind {HOST}"] if bind else ["protected-mode no"]
+    if tls_paths is None:
+        return lines + [f"port {port}"]
+    ca, cert, key = tls_paths
+    return lines + ["port 0", f"tls-port {port}", f"tls-cert-file {quote(cert)}", f"tls-key-file {quote(key)}",
+                    f"tls-ca-cert-file {quote(ca)}", "tls-auth-clients yes", "tls-replication yes"]
+
+
+# The config file's path in the process title (Redis >= 6.2 sets the title from this template):
+# what `stop` checks before it signals a recorded pid, so a reused pid is never signalled.
+PROC_TITLE = 'proc-title-template "{title} {listen-addr} {server-mode} {config-file}"'
+
+
+def data_lines(port: int, data_dir: str, password: str, tls_paths, bind: bool) -> list:
+    lines = listen_lines(port, tls_paths, bind) + [
+        PROC_TITLE,
+        f"dir {quote(data_dir)}",
+        'save ""',
+        "appendonly no",
+        # Replicas sync at once: diskless, no 5 s wait for more replicas to join.
+        "repl-diskless-sync yes",
+        "repl-diskless-sync-delay 0",
+    ]
+    if password:
+        lines += [f"requirepass {quote(password)}", f"masterauth {quote(password)}"]
+    return lines
+
+
+def layout(topology: str, base: int, password: str, paths) -> Layout:
+    """The nodes of `topology` from port `base`. `paths` says where files are as the server
+    sees them: `paths.config(name)`, `paths.data_dir`, `paths.tls` ((ca, cert, key) or None),
+    `paths.bind` (False where the server must listen beyond loopback: a published container)."""
+    tls = paths.tls
+
+    def data_node(name, port, extra):
+        config = data_lines(port, paths.data_dir, password, tls, paths.bind) + extra
+        return Node(name, "data", port, paths.config(name), "\n".join(config) + "\n")
+
+    if topology == "single":
+        return Layout([data_node("node-0", base, [])], base, [], [])
+    if topology == "cluster":
+        nodes = []
+        for index in range(CLUSTER_SIZE):
+            port = base + index
+            extra = ["cluster-enabled yes", f"cluster-config-file nodes-{port}.conf",
+                     f"cluster-node-timeout {CLUSTER_NODE_TIMEOUT_MS}", f"cluster-announce-ip {HOST}"]
+            if tls is not None:
+                extra.append("tls-cluster yes")
+            nodes.append(data_node(f"node-{index}", port, extra))
+        return Layout(nodes, base, [f"{HOST}:{node.port}" for node in nodes], [])
+    nodes = [data_node("node-0", base, [])]
+    for index in range(1, 1 + SENTINEL_REPLICAS):
+        nodes.append(data_node(f"node-{index}", base + index,
+                               [f"replicaof {HOST} {base}", f"replica-announce-ip {HOST}"]))
+    sentinels = []
+    for index in range(SENTINEL_COUNT):
+        port = base + SENTINEL_PORT_OFFSET + index
+        name = f"sentinel-{index}"
+        config = listen_lines(port, tls, paths.bind) + [
+            f"dir {quote(paths.data_dir)}",
+            PROC_TITLE,
+            f"sentinel announce-ip {HOST}",
+            f"sentinel monitor {MASTER_NAME} {HOST} {base} 2",
+            f"sentinel down-after-milliseconds {MASTER_NAME} 5000",
+            f"sentinel failover-timeout {MASTER_NAME} 10000",
+        ]
+        if password:  # the data nodes' password; the sentinels themselves have none
+            config.append(f"sentinel auth-pass {MASTER_NAME} {quote(password)}")
+        nodes.append(Node(name, "sentinel", port, paths.config(name), "\n".join(config) + "\n"))
+        sentinels.append(f"{HOST}:{port}")
+    return Layout(nodes, base, [], sentinels)

@@ -1,0 +1,30 @@
+"""`redis-ci start`: start a throwaway Redis, return once it serves, print where it is.
+
+Exit codes: 0 serving, 1 it did not come up (or another server holds its port),
+2 bad usage, 3 a fault of this machine (Docker unreachable, state directory unusable).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from redis_ci.server import options
+from redis_ci.server.output import FORMATS
+
+
+def add_arguments(parser) -> None:
+    options.add_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="env",
+                        help="env: KEY=value lines for eval (default); json; github: also append to "
+                             "$GITHUB_ENV and $GITHUB_OUTPUT")
+
+
+def run(args) -> int:
+    from redis_ci.server import lifecycle, output
+
+    plan = options.build_plan(args)
+    instance = lifecycle.start(plan, progress=lifecycle.say)
+    output.emit(instance.record, args.format, sys.stdout)
+    lifecycle.say(f"{instance.record['server']} serves at {instance.record['url']} "
+                  f"(ready in {instance.record['ready_ms']:g} ms); stop it with: redis-ci stop {instance.id}")
+    return 0
