@@ -31,11 +31,11 @@ def start(plan, owner_pid: int | None = None, progress=None, environ=None) -> st
             start_instance(instance, plan, deadline, progress or (lambda line: None))
             return instance
         except PortTaken as exc:
-            stop(instance)
+            stop_quietly(instance)
             if plan.port is not None or attempt == PORT_RETRIES - 1:
                 raise NotStarted(str(exc)) from None
         except BaseException:
-            stop(instance)
+            stop_quietly(instance)
             raise
     raise AssertionError("unreachable")
 
@@ -133,11 +133,26 @@ def stop(instance) -> dict:
                             for item in record.get("processes", []) if isinstance(item, dict))
     removed = 0
     if record.get("backend") == "docker" or record.get("containers"):
+        from redis_ci.errors import FatalError
         from redis_ci.server.docker import remove_containers
 
-        removed = remove_containers(instance.id, record.get("containers", []))
+        try:
+            removed = remove_containers(instance.id, record.get("containers", []))
+        except FatalError:
+            if record.get("containers"):
+                raise  # the record stays, so a later `redis-ci stop` can finish the job
     instance.remove_directory()
     return {"processes": stopped_processes, "containers": removed}
+
+
+def stop_quietly(instance) -> None:
+    """Stop after a failed start without hiding why it failed (Docker may be what failed)."""
+    from redis_ci.errors import FatalError
+
+    try:
+        stop(instance)
+    except FatalError as exc:
+        say(f"could not remove everything of {instance.id} ({exc}): run `redis-ci stop {instance.id}` later")
 
 
 def reap_orphans(root: str, progress=None) -> list:

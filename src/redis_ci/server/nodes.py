@@ -10,6 +10,7 @@ arguments, carry the password: a command line shows in `ps` and `docker inspect`
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 
 HOST = "127.0.0.1"
@@ -105,6 +106,10 @@ def layout(topology: str, base: int, password: str, paths) -> Layout:
         nodes.append(data_node(f"node-{index}", base + index,
                                [f"replicaof {HOST} {base}", f"replica-announce-ip {HOST}"]))
     sentinels = []
+    # Each sentinel is told the others and the replicas up front (as its own config rewrite
+    # would record them): no waiting ~2 s for hello messages before there is a quorum.
+    ids = [os.urandom(20).hex() for _ in range(SENTINEL_COUNT)]
+    sentinel_ports = [base + SENTINEL_PORT_OFFSET + index for index in range(SENTINEL_COUNT)]
     for index in range(SENTINEL_COUNT):
         port = base + SENTINEL_PORT_OFFSET + index
         name = f"sentinel-{index}"
@@ -118,6 +123,10 @@ def layout(topology: str, base: int, password: str, paths) -> Layout:
         ]
         if password:  # the data nodes' password; the sentinels themselves have none
             config.append(f"sentinel auth-pass {MASTER_NAME} {quote(password)}")
+        config.append(f"sentinel myid {ids[index]}")
+        config += [f"sentinel known-replica {MASTER_NAME} {HOST} {node.port}" for node in nodes[1:]]
+        config += [f"sentinel known-sentinel {MASTER_NAME} {HOST} {other_port} {other_id}"
+                   for other_port, other_id in zip(sentinel_ports, ids) if other_port != port]
         nodes.append(Node(name, "sentinel", port, paths.config(name), "\n".join(config) + "\n"))
         sentinels.append(f"{HOST}:{port}")
     return Layout(nodes, base, [], sentinels)

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import threading
 import time
 
 from redis_ci.errors import FatalError, UsageError
@@ -50,6 +51,7 @@ class Instance:
     def __init__(self, root: str, record: dict):
         self.root = root
         self.record = record
+        self._lock = threading.Lock()  # Docker nodes are created in parallel threads
 
     @property
     def id(self) -> str:
@@ -66,12 +68,14 @@ class Instance:
         """Write the record atomically: a killed writer leaves the old record or the new one."""
         target = self.path(RECORD)
         temporary = target + ".tmp"
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-            json.dump(self.record, handle, indent=1)
-        os.replace(temporary, target)
+        with self._lock:
+            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+                json.dump(self.record, handle, indent=1)
+            os.replace(temporary, target)
 
     def add(self, key: str, item) -> None:
-        self.record.setdefault(key, []).append(item)
+        with self._lock:
+            self.record.setdefault(key, []).append(item)
         self.save()
 
     def owner_alive(self) -> bool:
