@@ -24,7 +24,7 @@ YAML_NAMES = (os.path.join(".github", "redis-ci.yml"), os.path.join(".github", "
 TABLE = "redis-ci"  # [tool.redis-ci]
 # `[tool.redis-ci]` or `[tool.redis-ci.severity]`: how settings are found without a TOML parser
 TABLE_HEADER = re.compile(r'^\s*\[\s*tool\s*\.\s*"?redis-ci"?\s*[\].]', re.M)
-KEYS = ("select", "ignore", "severity", "fail-on")
+KEYS = ("select", "ignore", "severity", "fail-on", "pytest")  # `pytest`: the pytest plugin's table, not lint's
 
 
 @dataclass(frozen=True)
