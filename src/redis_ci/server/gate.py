@@ -10,7 +10,6 @@ pid): a server that answers on our port but was not started by us fails the star
 from __future__ import annotations
 
 import socket
-import ssl
 import time
 
 from redis_ci.errors import FatalError
@@ -19,7 +18,7 @@ from redis_ci.probe.poll import wait_until_ready
 from redis_ci.probe.resp import Connection, ProtocolError, ReplyError
 from redis_ci.probe.target import Target, TlsOptions
 from redis_ci.recipe import WAIT_CHECKS
-from redis_ci.server.nodes import CLUSTER_MASTERS, HOST, MASTER_NAME, SENTINEL_REPLICAS
+from redis_ci.server.nodes import HOST, MASTER_NAME, SENTINEL_REPLICAS
 
 UP_POLL_SECONDS = 0.002
 UP_POLL_MAX_SECONDS = 0.05
@@ -59,7 +58,7 @@ def nodes_up(backend, nodes, target: Target, context, deadline) -> None:
                 connection.close()
             waiting.pop(0)
             continue
-        except (OSError, ProtocolError, ssl.SSLError):
+        except (OSError, ProtocolError):  # ssl.SSLError is an OSError
             pass
         gone = backend.exited(node)
         if gone:
@@ -102,7 +101,7 @@ def verify_identity(backend, nodes, target: Target, context, deadline) -> None:
                 text = connection.call(deadline.sooner(2.0), "INFO", "server")
             finally:
                 connection.close()
-        except (OSError, ProtocolError, ReplyError, ssl.SSLError, socket.timeout) as exc:
+        except (OSError, ProtocolError, ReplyError, socket.timeout) as exc:
             raise NotStarted(f"{node.name} on {HOST}:{node.port} did not say who it is: {exc}") from None
         info = parse_info(text.decode("utf-8", "replace") if isinstance(text, bytes) else "")
         expected_pid = backend.pid(node)
@@ -112,6 +111,3 @@ def verify_identity(backend, nodes, target: Target, context, deadline) -> None:
                              f"config {info.get('config_file') or 'none'}), not the {node.name} started here: "
                              "stop it or pick another --port")
 
-
-def cluster_masters() -> int:
-    return CLUSTER_MASTERS

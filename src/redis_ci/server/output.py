@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shlex
 from urllib.parse import quote
 
@@ -62,7 +61,7 @@ def render_json(record: dict, found: dict) -> str:
 def delimited(key: str, value: str) -> str:
     """`key<<DELIMITER\\nvalue\\nDELIMITER\\n` with a delimiter that is not in the value."""
     while True:
-        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        delimiter = f"ghadelimiter_{os.urandom(16).hex()}"
         if delimiter not in value:
             return f"{key}<<{delimiter}\n{value}\n{delimiter}\n"
 
