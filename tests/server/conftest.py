@@ -23,7 +23,10 @@ def env(tmp_path):
 @pytest.fixture
 def tls_dir(tmp_path) -> Path:
     """ca.crt, redis.crt (server and client use, 127.0.0.1), redis.key: the --tls-dir contract."""
-    directory = tmp_path / "tls"
+    return make_tls_dir(tmp_path / "tls", ["DNS:localhost", "IP:127.0.0.1"])
+
+
+def make_tls_dir(directory: Path, names: list) -> Path:
     directory.mkdir()
     key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
@@ -34,7 +37,7 @@ def tls_dir(tmp_path) -> Path:
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     openssl("req", *key, "-keyout", "redis.key", "-out", "redis.csr", "-subj", "/CN=redis")
     (directory / "redis.ext").write_text(
-        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
+        f"basicConstraints=CA:FALSE\nsubjectAltName={','.join(names)}\n"
         "extendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n")
     openssl("x509", "-req", "-in", "redis.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
             "-out", "redis.crt", "-days", "2", "-extfile", "redis.ext")

@@ -44,9 +44,10 @@ def known_nodes(connection, deadline) -> list:
     return nodes
 
 
-def form(connections: list, host: str, ports: list, masters: int, deadline) -> None:
-    """Make a cluster of the nodes behind `connections` (authenticated, one per node, at
-    host:ports[i]); the first `masters` nodes hold the slots, the others replicate them in turn."""
+def form(connections: list, addresses: list, masters: int, deadline) -> None:
+    """Make a cluster of the nodes behind `connections` (authenticated, one per node, at the
+    IP addresses `addresses[i]`, (ip, port)); the first `masters` nodes hold the slots, the
+    others replicate them in turn."""
     ids = []
     for connection in connections:
         node_id = connection.call(deadline, "CLUSTER", "MYID")
@@ -55,7 +56,7 @@ def form(connections: list, host: str, ports: list, masters: int, deadline) -> N
         add_slots(connections[index], deadline, first, last)
     for index, connection in enumerate(connections):
         connection.call(deadline, "CLUSTER", "SET-CONFIG-EPOCH", index + 1)
-    for port in ports[1:]:
+    for host, port in addresses[1:]:
         connections[0].call(deadline, "CLUSTER", "MEET", host, port)
     wait_for(lambda: all(len(known_nodes(connection, deadline)) == len(connections) for connection in connections),
              deadline, "every cluster node to know the others")

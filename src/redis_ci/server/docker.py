@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from redis_ci.errors import FatalError
+from redis_ci.server.nodes import HOST
 
 INSTANCE_LABEL = "io.github.redis-ci.instance"
 CONTAINER_PORT = 6379
@@ -43,12 +44,16 @@ def docker(*args, stdin: bytes | None = None, check: bool = True) -> str:
 class DockerNodes:
     """Starts and watches the nodes of one instance as containers of `image`."""
 
-    def __init__(self, instance, image: str, server_args: list, tls_dir: str, publish_port: int | None):
+    def __init__(self, instance, image: str, server_args: list, tls_dir: str, publish_port: int | None,
+                 network: str = "", labels: tuple = (), aliases=None):
         self.instance = instance
         self.image = image
         self.server_args = server_args
         self.tls_dir = tls_dir
-        self.publish_port = publish_port  # a single server: its host port; None: host network
+        self.publish_port = publish_port  # a single server on loopback: its host port
+        self.network = network  # join this network (reached by alias) instead of the host's
+        self.labels = labels
+        self.aliases = aliases or {}  # node name -> its name on the network
         self.names = {}  # node name -> container name
         self._inspected_at = 0.0
         self._running = {}
@@ -58,9 +63,11 @@ class DockerNodes:
 
         data_dir = DATA_DIR
 
-        def __init__(self, instance, tls_dir: str, published: bool):
+        def __init__(self, instance, tls_dir: str, published: bool, host=None):
             self.prefix = f"redis-ci-{instance.id}"
-            self.bind = not published  # a published port is reached through the container's own address
+            # A published port or a network reaches the server at the container's own address.
+            self.bind = not published and host is None
+            self.host = host or (lambda name: HOST)
             tls = f"{DATA_DIR}/{self.prefix}-tls"
             self.tls = (f"{tls}/ca.crt", f"{tls}/redis.crt", f"{tls}/redis.key") if tls_dir else None
 
@@ -83,7 +90,11 @@ class DockerNodes:
     def create(self, node) -> None:
         name = f"redis-ci-{self.instance.id}-{node.name}"
         command = ["create", "--name", name, "--label", f"{INSTANCE_LABEL}={self.instance.id}"]
-        if self.publish_port is None:
+        for label in self.labels:
+            command += ["--label", label]
+        if self.network:
+            command += ["--network", self.network, "--network-alias", self.aliases.get(node.name, name)]
+        elif self.publish_port is None:
             command += ["--network", "host"]
         else:
             command += ["--publish", f"127.0.0.1:{self.publish_port}:{CONTAINER_PORT}"]
@@ -115,6 +126,14 @@ class DockerNodes:
 
     def pid(self, node):
         return None  # the process id inside a container says nothing on this host
+
+    def address(self, node) -> str:
+        """The node's IP address for CLUSTER MEET (which takes no names): on a network the
+        container's own, else loopback."""
+        if not self.network:
+            return HOST
+        return docker("inspect", "--format",
+                      f'{{{{(index .NetworkSettings.Networks "{self.network}").IPAddress}}}}', self.names[node.name])
 
 
 def add_file(tar, name: str, data: bytes) -> None:

@@ -18,7 +18,7 @@ from redis_ci.probe.poll import wait_until_ready
 from redis_ci.probe.resp import Connection, ProtocolError, ReplyError
 from redis_ci.probe.target import Target, TlsOptions
 from redis_ci.recipe import WAIT_CHECKS
-from redis_ci.server.nodes import HOST, MASTER_NAME, SENTINEL_REPLICAS
+from redis_ci.server.nodes import MASTER_NAME, SENTINEL_REPLICAS
 
 UP_POLL_SECONDS = 0.002
 UP_POLL_MAX_SECONDS = 0.05
@@ -30,13 +30,13 @@ class NotStarted(FatalError):
     exit_code = 1
 
 
-def base_target(password: str, tls_dir: str, port: int) -> Target:
+def base_target(password: str, tls_dir: str, host: str, port: int) -> Target:
     tls = TlsOptions(f"{tls_dir}/ca.crt", f"{tls_dir}/redis.crt", f"{tls_dir}/redis.key") if tls_dir else None
-    return Target(host=HOST, port=port, password=password, tls=tls)
+    return Target(host=host, port=port, password=password, tls=tls)
 
 
-def connect(target: Target, context, deadline, port: int, authenticate: bool = True) -> Connection:
-    connection = Connection.open(deadline, host=HOST, port=port, tls=context, server_hostname=HOST)
+def connect(target: Target, context, deadline, host: str, port: int, authenticate: bool = True) -> Connection:
+    connection = Connection.open(deadline, host=host, port=port, tls=context, server_hostname=host)
     if authenticate and target.password:
         connection.call(deadline, "AUTH", target.password)
     return connection
@@ -49,7 +49,7 @@ def nodes_up(backend, nodes, target: Target, context, deadline) -> None:
     while waiting:
         node = waiting[0]
         try:
-            connection = connect(target, context, deadline.sooner(1.0), node.port, authenticate=False)
+            connection = connect(target, context, deadline.sooner(1.0), node.host, node.port, authenticate=False)
             try:
                 connection.call(deadline.sooner(1.0), "PING")
             except ReplyError:
@@ -64,7 +64,7 @@ def nodes_up(backend, nodes, target: Target, context, deadline) -> None:
         if gone:
             raise NotStarted(gone)
         if deadline.expired():
-            raise NotStarted(f"{node.name} did not accept connections on {HOST}:{node.port} in time")
+            raise NotStarted(f"{node.name} did not accept connections on {node.host}:{node.port} in time")
         time.sleep(pause)
         pause = min(UP_POLL_MAX_SECONDS, pause * 1.5)
 
@@ -95,19 +95,19 @@ def verify_identity(backend, nodes, target: Target, context, deadline) -> None:
     (and, for a process, our pid)."""
     for node in nodes:
         try:
-            connection = connect(target, context, deadline.sooner(2.0), node.port,
+            connection = connect(target, context, deadline.sooner(2.0), node.host, node.port,
                                  authenticate=node.kind == "data")
             try:
                 text = connection.call(deadline.sooner(2.0), "INFO", "server")
             finally:
                 connection.close()
         except (OSError, ProtocolError, ReplyError, socket.timeout) as exc:
-            raise NotStarted(f"{node.name} on {HOST}:{node.port} did not say who it is: {exc}") from None
+            raise NotStarted(f"{node.name} on {node.host}:{node.port} did not say who it is: {exc}") from None
         info = parse_info(text.decode("utf-8", "replace") if isinstance(text, bytes) else "")
         expected_pid = backend.pid(node)
         if info.get("config_file") != node.config_path or (
                 expected_pid is not None and info.get("process_id") != str(expected_pid)):
-            raise NotStarted(f"{HOST}:{node.port} is answered by another server (pid {info.get('process_id', '?')}, "
+            raise NotStarted(f"{node.host}:{node.port} is answered by another server (pid {info.get('process_id', '?')}, "
                              f"config {info.get('config_file') or 'none'}), not the {node.name} started here: "
                              "stop it or pick another --port")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 
 from redis_ci.probe.resp import Deadline
+from redis_ci.recipe import REDIS_PORT, TOPOLOGY_FIRST_PORT
 from redis_ci.server import gate, nodes, ports, state
 from redis_ci.server.gate import NotStarted
 
@@ -44,40 +45,62 @@ class PortTaken(Exception):
     """A port of the plan is in use (before the start, or it was taken while starting)."""
 
 
-def start_instance(instance, plan, deadline, progress) -> None:
-    base = plan.port if plan.port is not None else ports.pick_base(plan.topology)
-    busy = ports.busy_ports(plan.topology, base)
-    if busy:
-        raise PortTaken(ports.busy_message(busy[0]))
-    docker_single = plan.backend == "docker" and plan.topology == "single"
+def first_port(plan) -> int:
+    """--port, else: on a Docker network the action's defaults (nothing else listens in a
+    container's own namespace), on loopback a free one."""
+    if plan.port is not None:
+        return plan.port
+    if plan.network:
+        return TOPOLOGY_FIRST_PORT.get(plan.topology, REDIS_PORT)
+    return ports.pick_base(plan.topology)
+
+
+def make_backend(instance, plan, base: int):
+    """(the backend, where it puts files as the servers see them, the port inside a container
+    when a single server's is published on another)."""
     if plan.backend == "native":
         from redis_ci.server.native import NativeNodes
 
-        paths = NativeNodes.Paths(instance, plan.tls_dir)
-        backend = NativeNodes(instance, plan.binary, plan.server_args)
-    else:
-        from redis_ci.server.docker import CONTAINER_PORT, DockerNodes
+        return NativeNodes(instance, plan.binary, plan.server_args), NativeNodes.Paths(instance, plan.tls_dir), None
+    from redis_ci.server.docker import CONTAINER_PORT, DockerNodes
 
-        paths = DockerNodes.Paths(instance, plan.tls_dir, published=docker_single)
-        backend = DockerNodes(instance, plan.image, plan.server_args, plan.tls_dir, base if docker_single else None)
-    layout = nodes.layout(plan.topology, CONTAINER_PORT if docker_single else base, plan.password, paths)
-    # Where this host reaches each node (a published container is reached on its host port).
-    reachable = [node._replace(port=base) for node in layout.nodes] if docker_single else layout.nodes
+    published = plan.topology == "single" and not plan.network
+    host = None
+    aliases = {}
+    if plan.network:
+        def host(name):
+            return nodes.network_alias(instance.id, plan.topology, name)
+        aliases = {name: host(name) for name in nodes.node_names(plan.topology)}
+    backend = DockerNodes(instance, plan.image, plan.server_args, plan.tls_dir, base if published else None,
+                          plan.network, tuple(plan.labels), aliases)
+    return backend, DockerNodes.Paths(instance, plan.tls_dir, published, host), CONTAINER_PORT if published else None
+
+
+def start_instance(instance, plan, deadline, progress) -> None:
+    base = first_port(plan)
+    if not plan.network:
+        busy = ports.busy_ports(plan.topology, base)
+        if busy:
+            raise PortTaken(ports.busy_message(busy[0]))
+    backend, paths, container_port = make_backend(instance, plan, base)
+    layout = nodes.layout(plan.topology, container_port or base, plan.password, paths)
+    # Where this process reaches each node (a published container: on its host port).
+    reachable = [node._replace(port=base) for node in layout.nodes] if container_port else layout.nodes
     what = plan.image if plan.backend == "docker" else plan.binary
-    progress(f"starting {plan.topology} {what} on {nodes.HOST}:{base} as {instance.id}")
+    progress(f"starting {plan.topology} {what} at {reachable[0].host}:{base} as {instance.id}")
     instance.record.update(topology=plan.topology, port=base, ports=nodes.ports_used(plan.topology, base))
     instance.save()
     backend.start(layout.nodes)
-    target = gate.base_target(plan.password, plan.tls_dir, base)
+    target = gate.base_target(plan.password, plan.tls_dir, reachable[0].host, base)
     context = target.ssl_context()
     try:
         gate.nodes_up(backend, reachable, target, context, deadline)
     except NotStarted as exc:
-        if "Address already in use" in str(exc) or "address already in use" in str(exc):
+        if "address already in use" in str(exc).lower():
             raise PortTaken(str(exc)) from None
         raise
     if plan.topology == "cluster":
-        form_cluster(reachable, target, context, deadline)
+        form_cluster(backend, reachable, target, context, deadline)
     outcome = gate.run_gate(target, context, layout, plan.topology, deadline,
                             lambda failure: progress(f"waiting: {failure.kind}: {failure.message}"))
     if not outcome.ready:
@@ -85,19 +108,20 @@ def start_instance(instance, plan, deadline, progress) -> None:
         raise NotStarted(f"started, but not serving within {plan.timeout:g} s: "
                          f"{failure.kind}: {failure.message}" if failure else "not serving")
     gate.verify_identity(backend, reachable, target, context, deadline)
-    instance.record.update(client_view(plan, layout, base, outcome))
+    instance.record.update(client_view(plan, layout, reachable[0].host, base, outcome))
     instance.save()
 
 
-def form_cluster(reachable, target, context, deadline) -> None:
+def form_cluster(backend, reachable, target, context, deadline) -> None:
     from redis_ci.probe.resp import ProtocolError, ReplyError
     from redis_ci.server.cluster_setup import form
 
     connections = []
     try:
         for node in reachable:
-            connections.append(gate.connect(target, context, deadline, node.port))
-        form(connections, nodes.HOST, [node.port for node in reachable], nodes.CLUSTER_MASTERS, deadline)
+            connections.append(gate.connect(target, context, deadline, node.host, node.port))
+        addresses = [(backend.address(node), node.port) for node in reachable]
+        form(connections, addresses, nodes.CLUSTER_MASTERS, deadline)
     except (OSError, ReplyError, ProtocolError, TimeoutError) as exc:
         raise NotStarted(f"the cluster could not be formed: {exc}") from None
     finally:
@@ -105,13 +129,13 @@ def form_cluster(reachable, target, context, deadline) -> None:
             connection.close()
 
 
-def client_view(plan, layout, base: int, outcome) -> dict:
+def client_view(plan, layout, host: str, base: int, outcome) -> dict:
     """What clients need, without the password (the record is a file; `run` adds it to the
     child's environment itself)."""
     scheme = "rediss" if plan.tls_dir else "redis"
     server = outcome.server
     view = {
-        "url": f"{scheme}://{nodes.HOST}:{base}/0",
+        "url": f"{scheme}://{host}:{base}/0",
         "cluster_nodes": layout.cluster_nodes,
         "sentinels": layout.sentinels,
         "master_name": nodes.MASTER_NAME if plan.topology == "sentinel" else "",

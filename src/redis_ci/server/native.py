@@ -14,6 +14,8 @@ import signal
 import subprocess
 import time
 
+from redis_ci.server.nodes import HOST
+
 STOP_SECONDS = 5.0
 
 
@@ -30,6 +32,10 @@ class NativeNodes:
         """Where the nodes' files are, as the servers see them (host paths)."""
 
         bind = True
+
+        @staticmethod
+        def host(name: str) -> str:
+            return HOST
 
         def __init__(self, instance, tls_dir: str):
             self.instance = instance
@@ -66,6 +72,9 @@ class NativeNodes:
 
     def pid(self, node) -> int:
         return self.processes[node.name].pid
+
+    def address(self, node) -> str:
+        return HOST
 
 
 def log_tail(path: str, lines: int = 5) -> str:

@@ -27,13 +27,14 @@ NOTHING_TO_START = (
 
 Plan = namedtuple(
     "Plan",
-    "backend binary image port password password_env topology tls_dir server_args timeout",
+    "backend binary image port password password_env topology tls_dir server_args timeout network labels",
 )
 Plan.__doc__ = """What to start: `backend` "native" (`binary` from PATH) or "docker" (`image`); `port`
 the first node's port or None for a free one; `password` (from the environment variable
 `password_env`) or ""; `topology` single, cluster or sentinel; `tls_dir` a directory with
 ca.crt, redis.crt and redis.key, or ""; `server_args` extra server words; `timeout` seconds
-for the gate."""
+for the gate; `network` a Docker network to join instead of loopback (or ""); `labels` more
+KEY=VALUE labels for the containers."""
 
 
 def add_arguments(parser) -> None:
@@ -44,6 +45,11 @@ def add_arguments(parser) -> None:
                          help=f"run a container of IMAGE (default {DEFAULT_IMAGE})")
     where.add_argument("--version", dest="server_version", metavar="X.Y",
                        help="the server version: the image tag with --docker; checked against the binary with --native")
+    where.add_argument("--network", metavar="NAME", default="",
+                       help="with --docker: join this Docker network, reached by name (from a container on it), "
+                            "not on 127.0.0.1")
+    where.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
+                       help="with --docker: one more label on every container (repeatable)")
     server = parser.add_argument_group("the server")
     server.add_argument("--port", help="the (first node's) port on 127.0.0.1 (default: a free one)")
     server.add_argument("--password-env", metavar="NAME",
@@ -169,5 +175,9 @@ def build_plan(args, environ=os.environ) -> Plan:
     backend, binary, image = choose_backend(args)
     if backend == "native" and args.server_version:
         check_native_version(binary, args.server_version)
+    if backend == "native" and (args.network or args.label):
+        raise UsageError("--network and --label apply to --docker")
+    if any("=" not in label or label.startswith("=") for label in args.label):
+        raise UsageError(f"bad --label: expected KEY=VALUE, as in {args.label}")
     return Plan(backend, binary, image, port, password, args.password_env or "", args.topology, tls_dir,
-                server_args, timeout)
+                server_args, timeout, args.network, tuple(args.label))
