@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 from collections import namedtuple
 
@@ -65,9 +64,20 @@ def add_arguments(parser) -> None:
                         help=f"how long it may take to serve (default {START_TIMEOUT_SECONDS})")
 
 
+def which(name: str) -> str:
+    """shutil.which without importing shutil (and the compression modules it loads)."""
+    suffixes = os.environ.get("PATHEXT", ".EXE").split(os.pathsep) if os.name == "nt" else [""]
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        for suffix in suffixes:
+            path = os.path.join(folder or ".", name + suffix)
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                return path
+    return ""
+
+
 def find_binary() -> str:
     for name in SERVER_BINARIES:
-        path = shutil.which(name)
+        path = which(name)
         if path:
             return path
     return ""
@@ -87,7 +97,7 @@ def choose_backend(args) -> tuple:
         return "native", binary, ""
     if binary and not args.server_version:
         return "native", binary, ""
-    if shutil.which("docker"):
+    if which("docker"):
         return "docker", "", docker_image(DEFAULT_IMAGE, args.server_version)
     if binary:  # --version asked and no Docker: the binary must match it
         return "native", binary, ""

@@ -66,6 +66,12 @@ def delimited(key: str, value: str) -> str:
             return f"{key}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
+def check_github(environ) -> None:
+    for variable in ("GITHUB_ENV", "GITHUB_OUTPUT"):
+        if not environ.get(variable):
+            raise FatalError(f"--format github: ${variable} is not set (this is not a GitHub Actions step)")
+
+
 def append_github(environ, found: dict) -> list:
     """Append the variables to $GITHUB_ENV and the outputs to $GITHUB_OUTPUT; the files written."""
     written = []

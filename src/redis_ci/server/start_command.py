@@ -6,6 +6,7 @@ Exit codes: 0 serving, 1 it did not come up (or another server holds its port),
 
 from __future__ import annotations
 
+import os
 import sys
 
 from redis_ci.server import options
@@ -23,8 +24,15 @@ def run(args) -> int:
     from redis_ci.server import lifecycle, output
 
     plan = options.build_plan(args)
+    if args.format == "github":
+        output.check_github(os.environ)  # before anything starts: a server nobody is told of would leak
     instance = lifecycle.start(plan, progress=lifecycle.say)
-    output.emit(instance.record, args.format, sys.stdout)
+    try:
+        output.emit(instance.record, args.format, sys.stdout)
+    except BaseException:
+        lifecycle.stop(instance)
+        raise
+    note = f"; its password is in ${plan.password_env}, not in REDIS_URL" if plan.password else ""
     lifecycle.say(f"{instance.record['server']} serves at {instance.record['url']} "
-                  f"(ready in {instance.record['ready_ms']:g} ms); stop it with: redis-ci stop {instance.id}")
+                  f"(ready in {instance.record['ready_ms']:g} ms){note}; stop it with: redis-ci stop {instance.id}")
     return 0

@@ -81,14 +81,27 @@ class Instance:
 
     def owner_alive(self) -> bool:
         """Whether the process that owns this instance (`run`, a pytest session) still runs;
-        True for an instance `start` left for `stop` (no owner)."""
+        True for an instance `start` left for `stop` (no owner). A pid the system gave to
+        another process since (its start time differs, where that is known) is not the owner."""
         owner = self.record.get("owner_pid")
-        return owner is None or pid_alive(owner)
+        if owner is None:
+            return True
+        started = self.record.get("owner_started")
+        return pid_alive(owner) and (started is None or process_start_time(owner) in (None, started))
 
     def remove_directory(self) -> None:
         import shutil
 
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def process_start_time(pid: int):
+    """When the process started, in clock ticks since boot (Linux /proc), else None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return int(handle.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def pid_alive(pid: int) -> bool:
@@ -110,7 +123,8 @@ def create(root: str, backend: str, owner_pid: int | None) -> Instance:
         except FileExistsError:
             continue
         instance = Instance(root, {"id": instance_id, "backend": backend, "created": time.time(),
-                                   "owner_pid": owner_pid, "processes": [], "containers": []})
+                                   "owner_pid": owner_pid, "processes": [], "containers": [],
+                                   "owner_started": process_start_time(owner_pid) if owner_pid else None})
         instance.save()
         return instance
     raise FatalError(f"cannot make a new instance folder in {root}")
