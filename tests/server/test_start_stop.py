@@ -120,8 +120,11 @@ def test_native_sentinel_set_names_its_master(env, tls_dir):
     assert env.leftovers() == {}
 
 
-def test_docker_single_keeps_the_password_out_of_docker_inspect(env):
-    view, done = start(env, "--docker", "redis:7-alpine", "--password-env", "MY_PW", extra_env={"MY_PW": PASSWORD})
+@pytest.mark.parametrize("through", [{}, {"DOCKER_CONTEXT": "default"}], ids=["engine-api", "docker-cli"])
+def test_docker_single_keeps_the_password_out_of_docker_inspect(env, through):
+    # DOCKER_CONTEXT set: the CLI for every Docker call (docker_api.py steps aside).
+    view, done = start(env, "--docker", "redis:7-alpine", "--password-env", "MY_PW",
+                       extra_env={"MY_PW": PASSWORD, **through})
     assert view["backend"] == "docker" and len(view["containers"]) == 1
     assert containers(view["id"]) == [view["containers"][0][:12]]
     inspected = subprocess.run(["docker", "inspect", view["containers"][0]], capture_output=True, text=True,
@@ -129,8 +132,15 @@ def test_docker_single_keeps_the_password_out_of_docker_inspect(env):
     assert PASSWORD not in inspected and json.dumps(PASSWORD)[1:-1] not in inspected
     assert '"127.0.0.1"' in inspected  # published on loopback only
     assert redis.from_url(view["url"], password=PASSWORD).ping()
-    stop(env, view["id"])
+    assert cli("stop", view["id"], env=env.with_(**through)).returncode == 0
     assert env.leftovers(view["id"]) == {}
+    volumes = subprocess.run(["docker", "volume", "ls", "-q", "--filter", "dangling=true"], capture_output=True,
+                             text=True, check=True).stdout
+    assert inspected_volumes(inspected) & set(volumes.split()) == set()  # anonymous /data volume removed too
+
+
+def inspected_volumes(inspected: str) -> set:
+    return {mount.get("Name", "") for item in json.loads(inspected) for mount in item.get("Mounts", [])} - {""}
 
 
 def test_docker_cluster_on_the_host_network(env):
