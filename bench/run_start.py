@@ -6,7 +6,8 @@ Every case is a fresh process timed from its launch to the first line its comman
 (the command runs only once Redis serves), median of --runs (cluster and Docker cases: a
 third of them, at least 3), all on 127.0.0.1 ports nobody else uses:
   - redis-ci run --native [--topology cluster] -- echo ready   (also with `python3 -S`: a bare
-    interpreter without site hooks, as the action runs it)
+    interpreter without site hooks, as the action runs it), beside the floor: a bare
+    `python3 -S -c "print('ready')"`, which no Python tool can beat on the same machine
   - redis-ci run --docker IMAGE [--topology cluster] -- echo ready
   - docker run -d -p ... IMAGE + `until redis-cli ping | grep -q PONG; do sleep 0.1; done`
   - redis-server & + the same loop (what a Makefile does)
@@ -128,6 +129,8 @@ def main() -> int:
     echo = ["--", "echo", "ready"]
     have_docker = shutil.which("docker") and subprocess.run(["docker", "info"], capture_output=True).returncode == 0
     cases = [
+        ("floor: python3 -S -c print (no Redis at all)",
+         lambda: first_line_seconds([sys.executable, "-S", "-c", "print('ready')"], env), args.runs),
         ("redis-ci run --native (single)", lambda: first_line_seconds(redis_ci + ["--native"] + echo, env), args.runs),
         ("redis-ci run --native, python3 -S", lambda: first_line_seconds(bare + ["--native"] + echo, env), args.runs),
         ("redis-server & + until redis-cli ping (0.1 s)", lambda: native_loop(env, directory), args.runs),

@@ -150,11 +150,10 @@ def client_view(plan, layout, host: str, base: int, outcome) -> dict:
 def stop(instance) -> dict:
     """Stop what the record names (processes only while they are still ours, containers by
     id and by label) and remove the folder; returns counts of what was stopped."""
-    from redis_ci.server.native import stop_process
+    from redis_ci.server.native import stop_processes
 
     record = instance.record
-    stopped_processes = sum(stop_process(item.get("pid", 0), item.get("config", ""))
-                            for item in record.get("processes", []) if isinstance(item, dict))
+    stopped_processes = stop_processes([item for item in record.get("processes", []) if isinstance(item, dict)])
     removed = 0
     if record.get("backend") == "docker" or record.get("containers"):
         from redis_ci.errors import FatalError

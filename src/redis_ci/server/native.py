@@ -105,25 +105,35 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def stop_process(pid: int, config_path: str) -> bool:
-    """SIGTERM the process if it is still the node started with `config_path` (SIGKILL after
-    STOP_SECONDS); True when it was running. Returns once it is gone, so its port is free."""
-    if not config_path or config_path not in command_line(pid):
-        return False
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
+def stop_processes(items: list) -> int:
+    """SIGTERM every recorded process that is still the node started with its config file
+    (a reused pid is left alone), then wait until all are gone (SIGKILL after STOP_SECONDS), so
+    their ports are free on return. All at once: Redis acts on SIGTERM at its next cron tick
+    (up to 100 ms), so one by one would cost a cluster 0.6 s. Returns how many were running."""
+    signalled = []
+    for item in items:
+        pid, config_path = item.get("pid", 0), item.get("config", "")
+        if not pid or not config_path or config_path not in command_line(pid):
+            continue
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        signalled.append(pid)
     deadline = time.monotonic() + STOP_SECONDS
-    while gone(pid) is False:
-        if time.monotonic() > deadline:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                break
+    waiting = list(signalled)
+    while waiting:
+        waiting = [pid for pid in waiting if gone(pid) is False]
+        if waiting and time.monotonic() > deadline:
+            for pid in waiting:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             deadline = time.monotonic() + STOP_SECONDS
-        time.sleep(0.005)
-    return True
+        if waiting:
+            time.sleep(0.005)
+    return len(signalled)
 
 
 def gone(pid: int):
