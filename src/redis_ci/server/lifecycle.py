@@ -9,6 +9,7 @@ process took between the check and the start is retried on fresh ports.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from redis_ci.probe.resp import Deadline
@@ -22,8 +23,6 @@ PORT_RETRIES = 3
 def start(plan, owner_pid: int | None = None, progress=None, environ=None) -> state.Instance:
     """Start `plan`; returns the Instance once it serves. Raises NotStarted (exit 1),
     UsageError or FatalError, with everything already stopped."""
-    import os
-
     root = state.state_root(os.environ if environ is None else environ)
     deadline = Deadline(plan.timeout)
     for attempt in range(PORT_RETRIES):

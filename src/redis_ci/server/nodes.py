@@ -28,8 +28,8 @@ Node.__doc__ = """One server to start: `kind` is "data" or "sentinel"; `host`:`p
 reach it; `config_path` where the server reads its config (a host path, or a path inside the
 container); `config` its text."""
 
-Layout = namedtuple("Layout", "nodes url_port cluster_nodes sentinels")  # url_port: see lifecycle
-Layout.__doc__ = """A topology's nodes, the port REDIS_URL names, and the cluster node or
+Layout = namedtuple("Layout", "nodes cluster_nodes sentinels")
+Layout.__doc__ = """A topology's nodes (the first is what REDIS_URL names), and the cluster node or
 sentinel addresses (HOST:PORT strings; empty lists for a single server)."""
 
 
@@ -94,7 +94,7 @@ def layout(topology: str, base: int, password: str, paths) -> Layout:
         return Node(name, "data", paths.host(name), port, paths.config(name), "\n".join(config) + "\n")
 
     if topology == "single":
-        return Layout([data_node("node-0", base, [])], base, [], [])
+        return Layout([data_node("node-0", base, [])], [], [])
     if topology == "cluster":
         nodes = []
         for index in range(CLUSTER_SIZE):
@@ -108,7 +108,7 @@ def layout(topology: str, base: int, password: str, paths) -> Layout:
             if tls is not None:
                 extra.append("tls-cluster yes")
             nodes.append(data_node(name, port, extra))
-        return Layout(nodes, base, [f"{node.host}:{node.port}" for node in nodes], [])
+        return Layout(nodes, [f"{node.host}:{node.port}" for node in nodes], [])
     master = paths.host("node-0")
     nodes = [data_node("node-0", base, [])]
     for index in range(1, 1 + SENTINEL_REPLICAS):
@@ -140,7 +140,7 @@ def layout(topology: str, base: int, password: str, paths) -> Layout:
                        for other_port, other_id in zip(sentinel_ports, ids) if other_port != port]
         nodes.append(Node(name, "sentinel", paths.host(name), port, paths.config(name), "\n".join(config) + "\n"))
         sentinels.append(f"{paths.host(name)}:{port}")
-    return Layout(nodes, base, [], sentinels)
+    return Layout(nodes, [], sentinels)
 
 
 def node_names(topology: str) -> list:

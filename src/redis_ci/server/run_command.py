@@ -52,8 +52,11 @@ def wait_on_existing(args, url: str) -> int:
     """Gate COMMAND on the Redis that $REDIS_URL names, as `redis-ci wait` would."""
     from redis_ci.probe import command as wait_command
 
+    import contextlib
+
     wait_args = wait_command_defaults(url, args.timeout)
-    return wait_command.run(wait_args)
+    with contextlib.redirect_stdout(sys.stderr):  # stdout is COMMAND's alone
+        return wait_command.run(wait_args)
 
 
 def wait_command_defaults(url: str, timeout: str):
