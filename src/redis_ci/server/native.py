@@ -68,7 +68,10 @@ class NativeNodes:
         process = self.processes[node.name]
         if process.poll() is None:
             return ""
-        return f"{node.name} exited with status {process.returncode}: {log_tail(self.log_path(node))}"
+        tail = log_tail(self.log_path(node))
+        if "proc-title-template" in tail:
+            tail += " (this server is older than Redis 6.2, which is end of life: use --docker for a current one)"
+        return f"{node.name} exited with status {process.returncode}: {tail}"
 
     def pid(self, node) -> int:
         return self.processes[node.name].pid
