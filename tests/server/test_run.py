@@ -149,14 +149,14 @@ def test_seed_a_suite_needing_redis_on_6381_without_docker(env, tmp_path):
     command = [sys.executable, "-m", "redis_ci", "run", "--native", "--port", "6381", "--",
                sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)]
     script = 'ip link set lo up && exec "$@"'
-    done = subprocess.run(["unshare", "--net", "sh", "-c", script, "sh", *command], capture_output=True, text=True,
+    done = subprocess.run(["unshare", "--map-root-user", "--net", "sh", "-c", script, "sh", *command], capture_output=True, text=True,
                           timeout=120, cwd=suite,
                           env=env.with_(DOCKER_HOST="unix:///nonexistent/docker.sock", PYTHONPATH=str(SRC)))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
     assert env.leftovers() == {}
     # The same suite without redis-ci: nothing on 6381, it fails (the seed is real).
-    bare = subprocess.run(["unshare", "--net", "sh", "-c", script, "sh", *command[command.index("--") + 1:]],
+    bare = subprocess.run(["unshare", "--map-root-user", "--net", "sh", "-c", script, "sh", *command[command.index("--") + 1:]],
                           capture_output=True, text=True, timeout=120, cwd=suite, env=env.vars)
     assert bare.returncode == 1 and "Connection refused" in bare.stdout
 
