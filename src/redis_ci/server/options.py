@@ -11,11 +11,12 @@ import shlex
 import subprocess
 from collections import namedtuple
 
-from redis_ci import recipe
+from redis_ci.recipe import IMAGE_REPOSITORY, STABLE_VERSION
+from redis_ci.recipe import TOPOLOGIES as STARTED_TOPOLOGIES
 from redis_ci.errors import UsageError
 
-TOPOLOGIES = ("single",) + recipe.TOPOLOGIES
-DEFAULT_IMAGE = f"{recipe.IMAGE_REPOSITORY['redis']}:{recipe.STABLE_VERSION['redis']}"
+TOPOLOGIES = ("single",) + STARTED_TOPOLOGIES
+DEFAULT_IMAGE = f"{IMAGE_REPOSITORY['redis']}:{STABLE_VERSION['redis']}"
 SERVER_BINARIES = ("redis-server", "valkey-server")
 TLS_FILES = ("ca.crt", "redis.crt", "redis.key")
 START_TIMEOUT_SECONDS = 30
