@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import stat
 import subprocess
 import time
@@ -233,4 +234,14 @@ def test_a_failed_start_leaves_nothing(env):
     done = cli("start", "--native", "--args", "--no-such-option yes", env=env.vars)
     assert done.returncode == 1 and "exited with status" in done.stderr, done.stderr
     assert time.monotonic() - begun < 10
+    assert env.leftovers() == {}
+
+
+def test_a_failed_start_never_shows_the_password(env):
+    # The server refuses the option and says so, quoting it: the password is in the quote.
+    secret = "leak me 'now'"
+    done = cli("start", "--native", "--password-env", "MY_PW", "--args", f"--no-such-option {shlex.quote(secret)}",
+               env=env.with_(MY_PW=secret))
+    assert done.returncode == 1 and "exited with status" in done.stderr, done.stderr
+    assert secret not in done.stderr and "***" in done.stderr
     assert env.leftovers() == {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+from redis_ci.errors import FatalError
 from redis_ci.probe.resp import Deadline
 from redis_ci.recipe import REDIS_PORT, TOPOLOGY_FIRST_PORT
 from redis_ci.server import gate, nodes, ports, state
@@ -33,11 +34,32 @@ def start(plan, owner_pid: int | None = None, progress=None, environ=None) -> st
         except PortTaken as exc:
             stop_quietly(instance)
             if plan.port is not None or attempt == PORT_RETRIES - 1:
-                raise NotStarted(str(exc)) from None
+                raise NotStarted(scrub(str(exc), plan.password)) from None
+        except (NotStarted, FatalError) as exc:
+            stop_quietly(instance)
+            raise type(exc)(scrub(str(exc), plan.password)) from None
         except BaseException:
             stop_quietly(instance)
             raise
     raise AssertionError("unreachable")
+
+
+def scrub(text: str, password: str) -> str:
+    """The text without the password in any form a server log or reply may carry it."""
+    if not password:
+        return text
+    from urllib.parse import quote
+
+    for form in (password, quote(password, safe=""), json_escaped(password), " ".join(password.split())):
+        if form:
+            text = text.replace(form, "***")
+    return text
+
+
+def json_escaped(text: str) -> str:
+    import json
+
+    return json.dumps(text)[1:-1]
 
 
 class PortTaken(Exception):
@@ -169,8 +191,6 @@ def stop(instance) -> dict:
 
 def stop_quietly(instance) -> None:
     """Stop after a failed start without hiding why it failed (Docker may be what failed)."""
-    from redis_ci.errors import FatalError
-
     try:
         stop(instance)
     except FatalError as exc:
