@@ -83,3 +83,27 @@ def parse_env_lines(text: str) -> dict:
                            env={"PATH": os.environ["PATH"]}).stdout
     values = json.loads(shown)
     return {key: values[key] for key in values if key.startswith("REDIS")}
+
+
+def make_tls_dir(directory: Path, names: list) -> Path:
+    """ca.crt, redis.crt (server and client use, for `names` as subjectAltName entries) and
+    redis.key in directory: the --tls-dir contract."""
+    directory.mkdir()
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
+
+    openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=redis-ci test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", *key, "-keyout", "redis.key", "-out", "redis.csr", "-subj", "/CN=redis")
+    (directory / "redis.ext").write_text(
+        f"basicConstraints=CA:FALSE\nsubjectAltName={','.join(names)}\n"
+        "extendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n")
+    openssl("x509", "-req", "-in", "redis.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "redis.crt", "-days", "2", "-extfile", "redis.ext")
+    for name in ("ca.key", "redis.csr", "redis.ext", "ca.srl"):
+        (directory / name).unlink(missing_ok=True)
+    return directory
+
+

@@ -9,8 +9,7 @@ import subprocess
 import uuid
 
 import pytest
-from conftest import make_tls_dir
-from server_helpers import SRC
+from server_helpers import SRC, make_tls_dir
 
 RUNNER_IMAGE = "redis-ci/act-runner:bookworm-2"
 CLIENTS = SRC.parent / "tests" / "e2e" / "workflows"
