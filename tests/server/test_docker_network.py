@@ -51,10 +51,11 @@ def test_cluster_with_tls_on_a_network_is_reached_by_name(network, tmp_path):
     assert "E2E-MARK shards 3" in done.stdout
 
 
-def test_sentinel_on_a_network_names_its_master_by_name(network):
-    done = run_in_network(network, "", "--topology", "sentinel", "--", "sh", "-c",
+def test_sentinel_with_tls_on_a_network_names_its_master_by_name(network, tmp_path):
+    tls = make_tls_dir(tmp_path / "tls", NAMES)
+    done = run_in_network(network, str(tls), "--topology", "sentinel", "--tls-dir", "/tls", "--", "sh", "-c",
                           'echo "$REDIS_SENTINELS" && python3 /clients/check_topology.py --sentinels '
-                          '"$REDIS_SENTINELS" --master-name "$REDIS_MASTER_NAME" --password-env PW')
+                          '"$REDIS_SENTINELS" --master-name "$REDIS_MASTER_NAME" --password-env PW --tls-dir /tls')
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("redis-sentinel-0:26379,redis-sentinel-1:26380,redis-sentinel-2:26381")
 
