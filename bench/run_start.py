@@ -3,8 +3,9 @@
 Run by hand (not a test):  python3 bench/run_start.py [--runs 10] [--image redis:7-alpine]
 
 Every case is a fresh process timed from its launch to the first line its command prints
-(the command runs only once Redis serves), median of --runs (cluster and Docker cases: a
-third of them, at least 3), all on 127.0.0.1 ports nobody else uses:
+(the command runs only once Redis serves), median of --runs (cluster, Docker and pytest cases: a
+third of them, at least 3), the cases interleaved run by run, all on 127.0.0.1 ports nobody
+else uses:
   - redis-ci run --native [--topology cluster] -- echo ready   (also with `python3 -S`: a bare
     interpreter without site hooks, as the action runs it), beside the floor: a bare
     `python3 -S -c "print('ready')"`, which no Python tool can beat on the same machine
@@ -104,16 +105,32 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def median_ms(function, runs: int) -> str:
+def summary(samples: list, cpu: list) -> str:
     """Median wall time to the first line, and the median CPU time of the processes waited for
     (the case's own: Docker's daemon is not counted)."""
-    samples, cpu = [], []
-    for _ in range(runs):
-        before = cpu_seconds()
-        samples.append(function())
-        cpu.append(cpu_seconds() - before)
     return (f"{statistics.median(samples) * 1000:8.0f} ms  cpu {statistics.median(cpu) * 1000:6.0f} ms  "
-            f"(min {min(samples) * 1000:.0f}, max {max(samples) * 1000:.0f}, n={runs})")
+            f"(min {min(samples) * 1000:.0f}, max {max(samples) * 1000:.0f}, n={len(samples)})")
+
+
+def run_interleaved(cases: list) -> None:
+    """Round robin: run i of every case, then run i + 1, so a load spike on this shared machine
+    falls on all cases alike rather than on whichever ran during it."""
+    results = {name: ([], []) for name, _, _ in cases}
+    failed = {}
+    for index in range(max(runs for _, _, runs in cases)):
+        for name, function, runs in cases:
+            if index >= runs or name in failed:
+                continue
+            before = cpu_seconds()
+            try:
+                results[name][0].append(function())
+            except Exception as exc:  # noqa: BLE001 - one case failing should not hide the others
+                failed[name] = exc
+                continue
+            results[name][1].append(cpu_seconds() - before)
+    for name, _, _ in cases:
+        line = f"failed: {failed[name]}" if name in failed else summary(*results[name])
+        print(f"{name:58} {line}", flush=True)
 
 
 def main() -> int:
@@ -157,11 +174,7 @@ def main() -> int:
     first_line_seconds(redis_ci + ["--native"] + echo, env)  # warm-up: bytecode written
     print(f"time from launch to the command's first line, on {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     try:
-        for name, function, runs in cases:
-            try:
-                print(f"{name:58} {median_ms(function, runs)}", flush=True)
-            except Exception as exc:  # noqa: BLE001 - one case failing should not hide the others
-                print(f"{name:58} failed: {exc}", flush=True)
+        run_interleaved(cases)
     finally:
         subprocess.run([sys.executable, "-m", "redis_ci", "stop", "--all"], env=env, capture_output=True)
         shutil.rmtree(directory, ignore_errors=True)
