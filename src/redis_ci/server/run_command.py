@@ -24,6 +24,13 @@ from redis_ci.server import options
 FORWARDED = (signal.SIGTERM, signal.SIGHUP)
 
 
+EXAMPLES = """\
+examples:
+  redis-ci run -- pytest
+  redis-ci run --native --port 6381 -- pytest     # tests that expect Redis on 6381, no Docker
+  redis-ci run --topology cluster --docker redis:7.4 -- npm test
+"""
+
 def add_arguments(parser) -> None:
     options.add_arguments(parser)
     parser.add_argument("--start", choices=("auto", "always"), default="auto",

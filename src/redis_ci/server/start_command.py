@@ -13,6 +13,13 @@ from redis_ci.server import options
 from redis_ci.server.output import FORMATS
 
 
+EXAMPLES = """\
+examples:
+  redis-ci start                                  # KEY=value lines: eval "$(redis-ci start)"
+  redis-ci start --docker redis:7.4 --topology cluster --format json
+  redis-ci start --native --port 6381 --password-env REDIS_PASSWORD
+"""
+
 def add_arguments(parser) -> None:
     options.add_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default="env",

@@ -13,6 +13,13 @@ import os
 from redis_ci.errors import UsageError
 
 
+EXAMPLES = """\
+examples:
+  redis-ci stop "$REDIS_CI_ID"
+  redis-ci stop --orphans                         # what a killed `redis-ci run` left
+  redis-ci stop --all
+"""
+
 def add_arguments(parser) -> None:
     parser.add_argument("ids", nargs="*", metavar="ID", help="what `redis-ci start` printed as REDIS_CI_ID")
     which = parser.add_mutually_exclusive_group()
