@@ -441,6 +441,9 @@ stop_started() {
     fi
     rm -f "$pidfile"
   done
+  # What `redis-ci start` recorded of a topology: its containers carry this job's labels and are
+  # gone by now (above).
+  rm -rf "$STATE_DIR/server"
   echo "redis-ci: stopped $stopped Redis server(s) started by this job"
 }
 

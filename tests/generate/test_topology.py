@@ -149,18 +149,21 @@ def test_header_command_writes_the_same_file(capsys):
         assert capsys.readouterr().out == text
 
 
-def test_addresses_are_the_ones_the_action_script_starts():
-    """Names, counts, port offsets and defaults in start-topology.sh, as generate/topology.py writes them."""
+def test_addresses_are_the_ones_the_action_starts():
+    """Names, counts, port offsets and defaults of what the action starts (`redis-ci start`:
+    server/nodes.py, which start-topology.sh calls), as generate/topology.py writes them."""
+    from redis_ci.server import nodes
+
+    assert nodes.network_alias("r0", "cluster", "node-3") == f"{topology.NODE_ALIAS}-3"
+    assert nodes.network_alias("r0", "sentinel", "sentinel-2") == f"{topology.SENTINEL_ALIAS}-2"
+    assert nodes.CLUSTER_SIZE == topology.NODE_COUNT["cluster"]
+    assert 1 + nodes.SENTINEL_REPLICAS == topology.NODE_COUNT["sentinel"]
+    assert nodes.SENTINEL_COUNT == topology.SENTINEL_COUNT
+    assert nodes.SENTINEL_PORT_OFFSET == topology.SENTINEL_PORT_OFFSET
+    assert nodes.MASTER_NAME == topology.MASTER_NAME and nodes.HOST == recipe.RUNNER_JOB_HOST
     script = START_SCRIPT.read_text()
-    assert f'host_of {topology.NODE_ALIAS} "$i"' in script and f'host_of {topology.SENTINEL_ALIAS} "$i"' in script
-    assert f'"{topology.NODE_ALIAS}-$i"' in script and f'"{topology.SENTINEL_ALIAS}-$i"' in script
-    assert "for i in " + " ".join(map(str, range(topology.NODE_COUNT["cluster"]))) + "; do" in script
-    assert "for i in " + " ".join(map(str, range(topology.NODE_COUNT["sentinel"]))) + "; do" in script
-    assert f"port=$((base + {topology.SENTINEL_PORT_OFFSET} + i))" in script
-    assert f'TOPOLOGY_MASTER_NAME="{topology.MASTER_NAME}"' in script
     for kind, port in recipe.TOPOLOGY_FIRST_PORT.items():
-        assert f'start_{kind} "${{port:-{port}}}"' in script
-    assert f"else printf '{recipe.RUNNER_JOB_HOST}'; fi" in script
+        assert f"{kind}) port={port} ;;" in script
 
 
 def run_certificate_step(options: dict, runner_temp: Path) -> Path:
