@@ -54,7 +54,7 @@ def parse_start_options(words: list):
 
 def wait_on(url: str, timeout: float) -> None:
     """The `wait` gate on an existing Redis; pytest.fail with the reason when it does not serve."""
-    from redis_ci.probe.checks import Requirements
+    from redis_ci.probe.session import Requirements
     from redis_ci.probe.poll import wait_until_ready
     from redis_ci.probe.resp import Deadline
     from redis_ci.probe.target import parse_url

@@ -13,7 +13,7 @@ import socket
 import time
 
 from redis_ci.errors import FatalError
-from redis_ci.probe.checks import Requirements, parse_info
+from redis_ci.probe.session import Requirements, parse_info
 from redis_ci.probe.poll import wait_until_ready
 from redis_ci.probe.resp import Connection, ProtocolError, ReplyError
 from redis_ci.probe.target import Target, TlsOptions
@@ -75,13 +75,14 @@ def run_gate(target: Target, context, layout, topology: str, deadline, on_failur
     checks = list(WAIT_CHECKS)
     requirements = Requirements()
     if topology == "cluster":
-        from redis_ci.probe.cluster import ClusterOptions, parse_addresses
+        from redis_ci.probe.addresses import parse_addresses
+        from redis_ci.probe.cluster import ClusterOptions
 
         seeds = parse_addresses(layout.cluster_nodes[1:], "--node")
         requirements = Requirements(topology=ClusterOptions(seeds, 1))
         checks = ["cluster", *checks]
     elif topology == "sentinel":
-        from redis_ci.probe.cluster import parse_addresses
+        from redis_ci.probe.addresses import parse_addresses
         from redis_ci.probe.sentinel import SentinelOptions
 
         sentinels = parse_addresses(layout.sentinels, "--sentinel")
