@@ -62,33 +62,45 @@ def first_too_deep(text: str) -> tuple[int, int, bool] | None:
     """(1-based line, column, through an alias) of the first node deeper than MAX_DEPTH,
     from libyaml's events; None when there is none, or the parser stops first (the
     syntax error is then the composer's to report)."""
+    try:
+        return _walk_events(text, _Parser)
+    except yaml.YAMLError:
+        if _Parser is yaml.SafeLoader:
+            return None
+    # libyaml >= 0.2.5 (PyYAML 6.0.4's wheels) refuses 1,000 levels while it scans ahead, before
+    # any event: PyYAML's own parser, which has no such limit, finds where MAX_DEPTH is passed.
+    try:
+        return _walk_events(text, yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+
+
+def _walk_events(text: str, loader: Any) -> tuple[int, int, bool] | None:
+    """first_too_deep with one parser; a syntax error propagates."""
     heights: dict[str, int] = {}  # anchor -> collections in its node, aliases expanded
     open_collections: list[list] = []  # per open collection: [anchor, tallest child]
     starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
-    try:
-        for event in yaml.parse(text, Loader=_Parser):
-            if isinstance(event, starts):
-                if len(open_collections) >= MAX_DEPTH:
-                    return event.start_mark.line + 1, event.start_mark.column + 1, False
-                open_collections.append([event.anchor, 0])
-            elif isinstance(event, ends):
-                anchor, tallest = open_collections.pop()
-                height = tallest + 1
-                if anchor is not None:
-                    heights[anchor] = height
-                if open_collections:
-                    open_collections[-1][1] = max(open_collections[-1][1], height)
-            elif isinstance(event, yaml.AliasEvent):
-                height = heights.get(event.anchor, 0)  # still open: a cycle
-                if len(open_collections) + height > MAX_DEPTH:
-                    return event.start_mark.line + 1, event.start_mark.column + 1, True
-                if open_collections:
-                    open_collections[-1][1] = max(open_collections[-1][1], height)
-            elif isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
-                heights[event.anchor] = 0
-    except yaml.YAMLError:
-        return None
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, starts):
+            if len(open_collections) >= MAX_DEPTH:
+                return event.start_mark.line + 1, event.start_mark.column + 1, False
+            open_collections.append([event.anchor, 0])
+        elif isinstance(event, ends):
+            anchor, tallest = open_collections.pop()
+            height = tallest + 1
+            if anchor is not None:
+                heights[anchor] = height
+            if open_collections:
+                open_collections[-1][1] = max(open_collections[-1][1], height)
+        elif isinstance(event, yaml.AliasEvent):
+            height = heights.get(event.anchor, 0)  # still open: a cycle
+            if len(open_collections) + height > MAX_DEPTH:
+                return event.start_mark.line + 1, event.start_mark.column + 1, True
+            if open_collections:
+                open_collections[-1][1] = max(open_collections[-1][1], height)
+        elif isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+            heights[event.anchor] = 0
     return None
 
 
