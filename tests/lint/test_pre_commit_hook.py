@@ -40,7 +40,7 @@ def test_entry_lints_the_files_pre_commit_passes(tmp_path):
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "bad.yml").write_bytes((FIXTURES / "RC201" / "no_ports.yml").read_bytes())
-    (workflows / "broken.yml").write_text("jobs: [\n")
+    (workflows / "broken.yml").write_text("redis: [\n")  # mentions Redis: not prefiltered
     program, *arguments = shlex.split(load_hook()["entry"])
     assert program == "redis-ci"
     result = subprocess.run([sys.executable, "-m", "redis_ci", *arguments, ".github/workflows/bad.yml",

@@ -67,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--stdin-filename", metavar="PATH", default=None,
                         help="the path to report for the workflow read from stdin (-), and where its config "
                              "is looked up; alone, it implies -")
+    caching = parser.add_argument_group("cache (results of unchanged files are reused; README: The result cache)")
+    caching.add_argument("--no-cache", action="store_true",
+                         help="neither read nor write the result cache")
+    caching.add_argument("--cache-dir", metavar="DIR", default=None,
+                         help="the cache folder (default: $REDIS_CI_CACHE_DIR, else the user cache "
+                              "directory: $XDG_CACHE_HOME/redis-ci or ~/.cache/redis-ci on Linux)")
     fixing = parser.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true",
                         help="repair fixable findings in place (only when the file lints cleaner), "
@@ -116,9 +122,11 @@ class _Plan:
         return self._selected[key]
 
 
-def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: str | None):
-    """Results in the order of files (stdin's last), and the --fix/--diff status."""
-    from redis_ci.lint.engine import check_workflow_bytes, lint_paths
+def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: str | None, output):
+    """Packed results (lint/packed.py) in the order of files (stdin's last), and the
+    --fix/--diff status."""
+    from redis_ci.lint.engine import LintSettings, check_workflow_bytes, lint_paths_packed
+    from redis_ci.lint.packed import PackedResult, pack
 
     groups: dict = {}
     for position, path in enumerate(files):
@@ -126,21 +134,35 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
         groups.setdefault(id(config), (config, rules, []))[2].append((position, path))
     placed: dict = {}
     fix_status = 0
+    use_cache = not (args.no_cache or args.fix or args.diff)
+    cache_folder = None
+    if use_cache:
+        from redis_ci.lint.cache import default_cache_dir
+
+        cache_folder = args.cache_dir or default_cache_dir()
     for config, rules, members in groups.values():
         paths = [path for _, path in members]
         if args.fix or args.diff:
             from redis_ci.lint.fixer import run_fixes
 
-            results, status = run_fixes(paths, rules, config.severity, dry_run=args.diff)
+            fixed, status = run_fixes(paths, rules, config.severity, dry_run=args.diff)
+            packed = [pack(result, output) for result in fixed]
             fix_status = max(fix_status, status)
         else:
-            results = lint_paths(paths, rules, config.severity)
-        for (position, _), result in zip(members, results):
-            placed[position] = result
-    results = [placed[position] for position in range(len(files))]
+            settings = LintSettings(tuple(rules), config.severity, output)
+            if cache_folder is not None:
+                from redis_ci.lint.cache import settings_key
+
+                key = settings_key(rules, config.severity, config.path, output)
+                settings = LintSettings(tuple(rules), config.severity, output, True, cache_folder, key)
+            packed = lint_paths_packed(paths, settings)
+        for (position, _), one in zip(members, packed):
+            placed[position] = one
+    results = [PackedResult(placed[position]) for position in range(len(files))]
     if stdin_path is not None:
         config, rules = plan.settings(stdin_path)
-        results.append(check_workflow_bytes(sys.stdin.buffer.read(), stdin_path, rules, config.severity))
+        result = check_workflow_bytes(sys.stdin.buffer.read(), stdin_path, rules, config.severity)
+        results.append(PackedResult(pack(result, output)))
     return results, fix_status
 
 
@@ -162,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     from redis_ci.lint.engine import DEFAULT_PATH
     from redis_ci.lint.render import artifact_uri, render, resolve_format
     from redis_ci.lint.report import statistics, summary_line, use_color, write_output_file
+    from redis_ci.lint.packed import PRE_RENDERED, Output, joined_report
     from redis_ci.lint.rule import severity_rank
 
     paths = list(args.paths) or ([STDIN] if args.stdin_filename is not None else [DEFAULT_PATH])
@@ -175,16 +198,20 @@ def run(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
     files = _files([path for path in paths if path != STDIN])
-    results, fix_status = _lint(args, plan, files, stdin_path)
-    readable = [result for result in results if result.read_error is None]
     format_name = resolve_format(args.format)
+    color = format_name == "text" and use_color(args.color, args.output_file is None and sys.stdout.isatty())
+    # what the workers render: nothing for --statistics and --diff, which print no findings
+    output = Output(format_name if not (args.statistics or args.diff) else "none", color)
+    results, fix_status = _lint(args, plan, files, stdin_path, output)
+    readable = [result for result in results if result.read_error is None]
     if not results and not args.quiet:
         where = " ".join(path for path in paths if path != STDIN)
         print(f"redis-ci lint: no workflow files found under {where}", file=sys.stderr)
     if not args.diff:  # --diff prints the diff only
-        color = format_name == "text" and use_color(args.color, args.output_file is None and sys.stdout.isatty())
         if args.statistics:
             report = statistics(readable, as_json=format_name == "json")
+        elif format_name in PRE_RENDERED:
+            report = joined_report(format_name, readable)
         else:
             ran = {rule.code: rule for path in files + ([stdin_path] if stdin_path else [])
                    for rule in plan.settings(path)[1]}
@@ -217,11 +244,11 @@ def run(args: argparse.Namespace) -> int:
     if args.diff:
         return fix_status
 
-    def fails(result, finding) -> bool:
+    def fails(result) -> bool:
         fail_on = args.fail_on or plan.settings(result.path)[0].fail_on or "warning"
-        return severity_rank(finding.severity) <= severity_rank(fail_on)
+        return result.worst_rank() <= severity_rank(fail_on)
 
-    return 1 if any(fails(result, finding) for result in readable for finding in result.findings) else 0
+    return 1 if any(fails(result) for result in readable if result.rows) else 0
 
 
 def _step_summary(results, artifact_uri) -> None:

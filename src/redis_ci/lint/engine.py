@@ -1,8 +1,10 @@
 """Paths -> per-file results: read, parse, build the model, run the rules, drop what inline
 comments silence, apply configured severities, sort findings.
 
-No output and no exit codes here (`command.py` and `render.py` do that). Many files are
-linted in a process pool (one worker per core), results kept in path order.
+No exit codes here (`command.py` does that). Many files are linted in a process pool (one
+worker per core), results kept in path order; workers send back packed results
+(`packed.py`: rendered text and tuples), which the result cache (`cache.py`) also stores.
+The prefilter (`can_skip`) passes over a file whose bytes cannot interest any rule.
 """
 
 from __future__ import annotations
@@ -13,18 +15,24 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from redis_ci.lint.compose_files import load_compose_projects
+from redis_ci.lint.compose_files import load_compose_projects, workflow_dependencies
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rule import Finding, Rule
 from redis_ci.lint.rules import ALL_RULES
+from redis_ci.lint.packed import Output, pack
 from redis_ci.lint.suppressions import MARKER, Suppressions, parse_suppressions
-from redis_ci.lint.yaml_nodes import parse_document
+from redis_ci.lint.yaml_nodes import MAX_WORKFLOW_BYTES, parse_document
 
 DEFAULT_PATH = os.path.join(".github", "workflows")
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
 # Below this many files a pool costs more (fork + pickling results) than it saves.
 PARALLEL_MIN_FILES = 64
 UNUSED_SUPPRESSION = "RC000"
+# A rule reports nothing about a workflow whose bytes hold none of these (any case): every
+# Redis image, action, port, URL, client and ignore comment (`redis-ci:`) names one, and a
+# compose start (whose compose file may be Redis) says `compose`. Only the file-level rules
+# (RC001 syntax, RC002 merge keys) could speak about such a file: README, "The prefilter".
+MUST_MENTION = (b"redis", b"valkey", b"6379", b"keydb", b"dragonfly", b"compose")
 
 
 @dataclass
@@ -37,6 +45,7 @@ class FileResult:
     lines: list[str] = field(default_factory=list)
     read_error: str | None = None
     notices: list[str] = field(default_factory=list)  # `line:col: text` about bad ignore comments
+    dependencies: tuple = ()  # the other files the result read (compose files), for the cache
     # path -> lines of the other files findings point into (compose files), for excerpts
     other_lines: dict = field(default_factory=dict)
 
@@ -106,7 +115,30 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
     lines = document.lines if kept else []
     other_lines = {finding.file: compose_files[finding.file].lines for finding in kept if finding.file}
     return FileResult(path, sorted(kept, key=Finding.sort_key), lines, notices=suppressions.notices,
-                      other_lines=other_lines)
+                      other_lines=other_lines, dependencies=_dependencies(workflow, data))
+
+
+def _dependencies(workflow, data: bytes) -> tuple:
+    """The files besides the workflow its result depends on (compose files, present or not)."""
+    if b"compose" not in data:
+        return ()
+    return tuple(workflow_dependencies(workflow))
+
+
+def can_skip(data: bytes) -> bool:
+    """The prefilter: no rule can report anything here but RC001/RC002. A file too large
+    (RC003) or not valid UTF-8 (RC001) is never skipped: those are reported for every file."""
+    if len(data) > MAX_WORKFLOW_BYTES:
+        return False
+    lowered = data.lower()
+    if any(word in lowered for word in MUST_MENTION):
+        return False
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def unused_suppressions(suppressions: Suppressions, rules: list[type[Rule]]) -> list[Finding]:
@@ -140,6 +172,47 @@ def lint_file(path: str, rules: list[type[Rule]], severities: dict | None = None
     return check_workflow_bytes(data, path, rules, severities)
 
 
+@dataclass(frozen=True)
+class LintSettings:
+    """How to lint every file of one config: its rules and severities, what to render, and
+    the cache (folder and the settings part of its keys; no folder: no cache)."""
+
+    rules: tuple
+    severities: dict | None = None
+    output: Output = Output("text")
+    prefilter: bool = True
+    cache_folder: str | None = None
+    cache_settings: bytes = b""
+
+
+def lint_packed(path: str, settings: LintSettings, lookup: bool = True) -> tuple:
+    """One file -> its packed result (packed.py), through the cache when settings name one
+    (lookup=False: the caller has just missed it)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return pack(FileResult(path, read_error=exc.strerror or str(exc)), settings.output)
+    cache = key = None
+    if settings.cache_folder is not None:
+        from redis_ci.lint.cache import ResultCache, dependency_stamps, file_key
+
+        cache, key = ResultCache(settings.cache_folder), file_key(settings.cache_settings, path, data)
+        hit = cache.get(key) if lookup else None
+        if hit is not None:
+            return hit
+    if settings.prefilter and can_skip(data):
+        packed = pack(FileResult(path), settings.output)
+        dependencies = ()
+    else:
+        result = check_workflow_bytes(data, path, list(settings.rules), settings.severities)
+        packed = pack(result, settings.output)
+        dependencies = result.dependencies
+    if cache is not None:
+        cache.put(key, packed, dependency_stamps(dependencies))
+    return packed
+
+
 def _worker_count() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -149,10 +222,42 @@ def _worker_count() -> int:
 
 def lint_paths(paths: list[str], rules: list[type[Rule]], severities: dict | None = None,
                workers: int | None = None) -> list[FileResult]:
-    """Lint every workflow file under paths, in path order; with more than
-    PARALLEL_MIN_FILES files, in a pool of `workers` processes (default: one per core)."""
+    """Lint every workflow file under paths, in path order, to FileResults (no prefilter, no
+    cache): what tests and --fix compare against."""
     files = find_workflow_files(paths)
     lint_one = functools.partial(lint_file, rules=rules, severities=severities)
+    return _map(lint_one, files, workers)
+
+
+def lint_paths_packed(paths: list[str], settings: LintSettings, workers: int | None = None) -> list[tuple]:
+    """Lint every workflow file under paths to packed results, in path order. With a cache,
+    this process looks every file up first: a warm run starts no pool."""
+    files = find_workflow_files(paths)
+    if settings.cache_folder is None:
+        return _map(functools.partial(lint_packed, settings=settings), files, workers)
+    from redis_ci.lint.cache import ResultCache, file_key
+
+    cache = ResultCache(settings.cache_folder)
+    placed: dict = {}
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                hit = cache.get(file_key(settings.cache_settings, path, handle.read()))
+        except OSError:
+            hit = None
+        if hit is not None:
+            placed[path] = hit
+    misses = [path for path in files if path not in placed]
+    placed.update(zip(misses, _map(functools.partial(lint_packed, settings=settings, lookup=False), misses, workers)))
+    if misses:
+        cache.wrote = True  # the workers did
+        cache.trim()
+    return [placed[path] for path in files]
+
+
+def _map(lint_one, files: list[str], workers: int | None) -> list:
+    """lint_one over files in order; with more than PARALLEL_MIN_FILES files, in a pool of
+    `workers` processes (default: one per core)."""
     workers = _worker_count() if workers is None else workers
     if workers < 2 or len(files) <= PARALLEL_MIN_FILES:
         return [lint_one(path) for path in files]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 
-from redis_ci.lint.engine import FileResult
+# Results are engine.FileResult or packed.PackedResult (not imported: the engine's workers
+# render with this module).
 
 _COLOR = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 _BOLD, _RESET = "\033[1m", "\033[0m"
@@ -41,7 +42,7 @@ def _excerpt(lines: list[str], finding, color: bool) -> list[str]:
     return [f"{gutter} |", f"{span.line} | {source}", f"{gutter} | {underline}"]
 
 
-def render_text(results: list[FileResult], show_source: bool = True, color: bool = False) -> str:
+def render_text(results: list, show_source: bool = True, color: bool = False) -> str:
     """One header line per finding, then (show_source) the source line with a caret underline."""
     out = []
     for result in results:
@@ -59,7 +60,7 @@ def render_text(results: list[FileResult], show_source: bool = True, color: bool
     return "".join(line + "\n" for line in out)
 
 
-def render_json(results: list[FileResult]) -> str:
+def render_json(results: list) -> str:
     """The versioned JSON document of issue 3."""
     findings = [
         {
@@ -96,7 +97,7 @@ def artifact_uri(path: str) -> str:
     return path.replace(os.sep, "/").removeprefix("./")
 
 
-def render(format_name: str, results: list[FileResult], rules: list, color: bool = False) -> str:
+def render(format_name: str, results: list, rules: list, color: bool = False) -> str:
     """Render results in a resolved format (not `auto`); rules: the rule classes that ran."""
     if format_name == "json":
         return render_json(results)

@@ -1,0 +1,103 @@
+"""One file's lint result as plain data: what pool workers send back and the cache stores.
+
+A worker renders its file's findings itself (text and github formats) and returns strings,
+ints and tuples only: pickling and unpickling those is several times cheaper than
+`FileResult`s with `Finding`s, `Span`s and every line of the file (bench/lint_speed.py).
+The parent writes the rendered text in path order; `PackedResult` rebuilds `Finding`s only
+for what needs them (json, sarif, --statistics, the step summary).
+
+The packed tuple: (path, read_error, notices, rows, line_map, text), where a row is
+(code, name, severity, message, line, column, end_line, end_column, fixable) and line_map
+holds the lines the findings start on (SARIF fingerprints them).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from redis_ci.lint.rule import SEVERITIES, severity_rank
+
+# Formats whose output a worker renders per file (the parent only joins it).
+PRE_RENDERED = ("text", "github")
+# The github format's lines start with the command for the severity (formats/github.py).
+_GITHUB_PREFIX = {"error": "::error ", "warning": "::warning ", "info": "::notice "}
+
+
+class Output(NamedTuple):
+    """What a worker renders: the resolved format and whether text is coloured."""
+
+    format: str
+    color: bool = False
+
+
+def pack(result, output: Output) -> tuple:
+    """A FileResult -> the packed tuple (rendered for `output` when its format is pre-rendered)."""
+    rows = tuple((f.code, f.name, f.severity, f.message, f.span.line, f.span.column,
+                  f.span.end_line, f.span.end_column, f.fixable) for f in result.findings)
+    line_map = {}
+    for finding in result.findings:
+        if 0 < finding.span.line <= len(result.lines):
+            line_map[finding.span.line] = result.lines[finding.span.line - 1]
+    text = ""
+    if rows and output.format == "text":
+        from redis_ci.lint.render import render_text
+
+        text = render_text([result], color=output.color)
+    elif rows and output.format == "github":
+        from redis_ci.lint.formats.github import render_github
+        from redis_ci.lint.render import artifact_uri
+
+        text = render_github([result], artifact_uri)
+    return (result.path, result.read_error, tuple(result.notices), rows, line_map, text)
+
+
+class PackedResult:
+    """A packed tuple with the FileResult interface the renderers and reports read."""
+
+    __slots__ = ("path", "read_error", "notices", "rows", "line_map", "text", "_findings")
+
+    def __init__(self, packed: tuple):
+        self.path, self.read_error, self.notices, self.rows, self.line_map, self.text = packed
+        self._findings = None
+
+    @property
+    def findings(self) -> list:
+        if self._findings is None:
+            from redis_ci.lint.rule import Finding
+            from redis_ci.lint.yaml_nodes import Span
+
+            self._findings = [Finding(code, name, severity, message, Span(line, column, end_line, end_column), fixable)
+                              for code, name, severity, message, line, column, end_line, end_column, fixable
+                              in self.rows]
+        return self._findings
+
+    @property
+    def lines(self) -> list:
+        """The file's lines where findings start; "" elsewhere (enough for excerpts and SARIF)."""
+        if not self.line_map:
+            return []
+        lines = [""] * max(self.line_map)
+        for number, text in self.line_map.items():
+            lines[number - 1] = text
+        return lines
+
+    @property
+    def fixable_count(self) -> int:
+        return sum(1 for row in self.rows if row[8])
+
+    def worst_rank(self) -> int:
+        """severity_rank of the most severe finding (len(SEVERITIES) when there is none)."""
+        return min((severity_rank(row[2]) for row in self.rows), default=len(SEVERITIES))
+
+
+def joined_report(format_name: str, results: list) -> str:
+    """The pre-rendered formats' report: text in path order; github annotations most severe
+    first, in path order within a severity (as render_github orders them)."""
+    if format_name == "text":
+        return "".join(result.text for result in results)
+    by_severity: dict = {severity: [] for severity in SEVERITIES}
+    for result in results:
+        for line in result.text.splitlines(keepends=True):
+            severity = next((name for name, prefix in _GITHUB_PREFIX.items() if line.startswith(prefix)), "info")
+            by_severity[severity].append(line)
+    return "".join(line for severity in SEVERITIES for line in by_severity[severity])
