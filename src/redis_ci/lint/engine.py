@@ -28,11 +28,17 @@ WORKFLOW_SUFFIXES = (".yml", ".yaml")
 # Below this many files a pool costs more (fork + pickling results) than it saves.
 PARALLEL_MIN_FILES = 64
 UNUSED_SUPPRESSION = "RC000"
-# A rule reports nothing about a workflow whose bytes hold none of these (any case): every
-# Redis image, action, port, URL, client and ignore comment (`redis-ci:`) names one, and a
-# compose start (whose compose file may be Redis) says `compose`. Only the file-level rules
-# (RC001 syntax, RC002 merge keys) could speak about such a file: README, "The prefilter".
+# The prefilter (`can_skip`). A rule reports nothing about a workflow whose bytes (any case)
+# hold none of MUST_MENTION: every Redis image, action, port, URL, client and ignore comment
+# (`redis-ci:`) names one, and a compose start (whose compose file may be Redis) says
+# `compose`. Two rules judge any service or job container, Redis or not, so a file that has
+# one (CONTAINERS) and what those rules read (CONTAINER_TRIGGERS: RC004's options/command/
+# entrypoint, RC301's non-Linux runner labels) is linted too. A new rule that can speak about
+# a file without these words must add its own here (tests/lint/test_prefilter_cache.py checks
+# every fixture). Only RC001/RC002 then go unsaid about a skipped file: README, "The prefilter".
 MUST_MENTION = (b"redis", b"valkey", b"6379", b"keydb", b"dragonfly", b"compose")
+CONTAINERS = (b"services", b"container")
+CONTAINER_TRIGGERS = (b"options", b"command", b"entrypoint", b"macos", b"windows", b"osx", b"ubuntu-slim")
 
 
 @dataclass
@@ -132,6 +138,8 @@ def can_skip(data: bytes) -> bool:
         return False
     lowered = data.lower()
     if any(word in lowered for word in MUST_MENTION):
+        return False
+    if any(word in lowered for word in CONTAINERS) and any(word in lowered for word in CONTAINER_TRIGGERS):
         return False
     if not data.isascii():
         try:
