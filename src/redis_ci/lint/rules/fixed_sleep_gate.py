@@ -71,6 +71,7 @@ class FixedSleepGate(Rule):
     def check_job(self, job, workflow):
         found = redis_in_job(job, workflow)
         events = None  # (position, line, column, is Redis) of every start in a step, in order
+        scanned: set = set()  # positions whose sleeps are reported already: each is scanned once
         for redis in found:
             if redis.waits_by_itself or first_gate_after(job.steps, redis.begin) is not None:
                 continue
@@ -80,7 +81,11 @@ class FixedSleepGate(Rule):
             if redis.step is not None and redis.step.run is not None:
                 start_end = (redis.start.span.end_line, redis.start.span.end_column)
                 scripts.append((redis.begin - 1, redis.step.run, start_end))
-            for position, step in enumerate(job.steps[redis.begin:], redis.begin):
+            for position in range(redis.begin, len(job.steps)):
+                if position in scanned:  # an earlier Redis's scan went on from here to the same end
+                    break
+                scanned.add(position)
+                step = job.steps[position]
                 if step.run is not None:
                     scripts.append((position, step.run, (0, 0)))
                 if step.index in clients:  # the sleeps after the first client do not wait for Redis

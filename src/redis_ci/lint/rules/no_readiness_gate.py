@@ -105,15 +105,19 @@ class NoReadinessGate(Rule):
     def check_job(self, job, workflow):
         clients = None
         reported = set()  # steps already reported: a restart before the same step says it again
+        early: dict = {}  # begin -> the client step before the gate (every service begins at 0)
         for redis in redis_in_job(job, workflow):
             if redis.waits_by_itself:
                 continue
             gate = first_gate_after(job.steps, redis.begin)
             if gate is None:
                 target = next_step_needing_redis(job.steps, redis.begin)
+            elif redis.begin in early:
+                target = early[redis.begin]
             else:  # a gate comes later: only a step before it that visibly talks to Redis is early
                 clients = redis_client_steps(workflow, job) if clients is None else clients
                 target = next((step for step in job.steps[redis.begin:gate] if step.index in clients), None)
+                early[redis.begin] = target
             if target is None or (target.run is not None and has_wait_loop(target.run.text)):
                 continue  # nothing needs Redis, or an unbounded PING loop waits (RC105 reports it)
             if any(waits_for_redis(wait, job) for wait in tcp_waits(target)):

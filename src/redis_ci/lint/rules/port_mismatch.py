@@ -148,9 +148,14 @@ def _served_ports(job, services) -> dict | None:
     return served
 
 
+_EVERY = ("every port",)  # served's key for the ports of every Redis service (a label is a str)
+
+
 def _ports_for_endpoint(job, endpoint, served: dict) -> set | None:
     """The ports the endpoint's host may use; None when it is not a host we can judge."""
-    every = set().union(*served.values())
+    every = served.get(_EVERY)
+    if every is None:  # once per job, not per endpoint (services x steps)
+        every = served[_EVERY] = set().union(*served.values())
     if endpoint.host is None:
         return every
     if job.is_container_job:

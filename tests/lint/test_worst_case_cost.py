@@ -1,0 +1,88 @@
+"""Issue 13.11: any file GitHub accepts (512,000 bytes) is linted in bounded CPU time and memory.
+The shapes that were quadratic (every Redis of a job scanning every step: services x steps,
+steps that start Redis x sleeps) are written just under the limit and linted by a real
+process, which measures its own CPU time and peak memory around the lint (not wall time: the
+machine is shared). Before the fix the sleep shape took 38 s of CPU; the bound is generous
+(5 s CPU, 200 MB), the goal (1 s) is bench territory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from redis_ci.lint.yaml_nodes import MAX_WORKFLOW_BYTES
+
+ROOT = Path(__file__).parent.parent.parent
+CPU_BOUND_S = 5.0
+MEMORY_BOUND_MB = 200
+
+MEASURE = """
+import json, resource, sys
+from redis_ci.cli import main
+import redis_ci.lint.engine, redis_ci.lint.rules, redis_ci.lint.render  # imports are not the file's cost
+before = resource.getrusage(resource.RUSAGE_SELF)
+code = main(["lint", "--no-cache", "--format", "json", "-o", sys.argv[2], sys.argv[1]])
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+print(json.dumps({"code": code, "cpu": cpu, "rss_mb": (after.ru_maxrss - before.ru_maxrss) / 1024}))
+"""
+
+
+def services_and_steps(services: int, steps: int, run: str, gate_last: bool = False) -> str:
+    lines = ["on: push", "jobs:", "  test:", "    runs-on: ubuntu-latest", "    services:"]
+    for number in range(services):
+        lines += [f"      redis{number}:", "        image: redis:7", "        ports: ['6379:6379']"]
+    lines.append("    steps:")
+    lines += [f"      - run: {run}" for _ in range(steps)]
+    if gate_last:
+        lines.append("      - run: redis-ci wait")
+    return "\n".join(lines) + "\n"
+
+
+def started_in_steps(starts: int) -> str:
+    lines = ["on: push", "jobs:", "  test:", "    runs-on: ubuntu-latest", "    steps:"]
+    for number in range(starts):
+        lines += [f"      - run: docker run -d -p {6379 + number % 100}:6379 redis:7", "      - run: sleep 1"]
+    return "\n".join(lines) + "\n"
+
+
+def largest(make, *sizes) -> str:
+    """make(n) for the largest n (from a doubling search) whose text GitHub still accepts."""
+    low, high = 1, 2
+    while len(make(high)) <= MAX_WORKFLOW_BYTES:
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if len(make(middle)) <= MAX_WORKFLOW_BYTES else (low, middle)
+    return make(low)
+
+
+SHAPES = {
+    "services_x_sleeps": lambda: largest(lambda n: services_and_steps(n, 3 * n, "sleep 1")),
+    "services_x_clients_then_gate": lambda: largest(lambda n: services_and_steps(n, 3 * n, "redis-cli ping", True)),
+    "services_x_preparation_steps": lambda: largest(lambda n: services_and_steps(n, 3 * n, "sudo sysctl -w a=1")),
+    "docker_run_starts_x_sleeps": lambda: largest(started_in_steps),
+    "nesting_at_the_limit_repeated": lambda: largest(lambda n: "on: push\njobs:\n" + "".join(
+        f"  j{k}: " + "[" * 60 + "redis" + "]" * 60 + "\n" for k in range(n))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_a_worst_case_file_under_githubs_limit_is_linted_in_bounded_cpu_and_memory(tmp_path, name):
+    text = SHAPES[name]()
+    assert MAX_WORKFLOW_BYTES * 0.9 < len(text.encode()) <= MAX_WORKFLOW_BYTES
+    path = tmp_path / "worst.yml"
+    path.write_text(text)
+    report = tmp_path / "report.json"
+    completed = subprocess.run([sys.executable, "-c", MEASURE, str(path), str(report)], capture_output=True,
+                               text=True, timeout=300, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert completed.returncode == 0, completed.stderr
+    measured = json.loads(completed.stdout.splitlines()[-1])
+    assert measured["code"] in (0, 1)
+    json.loads(report.read_text())  # a whole report
+    assert measured["cpu"] < CPU_BOUND_S, f"{name}: {measured['cpu']:.2f} s CPU for {len(text):,} bytes"
+    assert measured["rss_mb"] < MEMORY_BOUND_MB, f"{name}: {measured['rss_mb']:.0f} MB"
