@@ -6,11 +6,11 @@ turns a file into lines (`--diff`, `generate --into`), so a line number means on
 
 from __future__ import annotations
 
-import re
+from redis_ci.lint.patterns import lazy_compile
 
 # YAML 1.1 line breaks (PyYAML and libyaml count lines at these and nowhere else); not
 # str.splitlines(), which also breaks at a form feed and would shift every later line.
-LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+LINE_BREAK = lazy_compile("\r\n|[\n\r\x85\u2028\u2029]")
 _RARE_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 
 

@@ -13,10 +13,10 @@ too deep (libyaml's scanner slows down with depth, so it must not run to the end
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
+from redis_ci.lint.patterns import lazy_compile
 
 # Far above any real workflow (GitHub's own schema nests about 8 deep).
 MAX_DEPTH = 64
@@ -28,9 +28,9 @@ except AttributeError:  # PyYAML built without libyaml
 
 # `${{` opens nothing unless its `$` ends a tag (`!x${{`): after a plain scalar a flow
 # indicator is a syntax error, and inside block scalars and quotes it is text.
-_TAGGED_EXPRESSION = re.compile(r"!\S*?\$\{\{")
+_TAGGED_EXPRESSION = lazy_compile(r"!\S*?\$\{\{")
 # What could be an anchor (`2>&1` counts too: a bound may be generous).
-_ANCHOR = re.compile(r"&[\w-]")
+_ANCHOR = lazy_compile(r"&[\w-]")
 # A block collection starts in its line's indentation or its run of `- `, `? `, `: `:
 # those become spaces, and every line break a `\n`, so one substring search finds a deep line.
 _INDICATORS_TO_SPACES = bytes.maketrans(b"\t-?:\r", b"    \n")

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from redis_ci.lint.patterns import lazy_compile
 
 MARKER = "redis-ci:"
 # YAML comments start at a `#` at the line start or after whitespace.
-DIRECTIVE = re.compile(r"(?:^|\s)#\s*redis-ci:\s*(?P<body>.*)$")
-IGNORE = re.compile(r"ignore\[(?P<codes>[^\]]*)\]")
+DIRECTIVE = lazy_compile(r"(?:^|\s)#\s*redis-ci:\s*(?P<body>.*)$")
+IGNORE = lazy_compile(r"ignore\[(?P<codes>[^\]]*)\]")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from redis_ci.lint.model.options import ContainerOptions, parse_container_option
 from redis_ci.lint.model.ports import ServicePort, parse_service_port
 from redis_ci.lint.model.tree import Container, EnvVar, Job, Service, Step, Workflow
 from redis_ci.lint.model.value import Value
+from redis_ci.lint.patterns import lazy_compile
 from redis_ci.lint.yaml_nodes import (
     BudgetExceeded,
     Document,
@@ -269,7 +270,7 @@ class _Builder:
 
 
 # `&name` starts an anchor; without one a file has no aliases, so only its size can exhaust the budget.
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+", re.M)
+_ANCHOR = lazy_compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+", re.M)
 
 
 def _over_budget_message(document: Document) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -13,6 +12,7 @@ from redis_ci.lint.model.tree import EnvVar, Job, Step, Workflow, kept
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import REDIS_PORT
+from redis_ci.lint.patterns import lazy_compile
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class ClientEndpoint:
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
 _ENDPOINT_WORDS = ("REDIS", "VALKEY", "CACHE", "BROKER", "CELERY", "SIDEKIQ", "RESQUE")
-REDIS_URL_PATTERN = re.compile(r"\b(?:redis|rediss|valkey|valkeys)://[^\s'\"`;|&()<>]+")
-_HOSTLIKE = re.compile(r"^(?:[A-Za-z0-9_.-]+|\[?[0-9a-fA-F:]+\]?)$")
+REDIS_URL_PATTERN = lazy_compile(r"\b(?:redis|rediss|valkey|valkeys)://[^\s'\"`;|&()<>]+")
+_HOSTLIKE = lazy_compile(r"^(?:[A-Za-z0-9_.-]+|\[?[0-9a-fA-F:]+\]?)$")
 
 
 def is_endpoint_env_name(name: str) -> bool:
@@ -76,7 +76,7 @@ def _host(text: str) -> str | None:
 
 
 # The path, query or fragment that ends a URL's host part (not a `/` inside `${{ }}`).
-_NETLOC_END = re.compile(r"[/?#](?![^{]*\}\})")
+_NETLOC_END = lazy_compile(r"[/?#](?![^{]*\}\})")
 
 
 def parse_redis_url(text: str) -> tuple:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from redis_ci.lint.patterns import lazy_compile
 
 
-EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
-MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
-SERVICE_PORT_REF = re.compile(
+EXPRESSION = lazy_compile(r"\$\{\{.*?\}\}", re.S)
+MATRIX_REF = lazy_compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+SERVICE_PORT_REF = lazy_compile(
     r"^\$\{\{\s*job\.services\.([A-Za-z0-9_-]+)\.ports\s*\[\s*['\"]?(\d+)(?:/tcp)?['\"]?\s*\]\s*\}\}$"
 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from redis_ci.lint.model.durations import parse_duration
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
+from redis_ci.lint.patterns import lazy_compile
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ class ContainerOptions:
 # One word of `shlex.split` (POSIX rules; whitespace is only space, tab, CR, LF): bare
 # characters, a backslash escape, '...' or "..." (with escapes), glued together, and what
 # follows it. shlex reads character by character in Python; this is the same in one match.
-_OPTION_WORD = re.compile(r"""((?:[^ \t\r\n'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)(?:[ \t\r\n]+|\Z)""", re.S)
-_OPTION_WORD_PART = re.compile(r"""\\(.)|'([^']*)'|"((?:[^"\\]|\\.)*)"|[^'"\\]+""", re.S)
-_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\(["\\])')  # inside "...", only \" and \\ are escapes
+_OPTION_WORD = lazy_compile(r"""((?:[^ \t\r\n'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)(?:[ \t\r\n]+|\Z)""", re.S)
+_OPTION_WORD_PART = lazy_compile(r"""\\(.)|'([^']*)'|"((?:[^"\\]|\\.)*)"|[^'"\\]+""", re.S)
+_DOUBLE_QUOTED_ESCAPE = lazy_compile(r'\\(["\\])')  # inside "...", only \" and \\ are escapes
 
 
 def _unquote_part(match: re.Match) -> str:

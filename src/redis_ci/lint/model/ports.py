@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from redis_ci.lint.model.value import Value
+from redis_ci.lint.patterns import lazy_compile
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class ServicePort:
         return self.host is None and self.container is not None
 
 
-_PORT_ENTRY = re.compile(
+_PORT_ENTRY = lazy_compile(
     r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d+\.\d+\.\d+\.\d+|localhost):)?"
     r"(?:(?P<host>\d+(?:-\d+)?)?:)?(?P<container>\d+(?:-\d+)?)(?:/(?P<proto>tcp|udp|sctp))?$"
 )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from redis_ci.lint.model.expressions import EXPRESSION
 from redis_ci.lint.model.tree import Service
+from redis_ci.lint.patterns import lazy_compile
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class RequirePass:
     expression: str | None
 
 
-_REQUIREPASS = re.compile(r"--requirepass[=\s]+[\\\"']*(\$\{\{.*?\}\}|[^\s\\\"']+)")
-_SHELL_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+_REQUIREPASS = lazy_compile(r"--requirepass[=\s]+[\\\"']*(\$\{\{.*?\}\}|[^\s\\\"']+)")
+_SHELL_VARIABLE = lazy_compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
 def requirepass(service: Service) -> RequirePass | None:

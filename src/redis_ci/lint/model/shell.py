@@ -6,9 +6,10 @@ import re
 
 from redis_ci.lint.model.tree import Step, kept
 from redis_ci.lint.yaml_nodes import Span
+from redis_ci.lint.patterns import lazy_compile
 
 
-_TOKEN = re.compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
+_TOKEN = lazy_compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
 SEPARATOR_CHARS = ";|&()\n"  # a token made of these ends a shell command (no other token starts with one)
 
 
