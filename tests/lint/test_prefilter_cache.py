@@ -173,7 +173,7 @@ def test_an_entry_whose_compose_file_changed_is_a_miss(tmp_path):
     compose.write_text("services:\n  redis:\n    image: redis:7\n")
     missing = tmp_path / "compose.override.yml"
     cache = ResultCache(str(tmp_path / "cache"))
-    packed = ("ci.yml", None, (), (), {}, "")
+    packed = ("ci.yml", None, (), (), {}, "", {})
     cache.put("k", packed, dependency_stamps([str(compose), str(missing)]))
     assert cache.get("k") == packed
     compose.write_text("services:\n  redis:\n    image: redis:8\n")
@@ -186,9 +186,28 @@ def test_an_entry_whose_compose_file_changed_is_a_miss(tmp_path):
 def test_the_folder_is_bounded_oldest_first(tmp_path):
     cache = ResultCache(str(tmp_path / "cache"))
     for number in range(40):
-        cache.put(f"k{number:02}", (f"p{number}", None, (), (), {}, "x" * 1000))
+        cache.put(f"k{number:02}", (f"p{number}", None, (), (), {}, "x" * 1000, {}))
         os.utime(tmp_path / "cache" / f"k{number:02}.entry", ns=(number * 10**9, number * 10**9))
     cache.trim(max_bytes=20_000)
     kept = sorted(path.name for path in _entries(tmp_path / "cache"))
     assert 10 <= len(kept) <= 15
     assert kept[-1] == "k39.entry" and "k00.entry" not in kept
+
+
+def test_packed_results_render_as_the_results_do():
+    """What workers send back (packed.py) loses nothing any format shows."""
+    from redis_ci.lint.engine import lint_file
+    from redis_ci.lint.packed import PackedResult, joined_report, pack
+    from redis_ci.lint.render import render
+    from redis_ci.lint.report import statistics
+
+    files = sorted(str(path) for path in (TESTS / "fixtures").rglob("*.yml") if not path.name.endswith(".fixed.yml"))
+    results = [lint_file(path, ALL_RULES) for path in files]
+    assert sum(len(result.findings) for result in results) > 100
+    for format_name in ("text", "github", "json", "sarif"):
+        packed = [PackedResult(pack(result, Output(format_name))) for result in results]
+        if format_name in ("text", "github"):
+            assert joined_report(format_name, packed) == render(format_name, results, ALL_RULES)
+        assert render(format_name, packed, ALL_RULES) == render(format_name, results, ALL_RULES)
+    packed = [PackedResult(pack(result, Output("none"))) for result in results]
+    assert statistics(packed, as_json=True) == statistics(results, as_json=True)

@@ -25,6 +25,7 @@ import os
 import sys
 
 MAGIC = "redis-ci-cache/1"
+PACKED_FIELDS = 7  # lint/packed.py's tuple
 MAX_BYTES = 64 * 1024 * 1024
 ENTRY_SUFFIX = ".entry"
 
@@ -116,7 +117,7 @@ class ResultCache:
         if not (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == MAGIC and entry[1] == key):
             return None
         _, _, dependencies, packed = entry
-        if not isinstance(packed, tuple) or len(packed) != 6:
+        if not isinstance(packed, tuple) or len(packed) != PACKED_FIELDS:
             return None
         if dependencies and dependency_stamps(path for path, _ in dependencies) != dependencies:
             return None

@@ -6,9 +6,10 @@ ints and tuples only: pickling and unpickling those is several times cheaper tha
 The parent writes the rendered text in path order; `PackedResult` rebuilds `Finding`s only
 for what needs them (json, sarif, --statistics, the step summary).
 
-The packed tuple: (path, read_error, notices, rows, line_map, text), where a row is
-(code, name, severity, message, line, column, end_line, end_column, fixable) and line_map
-holds the lines the findings start on (SARIF fingerprints them).
+The packed tuple: (path, read_error, notices, rows, line_map, text, other_lines), where a
+row is (code, name, severity, message, line, column, end_line, end_column, fixable, file),
+line_map holds the lines the findings start on (SARIF fingerprints them) and other_lines the
+same for findings in another file (file: a compose file; None: the workflow).
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ class Output(NamedTuple):
 def pack(result, output: Output) -> tuple:
     """A FileResult -> the packed tuple (rendered for `output` when its format is pre-rendered)."""
     rows = tuple((f.code, f.name, f.severity, f.message, f.span.line, f.span.column,
-                  f.span.end_line, f.span.end_column, f.fixable) for f in result.findings)
-    line_map = {}
+                  f.span.end_line, f.span.end_column, f.fixable, getattr(f, "file", None)) for f in result.findings)
+    line_map: dict = {}
+    other_lines: dict = {}
     for finding in result.findings:
-        if 0 < finding.span.line <= len(result.lines):
-            line_map[finding.span.line] = result.lines[finding.span.line - 1]
+        file = getattr(finding, "file", None)
+        lines = result.lines_of(finding) if file else result.lines
+        if 0 < finding.span.line <= len(lines):
+            (other_lines.setdefault(file, {}) if file else line_map)[finding.span.line] = lines[finding.span.line - 1]
     text = ""
     if rows and output.format == "text":
         from redis_ci.lint.render import render_text
@@ -48,16 +52,16 @@ def pack(result, output: Output) -> tuple:
         from redis_ci.lint.render import artifact_uri
 
         text = render_github([result], artifact_uri)
-    return (result.path, result.read_error, tuple(result.notices), rows, line_map, text)
+    return (result.path, result.read_error, tuple(result.notices), rows, line_map, text, other_lines)
 
 
 class PackedResult:
     """A packed tuple with the FileResult interface the renderers and reports read."""
 
-    __slots__ = ("path", "read_error", "notices", "rows", "line_map", "text", "_findings")
+    __slots__ = ("path", "read_error", "notices", "rows", "line_map", "text", "other_lines", "_findings")
 
     def __init__(self, packed: tuple):
-        self.path, self.read_error, self.notices, self.rows, self.line_map, self.text = packed
+        self.path, self.read_error, self.notices, self.rows, self.line_map, self.text, self.other_lines = packed
         self._findings = None
 
     @property
@@ -66,20 +70,25 @@ class PackedResult:
             from redis_ci.lint.rule import Finding
             from redis_ci.lint.yaml_nodes import Span
 
-            self._findings = [Finding(code, name, severity, message, Span(line, column, end_line, end_column), fixable)
-                              for code, name, severity, message, line, column, end_line, end_column, fixable
-                              in self.rows]
+            findings = []
+            for code, name, severity, message, line, column, end_line, end_column, fixable, file in self.rows:
+                where = {"file": file} if file else {}  # only findings in a compose file name theirs
+                findings.append(Finding(code, name, severity, message, Span(line, column, end_line, end_column),
+                                        fixable, **where))
+            self._findings = findings
         return self._findings
 
     @property
     def lines(self) -> list:
         """The file's lines where findings start; "" elsewhere (enough for excerpts and SARIF)."""
-        if not self.line_map:
-            return []
-        lines = [""] * max(self.line_map)
-        for number, text in self.line_map.items():
-            lines[number - 1] = text
-        return lines
+        return _sparse(self.line_map)
+
+    def path_of(self, finding) -> str:
+        return getattr(finding, "file", None) or self.path
+
+    def lines_of(self, finding) -> list:
+        file = getattr(finding, "file", None)
+        return _sparse(self.other_lines.get(file, {})) if file else self.lines
 
     @property
     def fixable_count(self) -> int:
@@ -88,6 +97,15 @@ class PackedResult:
     def worst_rank(self) -> int:
         """severity_rank of the most severe finding (len(SEVERITIES) when there is none)."""
         return min((severity_rank(row[2]) for row in self.rows), default=len(SEVERITIES))
+
+
+def _sparse(line_map: dict) -> list:
+    if not line_map:
+        return []
+    lines = [""] * max(line_map)
+    for number, text in line_map.items():
+        lines[number - 1] = text
+    return lines
 
 
 def joined_report(format_name: str, results: list) -> str:
