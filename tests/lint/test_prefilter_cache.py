@@ -188,7 +188,12 @@ def test_the_folder_is_bounded_oldest_first(tmp_path):
     for number in range(40):
         cache.put(f"k{number:02}", (f"p{number}", None, (), (), {}, "x" * 1000, {}))
         os.utime(tmp_path / "cache" / f"k{number:02}.entry", ns=(number * 10**9, number * 10**9))
+    stale, fresh = tmp_path / "cache" / ".k.1.tmp", tmp_path / "cache" / ".k.2.tmp"  # killed writers
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    os.utime(stale, (0, 0))
     cache.trim(max_bytes=20_000)
+    assert not stale.exists() and fresh.exists()
     kept = sorted(path.name for path in _entries(tmp_path / "cache"))
     assert 10 <= len(kept) <= 15
     assert kept[-1] == "k39.entry" and "k00.entry" not in kept

@@ -14,7 +14,8 @@ files changed is a miss.
 Two processes at once: an entry is written to a temporary file and renamed into place, so a
 reader sees a whole entry or none; no locks. An entry that does not decode (corrupted,
 truncated, another version's) is a miss. Bounded: when a run has written entries and the
-folder holds more than MAX_BYTES, the oldest entries are removed down to 3/4 of it.
+folder holds more than MAX_BYTES, the oldest entries are removed down to 3/4 of it (and
+temporary files a killed writer left, once they are STALE_TEMP_S old).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ MAGIC = "redis-ci-cache/1"
 PACKED_FIELDS = 7  # lint/packed.py's tuple
 MAX_BYTES = 64 * 1024 * 1024
 ENTRY_SUFFIX = ".entry"
+STALE_TEMP_S = 600  # a temporary file this old lost its writer
 
 
 def default_cache_dir() -> str:
@@ -143,9 +145,16 @@ class ResultCache:
         """Remove the oldest entries when the folder holds more than max_bytes."""
         if not self.wrote:
             return
+        import time
+
+        entries = []
         try:
-            entries = [(entry.stat().st_mtime_ns, entry.stat().st_size, entry.path)
-                       for entry in os.scandir(self.folder) if entry.name.endswith(ENTRY_SUFFIX)]
+            for entry in os.scandir(self.folder):
+                stat = entry.stat()
+                if entry.name.endswith(ENTRY_SUFFIX):
+                    entries.append((stat.st_mtime_ns, stat.st_size, entry.path))
+                elif entry.name.endswith(".tmp") and stat.st_mtime < time.time() - STALE_TEMP_S:
+                    os.unlink(entry.path)  # a writer killed between write and rename
         except OSError:
             return
         total = sum(size for _, size, _ in entries)
