@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from redis_ci import recipe
@@ -109,7 +110,8 @@ class FixedSleepGate(Rule):
 
 def _start_events(job, found) -> list:
     """(position, line, column, is Redis) of each start made by a step: Redis or another server."""
-    events = [(job.steps.index(redis.step), redis.start.span.line, redis.start.span.column, True)
+    position_of = {id(step): position for position, step in enumerate(job.steps)}
+    events = [(position_of[id(redis.step)], redis.start.span.line, redis.start.span.column, True)
               for redis in found if redis.step is not None]
     for position, step in enumerate(job.steps):
         for offset in other_starts(step):
@@ -122,9 +124,10 @@ def _waits_for_redis(job, events, clients, position, span) -> bool:
     """The sleep at span (in the step at position) waits for Redis: the nearest start before it
     is Redis; with only services before it, Redis unless another service has no health check
     too and the step the sleep holds back does not visibly talk to Redis."""
-    before = [event for event in events if event[:3] < (position, span.line, span.column)]
+    # events is sorted: the last one before the sleep by bisection (a scan per sleep is quadratic)
+    before = bisect.bisect_left(events, (position, span.line, span.column))
     if before:
-        return before[-1][3]
+        return events[before - 1][3]
     if not any(not service.is_redis and not service_has_health_check(service) for service in job.services):
         return True
     if job.steps[position].index in clients:
