@@ -4,7 +4,6 @@ service passwords, option arguments as written, step timeouts, the runner's hold
 from __future__ import annotations
 
 import itertools
-import shlex
 import textwrap
 
 import pytest
@@ -25,7 +24,9 @@ from redis_ci.lint.model import (
     redis_start,
     requirepass,
 )
+from redis_ci.lint.model.options import runner_words
 from redis_ci.lint.yaml_nodes import parse_document
+from redis_ci.runner.arguments import split_arguments
 from redis_ci.runner_model import first_probe_seconds, runner_hold
 
 
@@ -260,27 +261,35 @@ def test_steps_that_visibly_talk_to_redis():
     assert redis_client_steps(wf, wf.jobs[0]) == {1, 2, 3}
 
 
-def shlex_or_words(text: str) -> list:
-    """What `options:` were split with before `split_options`: the reference it must match."""
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-# Everything shlex treats specially, plus a space it does not (no-break space) and words.
+# Everything the .NET splitter or a shell treats specially, plus a space neither does (no-break space).
 OPTION_CHARACTERS = ["a", " ", "\t", "\n", "\r", "'", '"', "\\", "\xa0", "-"]
 
 
-def test_options_split_like_shlex_for_every_short_text():
-    for length in range(6):
+def test_options_split_like_the_runner_for_every_short_text():
+    # the model reads options: with the replay's own splitter (runner.arguments), not a shell's
+    for length in range(5):
         for characters in itertools.product(OPTION_CHARACTERS, repeat=length):
             text = "".join(characters)
-            assert split_options(text) == shlex_or_words(text), repr(text)
+            assert split_options(text) == split_arguments(text), repr(text)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(OPTION_CHARACTERS + ["--health-cmd", "redis-cli ping", "=", "1s"]), max_size=40))
-def test_options_split_like_shlex(pieces):
-    text = "".join(pieces)
-    assert split_options(text) == shlex_or_words(text)
+def test_options_read_as_the_runner_passes_them():
+    wf, _lines = model("""
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            services:
+              single:
+                image: redis
+                options: --health-cmd 'redis-cli ping' --health-interval 1s
+              double:
+                image: redis
+                options: --health-cmd "redis-cli ping" --health-interval '1s' --label a=${{ format('{0} {1}', 'x', 'y') }}
+        """)
+    single, double = wf.jobs[0].services
+    assert single.options.health_cmd == "'redis-cli"  # and `ping'` a stray word (Docker refuses it)
+    assert single.options.health_interval == 1.0
+    assert double.options.health_cmd == "redis-cli ping"
+    assert double.options.health_interval is None  # Docker gets `'1s'`: not a duration
+    assert runner_words("--label a=${{ format('{0} {1}', 'x', 'y') }} b") == [
+        "--label", "a=${{ format('{0} {1}', 'x', 'y') }}", "b"]

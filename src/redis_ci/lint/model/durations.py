@@ -16,5 +16,3 @@ def parse_duration(text: str) -> float | None:
         return None
     return sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(text))
 
-
-# One word of `shlex.split` (POSIX rules; whitespace is only space, tab, CR, LF): bare

@@ -1,4 +1,5 @@
-"""The `options:` of a service or job container: its words (`split_options`) and the flags rules read."""
+"""The `options:` of a service or job container: its words as the runner splits them
+(`split_options`) and the flags rules read."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import re
 from dataclasses import dataclass, field
 
 from redis_ci.lint.model.durations import parse_duration
+from redis_ci.lint.model.expressions import EXPRESSION
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.lint.patterns import lazy_compile
+from redis_ci.runner.arguments import split_arguments
 
 
 @dataclass(frozen=True)
@@ -34,42 +37,16 @@ class ContainerOptions:
         return self.flag_spans.get(flag)
 
 
-# One word of `shlex.split` (POSIX rules; whitespace is only space, tab, CR, LF): bare
-# characters, a backslash escape, '...' or "..." (with escapes), glued together, and what
-# follows it. shlex reads character by character in Python; this is the same in one match.
-_OPTION_WORD = lazy_compile(r"""((?:[^ \t\r\n'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)(?:[ \t\r\n]+|\Z)""", re.S)
-_OPTION_WORD_PART = lazy_compile(r"""\\(.)|'([^']*)'|"((?:[^"\\]|\\.)*)"|[^'"\\]+""", re.S)
-_DOUBLE_QUOTED_ESCAPE = lazy_compile(r'\\(["\\])')  # inside "...", only \" and \\ are escapes
-
-
-def _unquote_part(match: re.Match) -> str:
-    escaped, single, double = match.groups()
-    if escaped is not None:
-        return escaped
-    if single is not None:
-        return single
-    if double is not None:
-        return _DOUBLE_QUOTED_ESCAPE.sub(r"\1", double)
-    return match.group(0)
-
-
 def split_options(text: str) -> list[str]:
-    """`shlex.split(text)`, or `text.split()` where shlex refuses it (unbalanced quotes, a
-    final backslash: Docker would refuse it too; read it word by word)."""
-    words = []
-    position = len(text) - len(text.lstrip(" \t\r\n"))
-    while position < len(text):
-        match = _OPTION_WORD.match(text, position)
-        if match is None:
-            return text.split()
-        words.append(_OPTION_WORD_PART.sub(_unquote_part, match.group(1)))
-        position = match.end()
-    return words
+    """The words Docker receives for `options:` (or `command:`): the runner pastes the text into
+    its one `docker create` string and .NET splits it (`runner.arguments.split_arguments`, the
+    same function the replay uses): only double quotes group, single quotes are ordinary."""
+    return split_arguments(text)
 
 
 def parse_container_options(value: Value) -> ContainerOptions:
     """Parse a docker `options:` string (`--health-cmd "..." --health-interval 1s ...`)."""
-    tokens = split_options(value.text)
+    tokens = runner_words(value.text)
     found: dict = {}
     spans: dict = {}
     sysctls = []
@@ -107,3 +84,25 @@ def parse_container_options(value: Value) -> ContainerOptions:
         entrypoint=found.get("--entrypoint"),
         flag_spans=spans,
     )
+
+
+_EXPRESSION_MARK = "\ue000"  # private-use characters stand for a `${{ }}` while splitting
+
+
+def runner_words(text: str) -> list[str]:
+    """`split_options(text)` with each `${{ }}` kept whole: GitHub substitutes expressions
+    before the runner splits, so their own quotes and spaces are not the runner's to read."""
+    expressions: list[str] = []
+
+    def hide(match) -> str:
+        expressions.append(match.group(0))
+        return f"{_EXPRESSION_MARK}{len(expressions) - 1}{_EXPRESSION_MARK}"
+
+    masked = EXPRESSION.sub(hide, text)
+    words = split_arguments(masked)
+    if not expressions:
+        return words
+    return [_MARKED.sub(lambda match: expressions[int(match.group(1))], word) for word in words]
+
+
+_MARKED = re.compile(f"{_EXPRESSION_MARK}(\\d+){_EXPRESSION_MARK}")

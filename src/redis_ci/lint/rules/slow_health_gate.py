@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shlex
-
 from redis_ci import recipe
 from redis_ci.lint import edits
-from redis_ci.lint.model import option_argument_span, options_end, service_has_health_check
+from redis_ci.lint.model import option_argument_span, options_end, service_has_health_check, split_options
 from redis_ci.lint.rule import Rule
 from redis_ci.runner_model import first_probe_seconds, runner_hold
 
 REPORT_AT_SECONDS = 5.0
-_RECIPE_TOKENS = shlex.split(recipe.HEALTH_OPTIONS)
+_RECIPE_TOKENS = split_options(recipe.HEALTH_OPTIONS)
 # The values the fix writes: interval, timeout and retries of recipe.HEALTH_OPTIONS.
 RECIPE_VALUES = {
     flag: value for flag, value in zip(_RECIPE_TOKENS[::2], _RECIPE_TOKENS[1::2]) if flag != "--health-cmd"

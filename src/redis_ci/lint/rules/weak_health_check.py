@@ -133,9 +133,10 @@ class WeakHealthCheck(Rule):
         span = option_argument_span(workflow.lines, options, "--health-cmd")
         if span is None or finding.data["replacement"] is None:
             return []
-        quote = "'" if options.value.style == '"' else '"'
-        if quote in finding.data["replacement"]:  # the user's arguments carry quotes of their own
+        if '"' in finding.data["replacement"]:  # the user's arguments carry quotes of their own
             return []
+        # the runner groups words with double quotes only (RC004); in a YAML "..." scalar they are \"
+        quote = '\\"' if options.value.style == '"' else '"'
         return [edits.replace(span, f"{quote}{finding.data['replacement']}{quote}")]
 
 
