@@ -36,7 +36,7 @@ from redis_ci.lint.model.endpoints import (
 )
 from redis_ci.lint.model.expressions import EXPRESSION, MATRIX_REF, SERVICE_PORT_REF
 from redis_ci.lint.model.images import REDIS_IMAGE_NAMES, Image, is_redis_image, parse_image
-from redis_ci.lint.model.options import ContainerOptions, parse_container_options, split_options
+from redis_ci.lint.model.options import ContainerOptions, parse_container_options, runner_words, split_options
 from redis_ci.lint.model.ports import ServicePort, parse_service_port
 from redis_ci.lint.model.readiness import (
     ACTION_NAME,
@@ -105,6 +105,6 @@ __all__ = [
     "job_network_containers", "next_step_needing_redis", "other_starts",
     "option_argument_span", "options_end", "parse_container_options", "parse_duration", "parse_image",
     "parse_redis_url", "parse_service_port", "redis_cli_calls", "redis_client_steps", "redis_in_job",
-    "redis_ports", "redis_start", "requirepass", "restarts", "service_has_health_check", "service_is_cluster",
+    "redis_ports", "redis_start", "requirepass", "restarts", "runner_words", "service_has_health_check", "service_is_cluster",
     "split_options", "starts_cluster", "tcp_waits", "waits_for_redis",
 ]

@@ -19,6 +19,7 @@ from redis_ci.lint.rules.no_readiness_gate import NoReadinessGate
 from redis_ci.lint.rules.overcommit_not_enabled import OvercommitNotEnabled
 from redis_ci.lint.rules.port_mismatch import PortMismatch
 from redis_ci.lint.rules.redis_cli_not_installed import RedisCliNotInstalled
+from redis_ci.lint.rules.runner_quoting import RunnerQuoting
 from redis_ci.lint.rules.service_label_in_runner_job import ServiceLabelInRunnerJob
 from redis_ci.lint.rules.services_on_non_linux import ServicesOnNonLinux
 from redis_ci.lint.rules.single_node_cluster_gate import SingleNodeClusterGate
@@ -40,6 +41,7 @@ ALL_RULES = [
     YamlSyntaxError,
     MergeKey,
     WorkflowTooLarge,
+    RunnerQuoting,
     NoReadinessGate,
     FixedSleepGate,
     WeakHealthCheck,
