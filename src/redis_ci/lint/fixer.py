@@ -2,14 +2,16 @@
 
 Per file: lint, ask the rule of each fixable finding for its edits (`Rule.fix`), apply them
 (`edits.apply_edits`, the only place text changes), lint the result, and keep it only when
-it is *cleaner*; repeat, because one fix can settle or enable another, until nothing
+it is *cleaner*; repeat, because one fix can settle or unblock another, until nothing
 improves or MAX_PASSES rounds were kept.
 
-Cleaner (`is_cleaner`), with findings counted as reported (selected rules only, inline
-ignores applied, severities as configured):
+Cleaner (`is_cleaner`), with findings as reported (selected rules only, inline ignores
+applied, severities as configured):
 - the new text parses (no RC001) and has no more file problems (RC002, RC003) than before;
-- no severity has more findings than before, and at least one has fewer.
-So a fix never trades an error for another error, nor an error for new warnings. When the
+- its findings are a strict subset of the old ones: each is the same finding (rule, line
+  mapped back through the edits, message) as one before, and at least one is gone.
+So a fix never adds a finding, not even one of another rule or a lesser severity, nor
+trades a finding for a different one (a wait step that surfaces a port mismatch). When the
 fixes of one round together are not cleaner, each rule's fixes are tried alone (in code
 order), then each finding's, and the first that is cleaner is kept: one bad fix does not
 block the others.
@@ -23,13 +25,14 @@ Bytes outside the edits stay as they were: a UTF-8 BOM is kept, CRLF stays CRLF
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import difflib
 import functools
 import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from redis_ci.lint.edits import TextEdit, apply_edits
 from redis_ci.lint.engine import FileResult, check_workflow_bytes, find_workflow_files
@@ -67,6 +70,12 @@ class FixResult:
     after: FileResult
     passes: list[FixPass] = field(default_factory=list)
     write_error: str | None = None
+    # finding_key (in `original`) of each finding of `before` that is still there in `fixed`
+    unfixed: set | None = None
+
+    def really_fixed(self, finding) -> bool:
+        """True when `finding` (of `before`) is gone from `fixed`."""
+        return self.changed and finding_key(finding) not in (self.unfixed or set())
 
     @property
     def changed(self) -> bool:
@@ -78,19 +87,42 @@ class FixResult:
         return len(self.before.findings) - len(self.after.findings)
 
 
-def _severity_counts(result: FileResult) -> Counter:
-    return Counter(finding.severity for finding in result.findings)
+def finding_key(finding) -> tuple:
+    """What makes a finding the same finding across a fix: its rule, line and message (columns
+    move when a fix edits their line; lines are mapped back through the edits: `original_line`)."""
+    return (finding.code, finding.span.line, finding.message)
 
 
-def is_cleaner(old_document: Document, old: FileResult, new_document: Document, new: FileResult) -> bool:
-    """The definition in the module docstring."""
+def original_line(line: int, edits: Sequence[TextEdit]) -> int:
+    """The line of the text before `edits` (applied, in position order) that `line` of the text
+    after them comes from; a line inside an edit maps to the edit's first line."""
+    shift = 0
+    for edit in edits:
+        added = edit.text.count("\n") - (edit.end_line - edit.line)
+        if line < edit.line + shift:
+            break
+        if line <= edit.end_line + shift + added:
+            return edit.line
+        shift += added
+    return line - shift
+
+
+def carried_keys(new: FileResult, edits: Sequence[TextEdit]) -> list[tuple]:
+    """finding_key of each finding of the new text, in the coordinates of the text before edits."""
+    return [(f.code, original_line(f.span.line, edits), f.message) for f in new.findings]
+
+
+def is_cleaner(old_document: Document, old: FileResult, new_document: Document, new: FileResult,
+               edits: Sequence[TextEdit] = ()) -> bool:
+    """The definition in the module docstring: the new findings (mapped back through `edits`)
+    are a strict subset of the old ones."""
     if any(problem.kind == "RC001" for problem in new_document.problems):
         return False
     if len(new_document.problems) > len(old_document.problems):
         return False
-    old_counts, new_counts = _severity_counts(old), _severity_counts(new)
-    severities = set(old_counts) | set(new_counts)
-    return all(new_counts[s] <= old_counts[s] for s in severities) and new_counts != old_counts
+    old_keys = Counter(finding_key(finding) for finding in old.findings)
+    new_keys = Counter(carried_keys(new, edits))
+    return all(new_keys[key] <= old_keys[key] for key in new_keys) and new_keys != old_keys
 
 
 class _FileFixer:
@@ -130,7 +162,7 @@ class _FileFixer:
                 continue
             data = self.encode(new_text)
             new_document, new_result = parse_document(data), self.check(data, self.path)
-            if is_cleaner(document, result, new_document, new_result):
+            if is_cleaner(document, result, new_document, new_result, applied):
                 return new_text, new_document, new_result, applied
         return None
 
@@ -152,16 +184,23 @@ def fix_bytes(data: bytes, path: str, rules: list[type[Rule]], check: Check) -> 
     bom, body = split_bom(data)
     fixer = _FileFixer(path, bom, rules, check)
     text, result, passes = body.decode("utf-8"), before, []
+    origin = {finding_key(finding): finding_key(finding) for finding in before.findings}
     for _ in range(MAX_PASSES):
         improved = fixer.improve(text, document, result)
         if improved is None:
             break
-        new_text, document, result, applied = improved
+        new_text, document, new_result, applied = improved
+        # each finding left is one that was there before the pass (strict subset): follow it back
+        origin = {finding_key(finding): origin[carried]
+                  for finding, carried in zip(new_result.findings, carried_keys(new_result, applied))}
+        result = new_result
         passes.append(FixPass(text, applied))
         text = new_text
     if not passes:
         return unchanged
-    return FixResult(path, data, fixer.encode(text), before, result, passes)
+    fixed = FixResult(path, data, fixer.encode(text), before, result, passes)
+    fixed.unfixed = set(origin.values())
+    return fixed
 
 
 def fix_file(path: str, rules: list[type[Rule]], check: Check, write: bool) -> FixResult:
@@ -226,6 +265,39 @@ def run_fixes(paths: list[str], rules: list[type[Rule]], severities: dict | None
                   "left unchanged", file=sys.stderr)
     print(summary(results, dry_run), file=sys.stderr)
     if any(result.write_error is not None for result in results):
-        return [result.after for result in results], 3
+        return [without_fixable(result.after) for result in results], 3
     would_change = dry_run and any(result.changed for result in results)
-    return [result.after for result in results], 1 if would_change else 0
+    return [without_fixable(result.after) for result in results], 1 if would_change else 0
+
+
+def exact_fixable(result: FileResult, data: bytes, rules: list[type[Rule]],
+                  severities: dict | None) -> FileResult:
+    """`result` (of `data`) with `fixable` true only on the findings that `--fix` really removes
+    (the fixer run in memory; nothing is written). A file without fixable findings costs nothing."""
+    if result.read_error is not None or not any(finding.fixable for finding in result.findings):
+        return result
+    check: Check = functools.partial(check_workflow_bytes, rules=rules, severities=severities)
+    fixed = fix_bytes(data, result.path, rules, check)
+    findings = [dataclasses.replace(finding, fixable=fixed.really_fixed(finding)) for finding in result.findings]
+    return dataclasses.replace(result, findings=findings)
+
+
+def with_exact_fixable(results: list[FileResult], rules: list[type[Rule]],
+                       severities: dict | None) -> list[FileResult]:
+    """`exact_fixable` for each result, its file read again (unreadable now: nothing is fixable)."""
+    exact = []
+    for result in results:
+        if result.read_error is None and any(finding.fixable for finding in result.findings):
+            try:
+                with open(result.path, "rb") as stream:
+                    result = exact_fixable(result, stream.read(), rules, severities)
+            except OSError:
+                result = without_fixable(result)
+        exact.append(result)
+    return exact
+
+
+def without_fixable(result: FileResult) -> FileResult:
+    """What is left after `--fix`: another `--fix` would change nothing, so nothing is fixable."""
+    findings = [dataclasses.replace(finding, fixable=False) for finding in result.findings]
+    return dataclasses.replace(result, findings=findings)

@@ -1,0 +1,103 @@
+"""`--fix` keeps a change only when the findings after it are a strict subset of those before
+(the same findings: rule, line mapped through the edits, message), and `"fixable": true` in
+the JSON output means `--fix` really removes that finding from that file."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from redis_ci.cli import main
+from redis_ci.lint.edits import TextEdit
+from redis_ci.lint.engine import FileResult, check_workflow_bytes
+from redis_ci.lint.fixer import fix_bytes, is_cleaner, original_line
+from redis_ci.lint.rule import Finding
+from redis_ci.lint.rules import ALL_RULES
+from redis_ci.lint.yaml_nodes import Span, parse_document
+from test_lint_fixtures import CASES
+
+# A wait step plus `ports: 6379` would leave the client on 6380 facing a new RC204.
+CLIENT_ON_OTHER_PORT = b"""\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    services:
+      redis:
+        image: redis:8.2
+    env:
+      REDIS_URL: redis://localhost:6380
+    steps:
+      - uses: actions/checkout@v4
+      - run: pytest
+"""
+
+
+def codes(result: FileResult) -> list[str]:
+    return sorted(finding.code for finding in result.findings)
+
+
+def test_a_fix_that_adds_a_finding_is_not_written():
+    check = functools.partial(check_workflow_bytes, rules=ALL_RULES)
+    before = check(CLIENT_ON_OTHER_PORT, "ci.yml")
+    assert codes(before) == ["RC101", "RC201", "RC302"]
+    result = fix_bytes(CLIENT_ON_OTHER_PORT, "ci.yml", ALL_RULES, check)
+    assert result.changed  # the wait step settles RC101 and RC302
+    assert codes(result.after) == ["RC201"]  # ports: would have surfaced RC204: not written
+    assert b"ports:" not in result.fixed
+    assert "RC204" not in codes(check(result.fixed, "ci.yml"))
+
+
+def _result(*findings: tuple) -> FileResult:
+    return FileResult("ci.yml", [Finding(code, "x", severity, message, Span(line, 1, line, 2))
+                                 for code, severity, message, line in findings])
+
+
+def test_fewer_findings_of_each_severity_is_not_enough():
+    document = parse_document(b"a: 1\n")
+    before = _result(("RC901", "error", "m", 1), ("RC902", "warning", "m", 2))
+    # counts went down (error 1 -> 1, warning 1 -> 0), but the error is a new one
+    assert not is_cleaner(document, before, document, _result(("RC903", "error", "other", 1)))
+    assert not is_cleaner(document, before, document, _result(("RC901", "error", "m", 3)))  # moved
+    assert is_cleaner(document, before, document, _result(("RC901", "error", "m", 1)))
+
+
+def test_lines_are_mapped_back_through_the_edits():
+    edits = [TextEdit(3, 1, 3, 1, "x\ny\n"), TextEdit(6, 5, 7, 2, "z")]  # +2 lines at 3, -1 line at 6-7
+    assert [original_line(line, edits) for line in (1, 2, 3, 4, 5, 6, 7, 8, 9)] == [1, 2, 3, 3, 3, 4, 5, 6, 8]
+    finding = ("RC901", "error", "m", 5)
+    assert is_cleaner(parse_document(b"a: 1\n"), _result(finding, ("RC902", "error", "n", 1)),
+                      parse_document(b"a: 1\n"), _result(("RC901", "error", "m", 7)), edits)
+
+
+def _lint_json(path: Path, monkeypatch, capsys, *args: str) -> list[dict]:
+    monkeypatch.chdir(path.parent)
+    main(["lint", "--format", "json", *args, path.name])
+    return json.loads(capsys.readouterr().out)["findings"]
+
+
+def test_fixable_means_fixed_in_every_fixture(tmp_path, monkeypatch, capsys):
+    # all rules on every fixture: a finding marked fixable is gone after --fix, one marked
+    # unfixable is still there (same rule and message; lines may move)
+    wrong = []
+    marked = 0
+    for case in CASES:
+        if case.parent.name == "RC001":
+            continue
+        copy = tmp_path / f"{case.parent.name}-{case.name}"
+        shutil.copyfile(case, copy)
+        before = _lint_json(copy, monkeypatch, capsys)
+        main(["lint", "--fix", copy.name])
+        capsys.readouterr()
+        after = Counter((f["code"], f["message"]) for f in _lint_json(copy, monkeypatch, capsys))
+        unfixable = Counter((f["code"], f["message"]) for f in before if not f["fixable"])
+        marked += sum(f["fixable"] for f in before)
+        if after != unfixable:  # what is left is exactly what was marked unfixable
+            wrong.append(f"{copy.name}: left {sorted(after - unfixable)}, fixed {sorted(unfixable - after)}")
+    assert marked >= 50, marked  # the fixtures exercise every fixable rule
+    assert not wrong, "\n".join(wrong)
