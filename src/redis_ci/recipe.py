@@ -100,6 +100,10 @@ def action_uses(action_ref: str) -> str:
     return line
 
 
+# What a container job's wait step says when the server keeps snapshots on (no `--save ""`).
+SNAPSHOTS_STAY_ON = f"snapshots stay on: a save may fail to fork (MISCONF) unless the server runs with `{PERSISTENCE_OFF_ARGS}`."
+
+
 def overcommit_off_inputs(instead: str) -> list[str]:
     """The action's `with:` lines for a container job, where the host's overcommit is out of
     reach; `instead` says how snapshots are kept from forking there."""
@@ -113,16 +117,18 @@ def wait_step(
     password: str | None = None,
     service_label: str | None = SERVICE_LABEL,
     container_job: bool = False,
+    persistence_off: bool = True,
 ) -> list[str]:
     """The wait step: holds the next steps until Redis at `url` answers. password: the
     expression the password comes from; service_label: the service whose container log it
     shows on failure (None: Redis is not a service); container_job: the step runs in the job
-    container (no overcommit there)."""
+    container (no overcommit there); persistence_off: the server runs with `--save ""` (the
+    comment says so only where it is true)."""
     lines = [
         "# Holds the next steps until Redis answers PING and pub/sub; on failure it shows why and the server log.",
     ]
     if container_job:
-        lines.append("# It runs inside the job container, whose image needs python3.")
+        lines.append("# It runs inside the job container: on its python3, else on Node (on PATH or the runner's own).")
     else:
         lines.append("# It also enables memory overcommit, which Redis needs to fork for snapshots.")
     lines += ["- name: Wait for Redis", action_uses(action_ref), "  with:", f"    url: {url}"]
@@ -131,7 +137,7 @@ def wait_step(
     if service_label is not None:
         lines.append(f"    service-id: ${{{{ job.services.{service_label}.id }}}}")
     if container_job:
-        lines += overcommit_off_inputs("snapshots are off instead.")
+        lines += overcommit_off_inputs("snapshots are off instead." if persistence_off else SNAPSHOTS_STAY_ON)
     return lines
 
 

@@ -101,3 +101,23 @@ def test_fixable_means_fixed_in_every_fixture(tmp_path, monkeypatch, capsys):
             wrong.append(f"{copy.name}: left {sorted(after - unfixable)}, fixed {sorted(unfixable - after)}")
     assert marked >= 50, marked  # the fixtures exercise every fixable rule
     assert not wrong, "\n".join(wrong)
+
+
+FIXED_FILES = sorted(Path(__file__).parent.glob("fixtures/*/*.fixed.yml"))
+
+
+@pytest.mark.parametrize("fixed", FIXED_FILES, ids=[f"{p.parent.name}/{p.name}" for p in FIXED_FILES])
+def test_what_a_fix_writes_is_true_of_the_file(fixed: Path):
+    from redis_ci.lint.model import build_workflow, runner_words
+
+    workflow = build_workflow(parse_document(fixed.read_bytes()), fixed.name)
+    text = fixed.read_text()
+    source = fixed.with_name(fixed.name[: -len(".fixed.yml")] + ".yml").read_text()
+    for job in workflow.jobs:
+        lines = "\n".join(workflow.lines[job.span.line - 1:])
+        if "snapshots are off instead" in text and "snapshots are off instead" not in source:
+            for service in job.redis_services:
+                words = runner_words(service.command.text) if service.command else []
+                assert any(w == "--save" and n == "" for w, n in zip(words, words[1:])), service.label
+        if job.is_container_job:  # the gate a fix writes runs without python3 (the action picks Node)
+            assert "python3 -m redis_ci" not in lines and "run: redis-ci wait" not in lines

@@ -15,6 +15,7 @@ from redis_ci.lint.model import (
     redis_client_steps,
     redis_in_job,
     requirepass,
+    runner_words,
     tcp_waits,
     waits_for_redis,
 )
@@ -154,7 +155,8 @@ class NoReadinessGate(Rule):
             return []
         label, url, secret = wiring
         password = None if secret is None else recipe.secret_expression(secret)
-        step = recipe.wait_step(url, password=password, service_label=label, container_job=job.is_container_job)
+        step = recipe.wait_step(url, password=password, service_label=label, container_job=job.is_container_job,
+                                persistence_off=_persistence_off(job, label))
         return insert_step_before(workflow.lines, target, step)
 
 
@@ -209,6 +211,16 @@ def _service_wiring(job, service) -> tuple | None:
     else:
         host_port = str(mapped[0].host)
     return service.label, f"redis://{recipe.RUNNER_JOB_HOST}:{host_port}/0", secret
+
+
+def _persistence_off(job, label: str | None) -> bool:
+    """The service runs with `--save ""` as the runner passes `command:` (an empty word after
+    `--save`): only then may the wait step's comment say that snapshots are off."""
+    service = job.service(label) if label is not None else None
+    if service is None or service.command is None:
+        return False
+    words = runner_words(service.command.text)
+    return any(word == "--save" and following == "" for word, following in zip(words, words[1:]))
 
 
 def _started_wiring(job, step) -> tuple | None:

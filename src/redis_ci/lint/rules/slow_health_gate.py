@@ -25,9 +25,10 @@ class SlowHealthGate(Rule):
     with a `--health-cmd`, and reports it when the estimate is 5 s or more. The estimate
     (`redis_ci.runner_model`): Docker runs the first probe one `--health-interval` after the
     container starts (30 s when absent), or one `--health-start-interval` (5 s when absent)
-    when a `--health-start-period` is set; Redis answers it in ~0.2 s; the runner re-inspects
-    the service at +2, +6, +14, +30 s and then every 32 s, and goes on at the first
-    inspection that finds it healthy.
+    when a `--health-start-period` is set; Redis answers it in ~0.2 s; while Docker says
+    `starting` the runner re-inspects the service after a back-off (wait n is
+    min(2 s + (2^n - 1) * r, 32 s), r drawn in [1.6, 2.4] s: about +2, +6, +14, +30, +62 s,
+    then every 32 s), and goes on at the first inspection that finds it healthy.
 
     ## Why is this bad?
     Redis is ready within milliseconds, but with GitHub's documented `--health-interval 10s`

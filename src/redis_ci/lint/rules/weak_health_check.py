@@ -40,8 +40,9 @@ class WeakHealthCheck(Rule):
     ## Why is this bad?
     `redis-cli ping` exits 0 on an error reply such as `NOAUTH` or `LOADING`, and Redis
     accepts connections while it loads a dataset: the service is marked healthy and the tests
-    meet errors. Without the password, `ping | grep PONG` never passes and the job fails with
-    "service is unhealthy"; a bare `redis-cli ping` passes on `NOAUTH` and checks nothing.
+    meet errors. Without the password, `ping | grep PONG` never passes: the runner prints
+    `Service container <label> failed.` and fails the job with "One or more containers failed to
+    start."; a bare `redis-cli ping` passes on `NOAUTH` and checks nothing.
 
     ## Example
     ```yaml
