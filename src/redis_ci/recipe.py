@@ -12,7 +12,7 @@ ACTION_REPOSITORY = "redis-ci/redis-ci-action"
 ACTION_REF = f"{ACTION_REPOSITORY}@v1"
 
 # The current stable major.minor of each image (what `latest` points to when this was written).
-# RC401's fix pins the major; `generate --version` defaults to the major.minor.
+# `generate --version` defaults to it and RC401's fix pins it: one version for both.
 STABLE_VERSION = {
     "redis": "8.2",
     "valkey": "8.1",

@@ -433,7 +433,7 @@ def test_diff_keeps_the_bom_in_line_1_so_the_patch_applies(tmp_path, monkeypatch
     assert status == 1 and "\n \ufeffjobs:\r\n" in diff
     (tmp_path / "ci.diff").write_text(diff, newline="")
     subprocess.run(["git", "apply", "ci.diff"], cwd=tmp_path, check=True, capture_output=True)
-    assert path.read_bytes().startswith(b"\xef\xbb\xbfjobs:\r\n") and b"image: redis:8," in path.read_bytes()
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfjobs:\r\n") and b"image: redis:8.2," in path.read_bytes()
 
 
 def test_diff_marks_a_last_line_without_newline(tmp_path, monkeypatch, capsys):

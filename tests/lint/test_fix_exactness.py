@@ -121,3 +121,18 @@ def test_what_a_fix_writes_is_true_of_the_file(fixed: Path):
                 assert any(w == "--save" and n == "" for w, n in zip(words, words[1:])), service.label
         if job.is_container_job:  # the gate a fix writes runs without python3 (the action picks Node)
             assert "python3 -m redis_ci" not in lines and "run: redis-ci wait" not in lines
+
+
+@pytest.mark.parametrize("kind", ["redis", "valkey"])
+def test_rc401_pins_what_generate_writes(kind, capsys):
+    from redis_ci.recipe import IMAGE_REPOSITORY
+    from redis_ci.lint.rules.unpinned_image import UnpinnedImage
+
+    main(["generate", "service", "--image", kind])
+    generated = next(line.split("image:", 1)[1].strip() for line in capsys.readouterr().out.splitlines()
+                     if line.strip().startswith("image:"))
+    untagged = (b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    services:\n      redis:\n"
+                b"        image: " + IMAGE_REPOSITORY[kind].encode() + b"\n    steps: [{run: 'true'}]\n")
+    check = functools.partial(check_workflow_bytes, rules=[UnpinnedImage])
+    fixed = fix_bytes(untagged, "ci.yml", [UnpinnedImage], check).fixed.decode()
+    assert f"image: {generated}\n" in fixed
