@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 
@@ -54,12 +55,12 @@ class RunnerQuoting(Rule):
 
     ## Fix safety
     Safe: the fix writes the words a shell reads in the runner's quoting (double quotes,
-    `\\"` for a quote inside them: `runner.arguments.quote_argument`), so Docker receives what the author meant; expressions
-    `${{ }}` are kept as written. It rewrites one-line values in any YAML style and folded
-    blocks line by line, with the header made `>-` (a literal `|` block or a kept final line
-    break would glue a newline to a word). No fix when a
-    shell cannot read the text either (an unbalanced quote), when quotes span the lines of a
-    block, or for `entrypoint:` that is not one word.
+    `\\"` for a quote inside them), so Docker receives what the author meant; expressions
+    `${{ }}` are kept as written. It rewrites one-line values in any YAML style and blocks
+    line by line, with the header made `>-` (a literal `|` block, or a kept final line
+    break, would glue a newline to a word). No fix when a shell cannot read the text either
+    (an unbalanced quote), when quotes span the lines of a block, or for an `entrypoint:`
+    that is not one word.
     """
 
     code = "RC004"
@@ -95,12 +96,13 @@ class RunnerQuoting(Rule):
             advice = "group words with double quotes only" if replacement is None else "use double quotes"
             if "\n" in value.text.rstrip("\n") or value.style == "|":
                 advice = "write the block as `>-` (folded: a line break is no separator to the runner) and " + advice
-            yield self.finding(
+            finding = self.finding(
                 f"`{key}:` of {where} is split by the runner's .NET rules, not a shell's: Docker receives "
                 f"{_shown(docker)}{shell_part}; {advice}",
                 value.span,
                 edits=replacement,
             )
+            yield finding if replacement else dataclasses.replace(finding, fixable=False)
 
     def fix(self, finding, workflow):
         return list(finding.data["edits"] or [])
