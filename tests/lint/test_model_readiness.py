@@ -27,7 +27,7 @@ from redis_ci.lint.model import (
 from redis_ci.lint.model.options import runner_words
 from redis_ci.lint.yaml_nodes import parse_document
 from redis_ci.runner.arguments import split_arguments
-from redis_ci.runner_model import first_probe_seconds, runner_hold
+from redis_ci.runner.hold import first_probe_seconds, runner_hold
 
 
 def model(text: str):
@@ -271,6 +271,7 @@ def test_options_split_like_the_runner_for_every_short_text():
         for characters in itertools.product(OPTION_CHARACTERS, repeat=length):
             text = "".join(characters)
             assert split_options(text) == split_arguments(text), repr(text)
+            assert runner_words(text) == split_arguments(text), repr(text)  # its one-regex fast path too
 
 
 def test_options_read_as_the_runner_passes_them():

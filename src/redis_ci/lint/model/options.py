@@ -86,6 +86,18 @@ def parse_container_options(value: Value) -> ContainerOptions:
     )
 
 
+# Without backslashes and `""`, a word is bare characters and "..." groups (quotes dropped): the
+# .NET rules in one match, for the common case (lint reads the options of every service).
+_SIMPLE_WORD = re.compile(r'(?:[^ \t"]+|"[^"]*")+')
+
+
+def _simple_words(text: str) -> list[str] | None:
+    """`split_arguments(text)` for a text without backslashes, `""` and unbalanced quotes; else None."""
+    if "\\" in text or '""' in text or text.count('"') % 2:
+        return None
+    return [word.replace('"', "") for word in _SIMPLE_WORD.findall(text)]
+
+
 _EXPRESSION_MARK = "\ue000"  # private-use characters stand for a `${{ }}` while splitting
 
 
@@ -98,8 +110,10 @@ def runner_words(text: str) -> list[str]:
         expressions.append(match.group(0))
         return f"{_EXPRESSION_MARK}{len(expressions) - 1}{_EXPRESSION_MARK}"
 
-    masked = EXPRESSION.sub(hide, text)
-    words = split_arguments(masked)
+    masked = EXPRESSION.sub(hide, text) if "${{" in text else text
+    words = _simple_words(masked)
+    if words is None:
+        words = split_arguments(masked)
     if not expressions:
         return words
     return [_MARKED.sub(lambda match: expressions[int(match.group(1))], word) for word in words]

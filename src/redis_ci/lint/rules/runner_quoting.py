@@ -140,8 +140,9 @@ def shell_words(text: str) -> list[str] | None:
 
 def _difference(text: str, key: str) -> tuple | None:
     """(words Docker receives, words a shell reads or None) where the two differ; None when they agree."""
-    if not any(char in text for char in "'\"\\\n"):
-        return None  # the common case: nothing either splitter treats specially
+    if not any(char in text for char in "'\\\n") and (key != "entrypoint" or '"' not in text):
+        if text.count('"') % 2 == 0 and '""' not in text:
+            return None  # only balanced "..." groups: a shell and the runner read them alike
     shell = shell_words(text)
     if key == "entrypoint":  # the runner writes `--entrypoint "<entrypoint>"`: one word, quoted
         docker = runner_words(f'"{text}"')

@@ -6,7 +6,7 @@ from redis_ci import recipe
 from redis_ci.lint import edits
 from redis_ci.lint.model import option_argument_span, options_end, service_has_health_check, split_options
 from redis_ci.lint.rule import Rule
-from redis_ci.runner_model import first_probe_seconds, runner_hold
+from redis_ci.runner.hold import first_probe_seconds, runner_hold
 
 REPORT_AT_SECONDS = 5.0
 _RECIPE_TOKENS = split_options(recipe.HEALTH_OPTIONS)
@@ -23,7 +23,7 @@ class SlowHealthGate(Rule):
     ## What it does
     Estimates how long the runner holds the job before its first step for a Redis service
     with a `--health-cmd`, and reports it when the estimate is 5 s or more. The estimate
-    (`redis_ci.runner_model`): Docker runs the first probe one `--health-interval` after the
+    (`redis_ci.runner.hold`): Docker runs the first probe one `--health-interval` after the
     container starts (30 s when absent), or one `--health-start-interval` (5 s when absent)
     when a `--health-start-period` is set; Redis answers it in ~0.2 s; while Docker says
     `starting` the runner re-inspects the service after a back-off (wait n is
