@@ -5,8 +5,6 @@ the JSON output means `--fix` really removes that finding from that file."""
 from __future__ import annotations
 
 import functools
-import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -75,30 +73,24 @@ def test_lines_are_mapped_back_through_the_edits():
                       parse_document(b"a: 1\n"), _result(("RC901", "error", "m", 7)), edits)
 
 
-def _lint_json(path: Path, monkeypatch, capsys, *args: str) -> list[dict]:
-    monkeypatch.chdir(path.parent)
-    main(["lint", "--format", "json", *args, path.name])
-    return json.loads(capsys.readouterr().out)["findings"]
+def test_fixable_means_fixed_in_every_fixture():
+    # all rules on every fixture: with_exact_fixable marks a finding fixable only when it is gone
+    # after fix_bytes, and what is left after the fix is exactly what was marked unfixable
+    from redis_ci.lint.fixer import exact_fixable
 
-
-def test_fixable_means_fixed_in_every_fixture(tmp_path, monkeypatch, capsys):
-    # all rules on every fixture: a finding marked fixable is gone after --fix, one marked
-    # unfixable is still there (same rule and message; lines may move)
-    wrong = []
-    marked = 0
+    check = functools.partial(check_workflow_bytes, rules=ALL_RULES)
+    wrong, marked = [], 0
     for case in CASES:
         if case.parent.name == "RC001":
             continue
-        copy = tmp_path / f"{case.parent.name}-{case.name}"
-        shutil.copyfile(case, copy)
-        before = _lint_json(copy, monkeypatch, capsys)
-        main(["lint", "--fix", copy.name])
-        capsys.readouterr()
-        after = Counter((f["code"], f["message"]) for f in _lint_json(copy, monkeypatch, capsys))
-        unfixable = Counter((f["code"], f["message"]) for f in before if not f["fixable"])
-        marked += sum(f["fixable"] for f in before)
-        if after != unfixable:  # what is left is exactly what was marked unfixable
-            wrong.append(f"{copy.name}: left {sorted(after - unfixable)}, fixed {sorted(unfixable - after)}")
+        data = case.read_bytes()
+        before = exact_fixable(check(data, case.name), data, ALL_RULES, None).findings
+        fixed = fix_bytes(data, case.name, ALL_RULES, check).fixed
+        after = Counter((f.code, f.message) for f in check(fixed, case.name).findings)
+        unfixable = Counter((f.code, f.message) for f in before if not f.fixable)
+        marked += sum(f.fixable for f in before)
+        if after != unfixable:
+            wrong.append(f"{case.name}: left {sorted(after - unfixable)}, fixed {sorted(unfixable - after)}")
     assert marked >= 50, marked  # the fixtures exercise every fixable rule
     assert not wrong, "\n".join(wrong)
 

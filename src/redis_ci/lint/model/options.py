@@ -88,7 +88,7 @@ def parse_container_options(value: Value) -> ContainerOptions:
 
 # Without backslashes and `""`, a word is bare characters and "..." groups (quotes dropped): the
 # .NET rules in one match, for the common case (lint reads the options of every service).
-_SIMPLE_WORD = re.compile(r'(?:[^ \t"]+|"[^"]*")+')
+_SIMPLE_WORD = lazy_compile(r'(?:[^ \t"]+|"[^"]*")+')
 
 
 def _simple_words(text: str) -> list[str] | None:
@@ -119,4 +119,4 @@ def runner_words(text: str) -> list[str]:
     return [_MARKED.sub(lambda match: expressions[int(match.group(1))], word) for word in words]
 
 
-_MARKED = re.compile(f"{_EXPRESSION_MARK}(\\d+){_EXPRESSION_MARK}")
+_MARKED = lazy_compile(f"{_EXPRESSION_MARK}(\\d+){_EXPRESSION_MARK}")
