@@ -128,3 +128,25 @@ def test_rc401_pins_what_generate_writes(kind, capsys):
     check = functools.partial(check_workflow_bytes, rules=[UnpinnedImage])
     fixed = fix_bytes(untagged, "ci.yml", [UnpinnedImage], check).fixed.decode()
     assert f"image: {generated}\n" in fixed
+
+
+def _json_findings(path: Path, capsys) -> list[dict]:
+    import json
+
+    main(["lint", "--format", "json", "--no-cache", "--select", "ALL", str(path)])
+    return json.loads(capsys.readouterr().out)["findings"]
+
+
+@pytest.mark.parametrize("fixed", sorted(Path(CASES[0]).parents[1].glob("*/*.fixed.yml")),
+                         ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_the_json_fixable_flag_is_what_fix_removes(fixed: Path, tmp_path, capsys):
+    # every rule on, through the CLI: "fixable": true on exactly the findings --fix then removes
+    workflow = tmp_path / fixed.name.replace(".fixed", "")
+    workflow.write_bytes(fixed.with_name(workflow.name).read_bytes())
+    before = _json_findings(workflow, capsys)
+    main(["lint", "--fix", "--select", "ALL", str(workflow)])
+    capsys.readouterr()
+    after = Counter((finding["code"], finding["message"]) for finding in _json_findings(workflow, capsys))
+    removed = Counter((finding["code"], finding["message"]) for finding in before) - after
+    marked = Counter((finding["code"], finding["message"]) for finding in before if finding["fixable"])
+    assert marked == removed

@@ -149,21 +149,37 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
             packed = [pack(result, output) for result in fixed]
             fix_status = max(fix_status, status)
         else:
-            settings = LintSettings(tuple(rules), config.severity, output)
+            settings = LintSettings(tuple(rules), config.severity, output, refine=_refine(output))
             if cache_folder is not None:
                 from redis_ci.lint.cache import settings_key
 
                 key = settings_key(rules, config.severity, config.path, output)
-                settings = LintSettings(tuple(rules), config.severity, output, True, cache_folder, key)
+                settings = LintSettings(tuple(rules), config.severity, output, True, cache_folder, key,
+                                        refine=_refine(output))
             packed = lint_paths_packed(paths, settings)
         for (position, _), one in zip(members, packed):
             placed[position] = one
     results = [PackedResult(placed[position]) for position in range(len(files))]
     if stdin_path is not None:
         config, rules = plan.settings(stdin_path)
-        result = check_workflow_bytes(sys.stdin.buffer.read(), stdin_path, rules, config.severity)
+        data = sys.stdin.buffer.read()
+        result = check_workflow_bytes(data, stdin_path, rules, config.severity)
+        refine = _refine(output)
+        if refine is not None:
+            result = refine(result, data, rules, config.severity)
         results.append(PackedResult(pack(result, output)))
     return results, fix_status
+
+
+def _refine(output):
+    """What makes `fixable` exact for machine formats: the fixer run in memory on each file with
+    fixable findings (json and sarif promise that a finding marked fixable is fixed by --fix; the
+    text marker stays the rule's cheaper claim)."""
+    if output.format not in ("json", "sarif"):
+        return None
+    from redis_ci.lint.fixer import exact_fixable
+
+    return exact_fixable
 
 
 def _files(paths: list[str]) -> list[str]:

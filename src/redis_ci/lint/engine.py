@@ -14,6 +14,7 @@ import functools
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import Callable
 
 from redis_ci.lint.compose_files import load_compose_projects, workflow_dependencies
 from redis_ci.lint.model import build_workflow
@@ -191,6 +192,10 @@ class LintSettings:
     prefilter: bool = True
     cache_folder: str | None = None
     cache_settings: bytes = b""
+    # (result, data, rules, severities) -> result, run on each linted file before packing: the
+    # command passes fixer.exact_fixable for json/sarif, whose `fixable` must be exact (the engine
+    # cannot import the fixer, which stands on it)
+    refine: Callable | None = None
 
 
 def lint_packed(path: str, settings: LintSettings, lookup: bool = True) -> tuple:
@@ -214,6 +219,8 @@ def lint_packed(path: str, settings: LintSettings, lookup: bool = True) -> tuple
         dependencies = ()
     else:
         result = check_workflow_bytes(data, path, list(settings.rules), settings.severities)
+        if settings.refine is not None:
+            result = settings.refine(result, data, list(settings.rules), settings.severities)
         packed = pack(result, settings.output)
         dependencies = result.dependencies
     if cache is not None:

@@ -270,12 +270,20 @@ def run_fixes(paths: list[str], rules: list[type[Rule]], severities: dict | None
     return [without_fixable(result.after) for result in results], 1 if would_change else 0
 
 
+# Bounds on the in-memory fix behind an exact `fixable` (json, sarif): a hostile file must not
+# make a plain lint cost what --fix on it costs.
+EXACT_FIXABLE_MAX_BYTES = 100_000
+EXACT_FIXABLE_MAX_FINDINGS = 100
+
+
 def exact_fixable(result: FileResult, data: bytes, rules: list[type[Rule]],
                   severities: dict | None) -> FileResult:
     """`result` (of `data`) with `fixable` true only on the findings that `--fix` really removes
     (the fixer run in memory; nothing is written). A file without fixable findings costs nothing."""
     if result.read_error is not None or not any(finding.fixable for finding in result.findings):
         return result
+    if len(data) > EXACT_FIXABLE_MAX_BYTES or sum(f.fixable for f in result.findings) > EXACT_FIXABLE_MAX_FINDINGS:
+        return result  # the fixer re-lints per candidate edit: past these, the rule's own claim stands
     check: Check = functools.partial(check_workflow_bytes, rules=rules, severities=severities)
     fixed = fix_bytes(data, result.path, rules, check)
     findings = [dataclasses.replace(finding, fixable=fixed.really_fixed(finding)) for finding in result.findings]
