@@ -1,6 +1,6 @@
 """`redis-ci completion bash|zsh|fish`: each script loads in its shell and completes subcommands,
 options, option values and rule codes from the real parser. The shells are installed by
-scripts/test.sh (apt: zsh, fish); a missing shell fails the test, it does not skip."""
+scripts/setup-tests.sh (apt: zsh, fish); a missing shell fails the test, it does not skip."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from redis_ci.cli import SUBCOMMANDS
 def shell(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.fail(f"{name} is not installed (scripts/test.sh installs it)")
+        pytest.fail(f"{name} is not installed (scripts/setup-tests.sh installs it)")
     return path
 
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install what the tests need on a Debian or Ubuntu machine, then run them (the README's second
-# command; CI's .ci/run calls this). Arguments go to pytest: `scripts/test.sh tests/lint -q`.
+# Install what the tests need on a Debian or Ubuntu machine (the first half of the README's test
+# command, `scripts/setup-tests.sh && .venv/bin/python -m pytest`, which CI's .ci/run runs).
 #
 # System packages (redis-server, python3-venv, zsh and fish for the completion tests, Docker, act's
 # images) need root: `sudo` is used when not root. Python packages go to a venv (REDIS_CI_VENV,
-# default .venv), because Debian's Python refuses `pip install` outside one (PEP 668); its bin/
-# comes first on PATH, so the tests' `redis-ci`, actionlint, zizmor and act are the venv's.
+# default .venv), because Debian's Python refuses `pip install` outside one (PEP 668); the tests put
+# the bin/ of the Python that runs them first on PATH (tests/conftest.py), so their `redis-ci`,
+# actionlint, zizmor and act are the venv's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,4 @@ export VIRTUAL_ENV="$VENV"
 log "preparing the end-to-end environment (Docker, act, local runner and Redis images)"
 # env PATH=...: sudo resets PATH, and setup.sh must find the venv's python3 and act.
 as_root env PATH="$PATH" REDIS_CI_E2E_PULL="${REDIS_CI_E2E_PULL:-auto}" bash tests/e2e/setup.sh >/dev/null
-
-log "running the tests: python -m pytest $*"
-exec "$VENV/bin/python" -m pytest "$@"
+log "ready: run the tests with $VENV/bin/python -m pytest"
