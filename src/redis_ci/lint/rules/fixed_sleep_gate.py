@@ -78,6 +78,8 @@ class FixedSleepGate(Rule):
                 continue
             clients = redis_client_steps(workflow, job)
             events = _start_events(job, found) if events is None else events
+            other_unchecked = any(not service.is_redis and not service_has_health_check(service)
+                                  for service in job.services)
             scripts = []  # (run Value, position after which a sleep counts)
             if redis.step is not None and redis.step.run is not None:
                 start_end = (redis.start.span.end_line, redis.start.span.end_column)
@@ -98,7 +100,7 @@ class FixedSleepGate(Rule):
                     span = run.locate(match.start(), match.end())
                     if (span.line, span.column) < after:
                         continue
-                    if not _waits_for_redis(job, events, clients, position, span):
+                    if not _waits_for_redis(job, events, clients, position, span, other_unchecked):
                         continue
                     yield self.finding(
                         f"`{match.group(0)}` waits a fixed time for Redis: too short on a slow runner, "
@@ -120,7 +122,7 @@ def _start_events(job, found) -> list:
     return sorted(events)
 
 
-def _waits_for_redis(job, events, clients, position, span) -> bool:
+def _waits_for_redis(job, events, clients, position, span, other_unchecked) -> bool:
     """The sleep at span (in the step at position) waits for Redis: the nearest start before it
     is Redis; with only services before it, Redis unless another service has no health check
     too and the step the sleep holds back does not visibly talk to Redis."""
@@ -128,7 +130,7 @@ def _waits_for_redis(job, events, clients, position, span) -> bool:
     before = bisect.bisect_left(events, (position, span.line, span.column))
     if before:
         return events[before - 1][3]
-    if not any(not service.is_redis and not service_has_health_check(service) for service in job.services):
+    if not other_unchecked:
         return True
     if job.steps[position].index in clients:
         return True
