@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import subprocess
@@ -108,8 +109,11 @@ def run_act(repo: Path, workflow: str, runner_image: str, variables: dict[str, s
     before = _act_containers()
     started = time.time()
     try:
+        # ACT_DISABLE_VERSION_CHECK: act otherwise asks api.nektosact.com for notices on every run,
+        # a DNS lookup through the machine's resolver (the tests' traffic stays on this machine)
         proc = subprocess.run(
-            command, cwd=repo, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+            command, cwd=repo, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+            env={**os.environ, "ACT_DISABLE_VERSION_CHECK": "1"},
         )
     finally:
         # act 0.2.89 also creates (and never starts or removes) the service containers of matrix

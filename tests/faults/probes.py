@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +25,8 @@ environment it needs on top of the test's (PYTHONPATH for the Python probe)."""
 
 PROBES = [
     Probe("python", [sys.executable, "-m", "redis_ci", "wait"], {"PYTHONPATH": str(ROOT / "src")}),
+    # the action's probe for jobs without python3 (the machine's Node, as tests/probe/node_probe.py runs it)
+    Probe("node", [shutil.which("node") or "node", str(ROOT / "scripts" / "action" / "probe.js"), "wait"], {}),
 ]
 
 ProbeRun = namedtuple("ProbeRun", "returncode report stdout stderr seconds")
