@@ -105,6 +105,10 @@ class Api:
         self.check(status, reply, "inspect")
         return reply
 
+    def pause(self, container: str) -> None:
+        status, reply = self.request("POST", f"/containers/{container}/pause")
+        self.check(status, reply, "pause", ok=(204, 404, 409))  # 404 gone, 409 not running or paused
+
     def remove(self, container: str) -> None:
         status, reply = self.request("DELETE", f"/containers/{container}?force=true&v=true")
         self.check(status, reply, "rm", ok=(204, 404))
