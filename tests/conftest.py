@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 import sys
 
+# tests/dns_guard.py: with CI set, a DNS query that leaves the machine fails the session
+pytest_plugins = ["dns_guard"]
+
 _BIN = os.path.dirname(sys.executable)
 if os.environ.get("PATH", "").split(os.pathsep)[0] != _BIN:
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
