@@ -34,6 +34,9 @@ const WAIT_TIMEOUT_SECONDS = 60;
 const WAIT_CHECKS = ['ping', 'pubsub'];
 const SELECTABLE = ['ping', 'pubsub', 'rw', 'info'];
 const TCP_SCHEMES = { redis: false, valkey: false, rediss: true, valkeys: true }; // scheme -> TLS
+// A host is a name (letters, digits, `-`, `_`, `.`; IDN letters too) or an IPv6 address with an
+// optional zone: anything else (a space, a slash, a control character) can never resolve.
+const HOST_NAME = /^(?:[\p{L}\p{N}_.-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[\p{L}\p{N}_.-]+)?)$/u;
 const REDACTED = '***';
 const MAX_LINE_BYTES = 64 * 1024;
 const MAX_BULK_BYTES = 64 * 1024 * 1024;
@@ -700,6 +703,13 @@ function parsePort(text) { return parseNumber(text, 'port', 1, 65535); }
 
 function parseDb(text) { return parseNumber(text, 'database number', 0); }
 
+// `host` when it can name a host; else a UsageError showing `shown` (a redacted URL or the flag),
+// since a lookup would fail the same way until the deadline.
+function checkHost(host, shown) {
+  if (!HOST_NAME.test(host)) throw new UsageError(`bad host ${reprStr(host)} in ${shown}: expected a host name or an IP address`);
+  return host;
+}
+
 function redactUrlText(url) {
   const sep = url.indexOf('://');
   if (sep < 0) return url.includes('@') ? "'<unparsable URL>'" : reprStr(url);
@@ -796,7 +806,10 @@ function parseUrl(url) {
   const path = parts.path.replace(/^\/+|\/+$/g, '');
   const db = path ? parseDb(path) : (dbParam !== null ? parseDb(dbParam) : 0);
   return new Target({
-    host: parts.hostname, port: parts.port || REDIS_PORT, username, password, db,
+    host: checkHost(parts.hostname, redactUrlText(url)),
+    // an explicit :0 is refused like --port 0 (urlSplit gives null only when no port is written)
+    port: parts.port === null ? REDIS_PORT : parsePort(String(parts.port)),
+    username, password, db,
     tls: TCP_SCHEMES[parts.scheme] ? { caCert: '', cert: '', key: '', insecure: false } : null,
   });
 }
@@ -812,7 +825,7 @@ function buildTarget(args, environ) {
   }
   if (args.host !== undefined) {
     if (!args.host) throw new UsageError('--host must not be empty');
-    changes.host = args.host.replace(/^[[\]]+|[[\]]+$/g, '');
+    changes.host = checkHost(args.host.replace(/^[[\]]+|[[\]]+$/g, ''), '--host');
   }
   if (args.port !== undefined) changes.port = parsePort(args.port);
   if (args.username !== undefined) changes.username = args.username;
