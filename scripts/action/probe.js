@@ -38,10 +38,12 @@ const TCP_SCHEMES = { redis: false, valkey: false, rediss: true, valkeys: true }
 // optional zone: anything else (a space, a slash, a control character) can never resolve.
 const HOST_NAME = /^(?:[\p{L}\p{N}_.-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[\p{L}\p{N}_.-]+)?)$/u;
 const REDACTED = '***';
-const MAX_LINE_BYTES = 64 * 1024;
-const MAX_BULK_BYTES = 64 * 1024 * 1024;
-const MAX_ARRAY_ITEMS = 1024 * 1024;
-const MAX_DEPTH = 64; // nested arrays: no reply the probe needs is deeper than 3
+const MAX_LINE_BYTES = 64 * 1024; // any one line (+OK, -ERR ..., a length header)
+const MAX_NESTING = 16; // arrays within arrays: no reply this probe reads nests more than 2
+// What one reply may total (lines and bulk data together): the probe reads in full only replies
+// it needs; anything else (an odd PING reply, a GET of our own token) is cut at a few KiB.
+const SMALL_REPLY_BYTES = 4 * 1024;
+const LARGE_REPLY_BYTES = 4 * 1024 * 1024; // INFO, MODULE LIST
 const PUBSUB_DELIVERY_SECONDS = 1.0;
 const RW_KEY_TTL_MS = 10000;
 const KEY_PREFIX = 'redis-ci:wait:';
@@ -50,6 +52,8 @@ const MAX_PAUSE_SECONDS = 0.25;
 const LAG_SHARE = 0.02;
 const ATTEMPT_SECONDS = 5.0;
 const OUTPUT_KEYS = ['ready', 'redis-version', 'elapsed-ms', 'url'];
+const MAX_MESSAGE_CHARS = 1000; // server-provided text in every message (stderr, JSON, step summary)
+const MAX_SUMMARY_BYTES = 64 * 1024; // far below GitHub's 1 MiB per step
 const DESCRIBABLE_KINDS = new Set(['loading', 'readonly', 'misconf', 'oom', 'masterdown', 'version', 'module-missing']);
 const DEADLINE_KINDS = new Set(['timeout', 'dns', 'tls']);
 // Python-only waits: the Node probe refuses them in one line.
@@ -281,12 +285,6 @@ function repr(value) {
   return String(value);
 }
 
-// repr() for a message, capped: a reply the probe did not expect may be megabytes.
-const MAX_ECHO_CHARS = 200;
-function reprCapped(value) {
-  const text = repr(Buffer.isBuffer(value) && value.length > MAX_ECHO_CHARS ? value.subarray(0, MAX_ECHO_CHARS) : value);
-  return text.length <= MAX_ECHO_CHARS ? text : text.slice(0, MAX_ECHO_CHARS - 3) + '...';
-}
 
 // Python's `{x:g}`.
 function formatG(value) {
@@ -315,13 +313,24 @@ function pyJson(value, isFloat = false) {
   if (value === true) return 'true';
   if (value === false) return 'false';
   if (typeof value === 'number') return isFloat ? floatRepr(value) : String(value);
-  if (typeof value === 'string') {
-    return '"' + value.replace(/[^ -~]|["\\]/g, (ch) => ({
-      '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f',
-    }[ch] || '\\u' + hex(ch.charCodeAt(0), 4))) + '"';
-  }
+  if (typeof value === 'string') return '"' + jsonEscaped(value, true) + '"';
   if (Array.isArray(value)) return '[' + value.map((item) => pyJson(item)).join(', ') + ']';
   return '{' + Object.keys(value).map((key) => `${pyJson(key)}: ${pyJson(value[key], FLOAT_KEYS.has(key))}`).join(', ') + '}';
+}
+
+const JSON_ESCAPES = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+
+// json.dumps(text)[1:-1]: with `ascii`, every character outside printable ASCII as \uXXXX (UTF-16
+// units, as Python writes them); without (ensure_ascii=False), only quotes, backslashes and controls.
+function jsonEscaped(text, ascii) {
+  return text.replace(ascii ? /[^ -~]|["\\]/g : /[\x00-\x1f"\\]/g, (ch) => JSON_ESCAPES[ch] || '\\u' + hex(ch.charCodeAt(0), 4));
+}
+
+// `text` cut to `limit` characters (code points, as Python counts), ending in `...` when cut.
+function cut(text, limit) {
+  if (text.length <= limit) return text;
+  const chars = Array.from(text);
+  return chars.length <= limit ? text : chars.slice(0, limit - 3).join('') + '...';
 }
 
 // str.splitlines()
@@ -342,6 +351,102 @@ function quote(text) {
 // urllib.parse.unquote(text): %XX runs decoded as UTF-8 with replacement; a stray % stays.
 function unquote(text) {
   return text.replace(/(%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
+}
+
+// --- passwords kept out of every output (probe/redaction.py) ------------------------------------
+// A server or proxy may echo a password (in an error reply, say), and every later step (decoding,
+// collapsing whitespace, JSON, URL or workflow-command escaping, cutting to a length) would turn it
+// into a form a plain search no longer finds. So the RESP client redacts every reply's bytes as it
+// reads them, before any of that, and the reporter redacts every text it writes once more, in
+// every form `passwordForms` lists.
+const REDACTED_BYTES = Buffer.from(REDACTED);
+
+function collapsed(text) { return text.split(PY_SPACES).filter(Boolean).join(' '); }
+
+// `text` as it may appear once encoded: raw, URL-encoded (three ways), JSON-escaped (ASCII or
+// not), as a workflow command's data, on one line (printable or not), and inside a str or bytes
+// repr (how messages quote a reply).
+function encodings(text) {
+  return [
+    text,
+    quote(text),
+    quote(text).replace(/%2F/g, '/'), // quote(text): `/` is safe
+    quote(text).replace(/%20/g, '+'), // quote_plus(text)
+    jsonEscaped(text, true),
+    jsonEscaped(text, false),
+    escapeData(text),
+    collapsed(text),
+    oneLine(text, Infinity),
+    reprStr(text).slice(1, -1),
+    reprBytes(Buffer.from(text, 'utf8')).slice(2, -1),
+  ];
+}
+
+function longestFirst(forms) {
+  return [...new Set(forms)].sort((a, b) => b.length - a.length || (a < b ? -1 : Number(a > b)));
+}
+
+// Every form of `password` to redact, longest first (so the whole value goes before its parts):
+// its encodings, and those of each line of a multi-line password.
+function passwordForms(password) {
+  const lines = splitLines(password).length > 1 ? splitLines(password).filter((line) => pyStrip(line)) : [];
+  return longestFirst([password, ...lines].flatMap(encodings).filter((form) => pyStrip(form)));
+}
+
+// The values to hand to `::add-mask::`: the whole password (escaped, so one command holds it) and
+// each of its lines (the runner masks what it is given; a log line holds one line), for the raw and
+// the URL-encoded password.
+function maskLines(password) {
+  const values = [password, quote(password)].flatMap(
+    (form) => [escapeData(form), ...splitLines(form).filter((line) => pyStrip(line)).map(escapeData)]);
+  return [...new Set(values.filter((value) => pyStrip(value)))];
+}
+
+function replaceBytes(data, form, replacement) {
+  let at = data.indexOf(form);
+  if (at < 0) return data;
+  const parts = [];
+  let from = 0;
+  for (; at >= 0; at = data.indexOf(form, from)) {
+    parts.push(data.subarray(from, at), replacement);
+    from = at + form.length;
+  }
+  parts.push(data.subarray(from));
+  return Buffer.concat(parts);
+}
+
+// Replaces every form of the given passwords with `***`, in text and in bytes.
+class Redactor {
+  constructor(passwords = []) {
+    this.passwords = [...new Set(passwords)].filter(Boolean);
+    this.forms = longestFirst(this.passwords.flatMap(passwordForms));
+    // In replies, only the whole password's forms: a short line of a multi-line password
+    // replaced inside INFO or a token would change what the checks read.
+    this.byteForms = longestFirst(this.passwords.flatMap(encodings).filter((form) => pyStrip(form)))
+      .map((form) => Buffer.from(form, 'utf8'));
+  }
+
+  text(text) {
+    for (const form of this.forms) if (text.includes(form)) text = text.split(form).join(REDACTED);
+    return text;
+  }
+
+  // For the RESP client: a reply line's bytes, redacted before anything decodes them.
+  data(data) {
+    for (const form of this.byteForms) data = replaceBytes(data, form, REDACTED_BYTES);
+    return data;
+  }
+
+  // A reply value for a message: redacted, then repr, then cut to `limit` characters.
+  shown(value, limit = 120) {
+    const redact = (item) => {
+      if (Buffer.isBuffer(item)) return this.data(item);
+      if (typeof item === 'string') return this.text(item);
+      if (Array.isArray(item)) return [...item.slice(0, 8).map(redact), ...(item.length > 8 ? ['...'] : [])];
+      return item;
+    };
+    return cut(repr(redact(value)), limit);
+  }
 }
 
 // --- the deadline -----------------------------------------------------------------------------
@@ -435,17 +540,15 @@ function parseInt10(data) {
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
-function parseLength(data, limit) {
-  const length = parseInt10(data);
-  if (!(length >= -1 && length <= limit)) throw new ProtocolError(`length ${length} out of range`);
-  return Number(length);
-}
-
 // One socket to Redis that speaks RESP2 against deadlines. The socket is paused unless a reply
-// is being read, so a peer cannot make us buffer what we did not ask for.
+// is being read, so a peer cannot make us buffer what we did not ask for. `redact(bytes) -> bytes`
+// is applied to every simple string and error line as it is read, and to the bytes a protocol
+// error quotes, before anything decodes, collapses or shortens them, so a password the server
+// echoes reaches no message in any form.
 class Connection {
-  constructor(sock) {
+  constructor(sock, redact = (data) => data) {
     this.sock = sock;
+    this.redact = redact;
     this.chunks = [];
     this.buffered = 0;
     this.failed = null; // the error or end that stopped the socket
@@ -465,7 +568,7 @@ class Connection {
     sock.on('close', () => stop(new OsError('ECONNRESET', 'the server closed the connection')));
   }
 
-  static async open(deadline, { host = '', port = 0, unixPath = '', tlsOptions = null, serverHostname = '' }) {
+  static async open(deadline, { host = '', port = 0, unixPath = '', tlsOptions = null, serverHostname = '', redact }) {
     let sock;
     if (unixPath) {
       sock = await connectSocket({ path: unixPath }, deadline);
@@ -473,7 +576,7 @@ class Connection {
       sock = await connectTcp(host, port, deadline);
     }
     if (tlsOptions) sock = await handshake(sock, host, serverHostname, tlsOptions, deadline);
-    return new Connection(sock);
+    return new Connection(sock, redact);
   }
 
   close() { this.sock.destroy(); }
@@ -484,24 +587,29 @@ class Connection {
     this.sock.write(encodeCommand(args));
   }
 
-  async call(deadline, ...args) {
+  // Send one command and return its reply; an error reply throws ReplyError.
+  async call(deadline, ...args) { return this.callLimited(deadline, SMALL_REPLY_BYTES, ...args); }
+
+  // `call` for a command whose reply may be up to `limit` bytes (a longer one is a ProtocolError,
+  // read no further).
+  async callLimited(deadline, limit, ...args) {
     this.send(deadline, ...args);
-    return this.readReply(deadline);
+    return this.readReply(deadline, limit);
   }
 
-  async readReply(deadline) {
-    const reply = await this.readValue(deadline);
+  async readReply(deadline, limit = SMALL_REPLY_BYTES) {
+    const reply = await this.readValue(deadline, limit);
     if (reply instanceof ReplyError) throw reply;
     return reply;
   }
 
-  async readValue(deadline) {
+  async readValue(deadline, limit) {
     let need = 1;
     for (;;) {
       if (this.buffered >= need) {
         const data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
         this.chunks = [data];
-        const parsed = parseValue(data, 0, 0);
+        const parsed = new ReplyParser(data, limit, this.redact).value(0, 0);
         if (parsed.value !== INCOMPLETE) {
           const rest = data.subarray(parsed.end);
           this.chunks = rest.length ? [rest] : [];
@@ -534,48 +642,84 @@ class Connection {
   }
 }
 
-// Parse one value at `start`: {value, end} or {value: INCOMPLETE, need: bytes wanted in all}.
-function parseValue(data, start, depth) {
-  const lineEnd = data.indexOf('\r\n', start);
-  if (lineEnd < 0) {
-    if (data.length - start > MAX_LINE_BYTES) {
-      throw new ProtocolError(`no line end in ${MAX_LINE_BYTES} bytes: ${reprBytes(data.subarray(start, start + 32))}`);
-    }
-    if (data.length > start && !MARKERS.has(data[start])) {
-      throw new ProtocolError(`not a RESP reply: ${reprBytes(data.subarray(start, start + 32))}`);
-    }
-    return { value: INCOMPLETE, need: data.length + 1 };
+// One reply parsed from the start of the bytes read so far, within `limit` bytes in all (lines
+// and bulk data): `value(start, depth)` gives {value, end} or {value: INCOMPLETE, need: bytes
+// wanted in all}. A line is looked for only within the line limit (or what the reply may still
+// take), so a peer cannot make us buffer or search without end.
+class ReplyParser {
+  constructor(data, limit, redact) {
+    Object.assign(this, { data, limit, redact });
+    this.left = limit; // what the reply may still take
   }
-  const marker = data[start];
-  const rest = data.subarray(start + 1, lineEnd);
-  const next = lineEnd + 2;
-  if (marker === 0x2b) return { value: rest.toString('utf8'), end: next };
-  if (marker === 0x2d) return { value: new ReplyError(rest.toString('utf8')), end: next };
-  if (marker === 0x3a) return { value: parseInt10(rest), end: next };
-  if (marker === 0x24) {
-    const size = parseLength(rest, MAX_BULK_BYTES);
-    if (size === -1) return { value: null, end: next };
-    if (data.length < next + size + 2) return { value: INCOMPLETE, need: next + size + 2 };
-    if (data[next + size] !== 0x0d || data[next + size + 1] !== 0x0a) {
-      throw new ProtocolError('bulk string not terminated by CRLF');
+
+  tooLong() { return `more than the ${this.limit} bytes this probe reads of a reply to this command`; }
+
+  // Bytes from the peer for a message: redacted first, then cut to 32 bytes.
+  shown(data) { return reprBytes(this.redact(data.subarray(0, MAX_LINE_BYTES + 2)).subarray(0, 32)); }
+
+  // The line at `start` without its CRLF, and where the next begins; null when it is not all here.
+  line(start) {
+    const limit = Math.min(MAX_LINE_BYTES, this.left);
+    const window = this.data.subarray(start, start + Math.max(limit + 2, 0));
+    const end = window.indexOf('\r\n');
+    if (end >= 0) {
+      this.left -= end + 2;
+      return { line: window.subarray(0, end), next: start + end + 2 };
     }
-    return { value: Buffer.from(data.subarray(next, next + size)), end: next + size + 2 };
-  }
-  if (marker === 0x2a) {
-    const count = parseLength(rest, MAX_ARRAY_ITEMS);
-    if (count === -1) return { value: null, end: next };
-    if (depth >= MAX_DEPTH) throw new ProtocolError(`arrays nested deeper than ${MAX_DEPTH}`);
-    const items = [];
-    let position = next;
-    for (let index = 0; index < count; index += 1) {
-      const item = parseValue(data, position, depth + 1);
-      if (item.value === INCOMPLETE) return item;
-      items.push(item.value);
-      position = item.end;
+    if (window.length >= limit + 2) {
+      const why = limit === MAX_LINE_BYTES ? `no line end in ${limit} bytes` : this.tooLong();
+      throw new ProtocolError(`${why}: ${this.shown(this.data.subarray(start))}`);
     }
-    return { value: items, end: position };
+    if (window.length && !MARKERS.has(window[0])) throw new ProtocolError(`not a RESP reply: ${this.shown(window)}`);
+    return null;
   }
-  throw new ProtocolError(`not a RESP reply: ${reprBytes(data.subarray(start, Math.min(lineEnd, start + 32)))}`);
+
+  // A bulk or array length: -1 (nil) up to `most` (what the reply may still take).
+  length(text, most, what) {
+    const length = parseInt10(text);
+    if (length < -1) throw new ProtocolError(`a ${what(length)}`);
+    if (length > most) throw new ProtocolError(`a ${what(length)}: ${this.tooLong()}`);
+    return Number(length);
+  }
+
+  value(start, depth) {
+    const { data } = this;
+    const read = this.line(start);
+    if (read === null) return { value: INCOMPLETE, need: data.length + 1 };
+    const { line, next } = read;
+    const marker = line[0];
+    const rest = line.subarray(1);
+    if (marker === 0x2b) return { value: this.redact(rest).toString('utf8'), end: next };
+    if (marker === 0x2d) return { value: new ReplyError(this.redact(rest).toString('utf8')), end: next };
+    if (marker === 0x3a) return { value: parseInt10(rest), end: next };
+    if (marker === 0x24) {
+      const size = this.length(rest, this.left - 2, (length) => `bulk string of ${length} bytes`);
+      if (size === -1) return { value: null, end: next };
+      if (data.length < next + size + 2) return { value: INCOMPLETE, need: next + size + 2 };
+      if (data[next + size] !== 0x0d || data[next + size + 1] !== 0x0a) {
+        throw new ProtocolError('bulk string not terminated by CRLF');
+      }
+      this.left -= size + 2;
+      // data, not a message: shown only through Redactor.shown
+      return { value: Buffer.from(data.subarray(next, next + size)), end: next + size + 2 };
+    }
+    if (marker === 0x2a) {
+      if (depth >= MAX_NESTING) throw new ProtocolError(`arrays nested deeper than ${MAX_NESTING} levels`);
+      // every item takes at least 3 bytes (":0" CRLF): a count the limit cannot hold is refused now
+      const count = this.length(rest, Math.floor(this.left / 3), (length) => `array of ${length} items`);
+      if (count === -1) return { value: null, end: next };
+      const items = [];
+      let position = next;
+      for (let index = 0; index < count; index += 1) {
+        const item = this.value(position, depth + 1);
+        if (item.value === INCOMPLETE) return item;
+        items.push(item.value);
+        position = item.end;
+      }
+      return { value: items, end: position };
+    }
+    throw new ProtocolError(`not a RESP reply: ${this.shown(line)}`);
+  }
 }
 
 function connectSocket(options, deadline) {
@@ -879,8 +1023,9 @@ function tlsOptions(target, environ) {
 // --- the checks (probe/checks.py) ----------------------------------------------------------------
 // One attempt's connections: checks share the main one, open more with connect(), read INFO once.
 class Session {
-  constructor(target, tlsSettings, deadline, requirements) {
-    Object.assign(this, { target, tlsSettings, deadline, requirements });
+  constructor(target, tlsSettings, deadline, requirements, redactor) {
+    // redactor: the wait's passwords, redacted from replies as they are read
+    Object.assign(this, { target, tlsSettings, deadline, requirements, redactor });
     this.connections = [];
     this.mainConnection = null;
     this.infoFields = null;
@@ -890,7 +1035,7 @@ class Session {
     const { target } = this;
     const connection = await Connection.open(this.deadline, {
       host: target.host, port: target.port, unixPath: target.unixPath, tlsOptions: this.tlsSettings,
-      serverHostname: target.host,
+      serverHostname: target.host, redact: (data) => this.redactor.data(data),
     });
     this.connections.push(connection);
     if (target.password) {
@@ -909,6 +1054,9 @@ class Session {
     return connection;
   }
 
+  // A reply value for a message: redacted, quoted, short.
+  shown(value) { return this.redactor.shown(value); }
+
   async main() {
     if (this.mainConnection === null) this.mainConnection = await this.connect();
     return this.mainConnection;
@@ -916,7 +1064,7 @@ class Session {
 
   async info() {
     if (this.infoFields === null) {
-      const text = await (await this.main()).call(this.deadline, 'INFO');
+      const text = await (await this.main()).callLimited(this.deadline, LARGE_REPLY_BYTES, 'INFO');
       this.infoFields = parseInfo(Buffer.isBuffer(text) ? text.toString('utf8') : '');
     }
     return this.infoFields;
@@ -969,7 +1117,7 @@ function sameBytes(value, text) { return Buffer.isBuffer(value) && value.equals(
 
 async function checkPing(session) {
   const reply = await (await session.main()).call(session.deadline, 'PING');
-  if (reply !== 'PONG') throw new ProbeFailure('protocol', `PING answered ${reprCapped(reply)}, not PONG`);
+  if (reply !== 'PONG') throw new ProbeFailure('protocol', `PING answered ${session.shown(reply)}, not PONG`);
 }
 
 async function checkPubsub(session) {
@@ -979,7 +1127,7 @@ async function checkPubsub(session) {
   subscriber.send(session.deadline, 'SUBSCRIBE', channel);
   const confirmation = await subscriber.readReply(session.deadline);
   if (!(Array.isArray(confirmation) && confirmation.length && sameBytes(confirmation[0], 'subscribe'))) {
-    throw new ProbeFailure('protocol', `SUBSCRIBE answered ${reprCapped(confirmation)}`);
+    throw new ProbeFailure('protocol', `SUBSCRIBE answered ${session.shown(confirmation)}`);
   }
   let receivers;
   try {
@@ -999,7 +1147,7 @@ async function checkPubsub(session) {
   }
   const expected = Array.isArray(message) && message.length === 3 && sameBytes(message[0], 'message')
     && sameBytes(message[1], channel) && sameBytes(message[2], token);
-  if (!expected) throw new ProbeFailure('pubsub-undelivered', `the subscriber got ${reprCapped(message)} instead of the message`);
+  if (!expected) throw new ProbeFailure('pubsub-undelivered', `the subscriber got ${session.shown(message)} instead of the message`);
 }
 
 async function checkRw(session) {
@@ -1008,7 +1156,7 @@ async function checkRw(session) {
   const main = await session.main();
   await main.call(session.deadline, 'SET', key, token, 'PX', RW_KEY_TTL_MS);
   const value = await main.call(session.deadline, 'GET', key);
-  if (!sameBytes(value, token)) throw new ProbeFailure('error', `GET returned ${reprCapped(value)} right after SET`);
+  if (!sameBytes(value, token)) throw new ProbeFailure('error', `GET returned ${session.shown(value)} right after SET`);
   await main.call(session.deadline, 'DEL', key);
 }
 
@@ -1024,7 +1172,7 @@ async function checkMinVersion(session) {
   const required = session.requirements.minVersion;
   const server = await session.serverInfo();
   const actual = parseVersion(server.version);
-  if (actual === null) throw new ProbeFailure('version', `INFO reports no usable version (${reprStr(server.version)})`);
+  if (actual === null) throw new ProbeFailure('version', `INFO reports no usable version (${session.shown(server.version)})`);
   if (compareVersions(actual, required) < 0) {
     throw new ProbeFailure('version', `${server.name} ${server.version} is older than the required ${required.join('.')}`);
   }
@@ -1033,7 +1181,7 @@ async function checkMinVersion(session) {
 async function checkModule(session) {
   let reply;
   try {
-    reply = await (await session.main()).call(session.deadline, 'MODULE', 'LIST');
+    reply = await (await session.main()).callLimited(session.deadline, LARGE_REPLY_BYTES, 'MODULE', 'LIST');
   } catch (error) {
     if (!(error instanceof ReplyError) || error.text.startsWith('NOPERM')) throw error;
     throw new ProbeFailure('module-missing', `MODULE LIST failed: ${error.text}`);
@@ -1069,8 +1217,8 @@ function pauseSeconds(waited) {
 
 function elapsedMs(since) { return Math.round((now() - since) * 1e6) / 1e3; }
 
-async function runAttempt(target, tlsSettings, checkNames, requirements, deadline) {
-  const session = new Session(target, tlsSettings, deadline, requirements);
+async function runAttempt(target, tlsSettings, checkNames, requirements, deadline, redactor) {
+  const session = new Session(target, tlsSettings, deadline, requirements, redactor);
   const results = {};
   for (const name of checkNames) results[name] = NOT_RUN;
   let failure = null;
@@ -1096,7 +1244,7 @@ async function runAttempt(target, tlsSettings, checkNames, requirements, deadlin
   return { results, failure, server };
 }
 
-async function waitUntilReady(target, checkNames, requirements, deadline, onFailure, tlsSettings) {
+async function waitUntilReady(target, checkNames, requirements, deadline, onFailure, tlsSettings, redactor) {
   const { started } = deadline;
   let attempts = 0;
   let results = {};
@@ -1106,7 +1254,7 @@ async function waitUntilReady(target, checkNames, requirements, deadline, onFail
     attempts += 1;
     const attemptDeadline = deadline.sooner(ATTEMPT_SECONDS);
     const cutShort = attemptDeadline.at === deadline.at && deadline.remaining() < ATTEMPT_SECONDS;
-    const attempt = await runAttempt(target, tlsSettings, checkNames, requirements, attemptDeadline);
+    const attempt = await runAttempt(target, tlsSettings, checkNames, requirements, attemptDeadline, redactor);
     server = attempt.server || server;
     const next = attempt.failure;
     if (failure !== null && cutShort && next !== null && DEADLINE_KINDS.has(next.kind)
@@ -1133,34 +1281,43 @@ function escapeCell(text) { return text.replace(/\|/g, '\\|').replace(/\n/g, ' '
 
 function writeOut(fd, line) { fs.writeSync(fd, line + '\n'); }
 
+// One $GITHUB_OUTPUT entry in the multi-line syntax, `name<<DELIM`, the value, `DELIM`, with a
+// random delimiter the value does not contain: a line break in the value (a URL's %0A decoded)
+// cannot start an entry of its own.
+function outputEntry(name, value) {
+  for (;;) {
+    const delimiter = 'redis_ci_' + crypto.randomBytes(12).toString('hex');
+    if (!value.includes(delimiter)) return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+  }
+}
+
+// The step summary cut at a line end to MAX_SUMMARY_BYTES, saying so.
+function capSummary(markdown) {
+  const data = Buffer.from(markdown, 'utf8');
+  if (data.length <= MAX_SUMMARY_BYTES) return markdown;
+  const head = data.subarray(0, MAX_SUMMARY_BYTES - 200).toString('utf8');
+  const kept = head.includes('\n') ? head.slice(0, head.lastIndexOf('\n')) : '';
+  return kept + `\n\n(summary cut at ${MAX_SUMMARY_BYTES / 1024} KiB; the JSON report has every row)\n\n`;
+}
+
 class Reporter {
-  constructor(target, checkNames, format, environ) {
+  constructor(target, checkNames, format, environ, redactor) {
     this.target = target;
-    this.secrets = target.password ? [target.password] : [];
+    // Every password to mask and scrub (the redactor's, which the RESP client shares).
+    this.redactor = redactor;
+    this.secrets = redactor.passwords;
     Object.assign(this, { checkNames, format, environ });
     this.inActions = environ.GITHUB_ACTIONS === 'true';
   }
 
-  // Every form a password can take in a message: raw, collapsed to one line, URL-encoded, and
-  // inside a str or bytes repr (a reply the server echoed).
-  scrub(text) {
-    for (const secret of this.secrets) {
-      const forms = [secret, oneLine(secret, Infinity), quote(secret), reprStr(secret).slice(1, -1),
-        reprBytes(Buffer.from(secret, 'utf8')).slice(2, -1)];
-      for (const form of [...new Set(forms)].filter(Boolean).sort((a, b) => b.length - a.length)) {
-        text = text.split(form).join(REDACTED);
-      }
-    }
-    return text;
-  }
+  // `text` with every form of every password redacted, then cut to MAX_MESSAGE_CHARS (redacted
+  // first: a cut could leave part of a password that no longer matches).
+  scrub(text) { return cut(this.redactor.text(text), MAX_MESSAGE_CHARS); }
 
   begin(timeout) {
     if (!this.inActions) return;
-    // The whole value and each line, raw and URL-encoded (probe/redaction.py mask_lines); the
-    // runner unescapes %25/%0D/%0A.
-    const values = this.secrets.flatMap((password) => [password, quote(password)].flatMap(
-      (form) => [escapeData(form), ...splitLines(form).filter((line) => line.trim()).map(escapeData)]));
-    for (const value of new Set(values.filter((value) => value.trim()))) writeOut(2, `::add-mask::${value}`);
+    // The whole value and each line, raw and URL-encoded; the runner unescapes %25/%0D/%0A.
+    for (const value of new Set(this.secrets.flatMap(maskLines))) writeOut(2, `::add-mask::${value}`);
     writeOut(2, `::group::redis-ci wait: ${this.target.redactedUrl()} (${this.checkNames.join(', ')}; timeout ${formatG(timeout)} s)`);
   }
 
@@ -1184,7 +1341,7 @@ class Reporter {
     }
     if (this.inActions) {
       this.writeOutputs(outcome);
-      this.appendFile('GITHUB_STEP_SUMMARY', this.summaryMarkdown(outcome));
+      this.appendFile('GITHUB_STEP_SUMMARY', capSummary(this.summaryMarkdown(outcome)));
     }
   }
 
@@ -1193,7 +1350,7 @@ class Reporter {
   readyLine(outcome) {
     const { server } = outcome;
     const about = server ? ` (${server.name} ${server.version}, ${server.mode}, ${server.role})` : '';
-    return `redis ready at ${this.target.address}${about} after ${(outcome.elapsedMs / 1000).toFixed(3)} s: ${this.checkNames.join(', ')}`;
+    return this.scrub(`redis ready at ${this.target.address}${about} after ${(outcome.elapsedMs / 1000).toFixed(3)} s: ${this.checkNames.join(', ')}`);
   }
 
   notReadyLine(outcome) {
@@ -1214,7 +1371,7 @@ class Reporter {
       url: this.target.redactedUrl(),
       elapsed_ms: outcome.elapsedMs,
       attempts: outcome.attempts,
-      server: server ? { version: server.version, mode: server.mode, role: server.role } : null,
+      server: server ? { version: this.scrub(server.version), mode: this.scrub(server.mode), role: this.scrub(server.role) } : null,
       checks,
       last_error: failure ? { kind: failure.kind, message: this.scrub(failure.message), hint: this.hint(failure) } : null,
     };
@@ -1227,7 +1384,7 @@ class Reporter {
       'elapsed-ms': outcome.elapsedMs.toFixed(3),
       url: this.target.redactedUrl(),
     };
-    this.appendFile('GITHUB_OUTPUT', OUTPUT_KEYS.map((key) => `${key}=${values[key]}\n`).join(''));
+    this.appendFile('GITHUB_OUTPUT', OUTPUT_KEYS.map((key) => outputEntry(key, this.scrub(values[key]))).join(''));
   }
 
   summaryMarkdown(outcome) {
@@ -1359,9 +1516,11 @@ async function run(argv, environ) {
   const checkNames = parseChecks(args);
   const requirements = parseRequirements(args);
   const tlsSettings = tlsOptions(target, environ);
-  const reporter = new Reporter(target, checkNames, args.format, environ);
+  const redactor = new Redactor([target.password]);
+  const reporter = new Reporter(target, checkNames, args.format, environ, redactor);
   reporter.begin(timeout);
-  const outcome = await waitUntilReady(target, checkNames, requirements, deadline, (failure) => reporter.progress(failure), tlsSettings);
+  const outcome = await waitUntilReady(target, checkNames, requirements, deadline, (failure) => reporter.progress(failure),
+    tlsSettings, redactor);
   reporter.finish(outcome);
   return outcome.ready ? 0 : 1;
 }
