@@ -2,8 +2,9 @@
 
 Each probe is a command line that takes `redis-ci wait`'s arguments (`--url`, `--timeout`,
 `--format json`, ...), reads the same environment (`REDISCLI_AUTH`, `GITHUB_ACTIONS`,
-`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`) and prints the same JSON report. To add one (the
-action's Node probe), add a `Probe` to `PROBES`: every row of the table then runs against it.
+`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`) and prints the same JSON report. Two today: the Python
+probe (`redis-ci wait`) and the action's Node probe (scripts/action/probe.js, for jobs without
+python3). To add one, add a `Probe` to `PROBES`: every row of the table then runs against it.
 """
 
 from __future__ import annotations
