@@ -21,6 +21,7 @@ from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rule import Finding, Rule
 from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.packed import Output, pack
+from redis_ci.lint.prefilter import triggered
 from redis_ci.lint.suppressions import MARKER, Suppressions, parse_suppressions
 from redis_ci.lint.yaml_nodes import MAX_WORKFLOW_BYTES, parse_document
 
@@ -29,18 +30,9 @@ WORKFLOW_SUFFIXES = (".yml", ".yaml")
 # Below this many files a pool costs more (fork + pickling results) than it saves.
 PARALLEL_MIN_FILES = 64
 UNUSED_SUPPRESSION = "RC000"
-# The prefilter (`can_skip`). A rule reports nothing about a workflow whose bytes (any case)
-# hold none of MUST_MENTION: every Redis image, action, port, URL, client and ignore comment
-# (`redis-ci:`) names one, and a compose start (whose compose file may be Redis) says
-# `compose`. Two rules judge any service or job container, Redis or not, so a file that has
-# one (CONTAINERS) and what those rules read (CONTAINER_TRIGGERS: RC004's options/command/
-# entrypoint, RC301's non-Linux runner labels) is linted too. A new rule that can speak about
-# a file without these words must add its own here (tests/lint/test_prefilter_cache.py checks
-# every fixture). Only RC001/RC002 then go unsaid about a skipped file: README, "The prefilter".
-MUST_MENTION = (b"redis", b"valkey", b"6379", b"keydb", b"dragonfly", b"compose")
-CONTAINERS = (b"services", b"container")
-CONTAINER_TRIGGERS = (b"options", b"command", b"entrypoint", b"macos", b"windows", b"osx", b"ubuntu-slim")
-
+# The prefilter (`prefilter_plan`, prefilter.py): each rule's `triggers` say which bytes can
+# make it speak; a file runs only the rules whose triggers it holds, and none (skipped) when
+# it holds no rule's. Only RC001/RC002 then go unsaid about a skipped file: README, "The prefilter".
 
 @dataclass
 class FileResult:
@@ -82,14 +74,16 @@ def find_workflow_files(paths: list[str]) -> list[str]:
 
 
 def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
-                         severities: dict | None = None) -> FileResult:
+                         severities: dict | None = None, run: list | None = None, document=None) -> FileResult:
     """Run rules (classes; each built fresh for this file) on one file's bytes.
-    severities: rule code -> severity replacing the rule's default (from the config)."""
-    document = parse_document(data)
+    severities: rule code -> severity replacing the rule's default (from the config).
+    run: the rules to run, when the prefilter knows the others say nothing here (default:
+    all of rules; RC000 still judges all of rules); document: data already parsed."""
+    document = parse_document(data) if document is None else document
     workflow = build_workflow(document, path)
     # only a file under .github/ with a compose step looks further (rules never read files)
     compose_files = load_compose_projects(workflow) if b"compose" in data else {}
-    instances = [rule_class() for rule_class in rules]
+    instances = [rule_class() for rule_class in (rules if run is None else run)]
     # only the hooks a rule overrides: most rules look at jobs or at steps, not both
     job_hooks = [rule.check_job for rule in instances if type(rule).check_job is not Rule.check_job]
     step_hooks = [rule.check_step for rule in instances if type(rule).check_step is not Rule.check_step]
@@ -132,22 +126,36 @@ def _dependencies(workflow, data: bytes) -> tuple:
     return tuple(workflow_dependencies(workflow))
 
 
-def can_skip(data: bytes) -> bool:
-    """The prefilter: no rule can report anything here but RC001/RC002. A file too large
-    (RC003) or not valid UTF-8 (RC001) is never skipped: those are reported for every file."""
+def prefilter_plan(data: bytes, rules) -> tuple:
+    """(the rules to run on data, its parsed document or None); ([], None): skip the file, no
+    rule can report anything here but RC001/RC002. A file too large (RC003) or not valid UTF-8
+    (RC001) is never skipped: those are reported for every file; nor one with an ignore
+    comment (what is wrong with the comment is reported)."""
     if len(data) > MAX_WORKFLOW_BYTES:
-        return False
-    lowered = data.lower()
-    if any(word in lowered for word in MUST_MENTION):
-        return False
-    if any(word in lowered for word in CONTAINERS) and any(word in lowered for word in CONTAINER_TRIGGERS):
-        return False
+        return list(rules), None
+    chosen = triggered(data, rules)
+    document = None
+    gated = [rule for rule in chosen if rule.gate is not None]
+    if gated and all(rule.file_level or rule.gate is not None for rule in chosen):
+        # only gated rules left: parse once and ask them, before the model is built
+        document = parse_document(data)
+        passed = [rule for rule in gated if rule.gate(document)]
+        chosen = [rule for rule in chosen if rule.gate is None or rule in passed]
+        if not passed:
+            chosen = []
+    if chosen or MARKER.encode() in data:
+        return chosen or [rule for rule in rules if rule.file_level], document
     if not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            return False
-    return True
+            return list(rules), None
+    return [], None
+
+
+def can_skip(data: bytes, rules=ALL_RULES) -> bool:
+    """The prefilter passes over data: no rule of rules can report anything there but RC001/RC002."""
+    return not prefilter_plan(data, rules)[0]
 
 
 def unused_suppressions(suppressions: Suppressions, rules: list[type[Rule]]) -> list[Finding]:
@@ -214,11 +222,12 @@ def lint_packed(path: str, settings: LintSettings, lookup: bool = True) -> tuple
         hit = cache.get(key) if lookup else None
         if hit is not None:
             return hit
-    if settings.prefilter and can_skip(data):
+    run, document = prefilter_plan(data, settings.rules) if settings.prefilter else (None, None)
+    if run == []:
         packed = pack(FileResult(path), settings.output)
         dependencies = ()
     else:
-        result = check_workflow_bytes(data, path, list(settings.rules), settings.severities)
+        result = check_workflow_bytes(data, path, list(settings.rules), settings.severities, run, document)
         if settings.refine is not None:
             result = settings.refine(result, data, list(settings.rules), settings.severities)
         packed = pack(result, settings.output)

@@ -10,7 +10,9 @@ What it does / Why is this bad? / Example / Use instead / Fix safety.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
+
+from redis_ci.lint.prefilter import REDIS_WORDS
 
 if TYPE_CHECKING:  # the model imports PyYAML; `redis-ci rules` must not pay for it
     from redis_ci.lint.edits import TextEdit
@@ -59,6 +61,14 @@ class Rule:
     fixable: ClassVar[bool] = False
     # False: runs only when a selector names it (its code, a prefix of it, its name, or ALL)
     enabled_by_default: ClassVar[bool] = True
+    # The prefilter (prefilter.py): the lowercase bytes without which this rule reports
+    # nothing (any of them; None: it runs on every file). A test checks it on every fixture.
+    triggers: ClassVar[tuple | None] = None
+    # Optional: parsed document -> False when the rule reports nothing here, asked before
+    # the model is built (which then need not be, when no other rule is left).
+    gate: ClassVar[Callable | None] = None
+    # RC001-RC003: problems of the file itself, reported whenever another rule looks at it.
+    file_level: ClassVar[bool] = False
 
     def check_workflow(self, workflow: Workflow) -> Iterable[Finding]:
         return ()
@@ -96,6 +106,10 @@ class Rule:
 class FileProblemRule(Rule):
     """Base of the rules that report a problem of the file itself (RC001-RC003): the
     parser found it (`yaml_nodes.FileProblem` with kind == code); the rule reports it."""
+
+    # By themselves only in files about Redis: a syntax error elsewhere is actionlint's business.
+    triggers = REDIS_WORDS
+    file_level = True
 
     def check_workflow(self, workflow: Workflow) -> Iterable[Finding]:
         for problem in workflow.problems:

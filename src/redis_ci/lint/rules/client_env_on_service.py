@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redis_ci.lint.model import env_endpoint
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 
@@ -55,6 +56,7 @@ class ClientEnvOnService(Rule):
 
     code = "RC206"
     name = "client-env-on-service"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 # The script the official redis and valkey images start with.
@@ -47,6 +48,7 @@ class EntrypointBypass(Rule):
 
     code = "RC403"
     name = "entrypoint-bypass"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

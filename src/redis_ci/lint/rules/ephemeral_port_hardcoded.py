@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redis_ci.lint.model import find_client_endpoints, job_network_containers, redis_start
 from redis_ci.recipe import REDIS_PORT
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 
@@ -59,6 +60,7 @@ class EphemeralPortHardcoded(Rule):
 
     code = "RC205"
     name = "ephemeral-port-hardcoded"
+    triggers = REDIS_WORDS
     severity = "error"
     fixable = False
 

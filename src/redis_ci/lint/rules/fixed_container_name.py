@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.runner.arguments import split_arguments
 
@@ -44,6 +45,7 @@ class FixedContainerName(Rule):
 
     code = "RC305"
     name = "fixed-container-name"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

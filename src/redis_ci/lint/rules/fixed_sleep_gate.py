@@ -14,6 +14,7 @@ from redis_ci.lint.model import (
     redis_in_job,
     service_has_health_check,
 )
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 _SLEEP = re.compile(r"(?<![\w-])sleep\s+(\d+(?:\.\d+)?[smh]?)(?![\w.])")
@@ -66,6 +67,7 @@ class FixedSleepGate(Rule):
 
     code = "RC102"
     name = "fixed-sleep-gate"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

@@ -6,6 +6,7 @@ import re
 
 from redis_ci.lint.edits import replace
 from redis_ci.lint.model import find_client_endpoints
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.yaml_nodes import Span
 
@@ -60,6 +61,7 @@ class HostPortInContainerJob(Rule):
 
     code = "RC207"
     name = "host-port-in-container-job"
+    triggers = REDIS_WORDS
     severity = "error"
     fixable = True
 

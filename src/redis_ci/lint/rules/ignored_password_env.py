@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 # Official images whose entrypoint reads no environment: they start `redis-server` / `valkey-server` as is.
@@ -52,6 +53,7 @@ class IgnoredPasswordEnv(Rule):
 
     code = "RC402"
     name = "ignored-password-env"
+    triggers = REDIS_WORDS
     severity = "error"
     fixable = False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redis_ci.lint.edits import replace
 from redis_ci.lint.model import editable_host_span, find_client_endpoints, redis_start
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 
@@ -50,6 +51,7 @@ class LocalhostInContainerJob(Rule):
 
     code = "RC202"
     name = "localhost-in-container-job"
+    triggers = REDIS_WORDS
     severity = "error"
     fixable = True
 

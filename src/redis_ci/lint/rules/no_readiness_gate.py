@@ -19,6 +19,7 @@ from redis_ci.lint.model import (
     tcp_waits,
     waits_for_redis,
 )
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 _SECRET = re.compile(r"^\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
@@ -100,6 +101,7 @@ class NoReadinessGate(Rule):
 
     code = "RC101"
     name = "no-readiness-gate"
+    triggers = REDIS_WORDS
     severity = "error"
     fixable = True
 

@@ -13,6 +13,7 @@ from redis_ci.lint.model import (
     parse_image,
     redis_in_job,
 )
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.rules.no_readiness_gate import insert_step_before, step_title
 
@@ -72,6 +73,7 @@ class OvercommitNotEnabled(Rule):
 
     code = "RC302"
     name = "overcommit-not-enabled"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = True
 

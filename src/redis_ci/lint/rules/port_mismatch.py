@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from redis_ci.lint.model import compose_projects, find_client_endpoints, redis_start
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import REDIS_PORT
 
@@ -59,6 +60,7 @@ class PortMismatch(Rule):
 
     code = "RC204"
     name = "port-mismatch"
+    triggers = REDIS_WORDS
     severity = "error"
     fixable = False
 

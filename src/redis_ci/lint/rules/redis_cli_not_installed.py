@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from redis_ci.lint.model import REDIS_ACTIONS, is_project_action, redis_cli_calls
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 # Labels of GitHub-hosted runner images, none of which ship redis-cli.
@@ -60,6 +61,7 @@ class RedisCliNotInstalled(Rule):
 
     code = "RC304"
     name = "redis-cli-not-installed"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

@@ -8,6 +8,7 @@ import shlex
 
 from redis_ci.lint import edits
 from redis_ci.lint.model import EXPRESSION, runner_words
+from redis_ci.lint.prefilter import SERVICES, runner_split_possible
 from redis_ci.lint.rule import Rule
 from redis_ci.runner.arguments import quote_argument, split_arguments
 
@@ -65,6 +66,9 @@ class RunnerQuoting(Rule):
 
     code = "RC004"
     name = "runner-quoting"
+    # any service's or job container's values, not only Redis's; the gate reads them in the parsed YAML
+    triggers = ((SERVICES, (b"options", b"command", b"entrypoint")),)
+    gate = staticmethod(lambda document: runner_split_possible(document, _difference))
     severity = "error"
     fixable = True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redis_ci.lint.edits import replace
 from redis_ci.lint.model import editable_host_span, find_client_endpoints, job_network_containers
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import RUNNER_JOB_HOST
 
@@ -57,6 +58,8 @@ class ServiceLabelInRunnerJob(Rule):
 
     code = "RC203"
     name = "service-label-in-runner-job"
+    # any service's label, in a client endpoint: env names with CACHE, BROKER... count (model/endpoints.py)
+    triggers = ((b"services", REDIS_WORDS + (b"cache", b"broker", b"celery", b"sidekiq", b"resque", b"rq")),)
     severity = "error"
     fixable = True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redis_ci.lint.model import redis_start
+from redis_ci.lint.prefilter import NON_LINUX, REDIS_WORDS, SERVICES
 from redis_ci.lint.rule import Rule
 
 # GitHub-hosted images (`macos-15`, `windows-latest`) and self-hosted OS labels (`macOS`, `Windows`).
@@ -69,6 +70,7 @@ class ServicesOnNonLinux(Rule):
 
     code = "RC301"
     name = "services-on-non-linux"
+    triggers = ((NON_LINUX, SERVICES + REDIS_WORDS),)  # any service or job container; a Docker start of Redis
     severity = "error"
     fixable = False
 

@@ -15,6 +15,7 @@ from redis_ci.lint.model import (
     service_is_cluster,
     starts_cluster,
 )
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.rules.no_readiness_gate import step_title
 
@@ -61,6 +62,7 @@ class SingleNodeClusterGate(Rule):
 
     code = "RC106"
     name = "single-node-cluster-gate"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

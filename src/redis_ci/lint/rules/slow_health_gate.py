@@ -5,6 +5,7 @@ from __future__ import annotations
 from redis_ci import recipe
 from redis_ci.lint import edits
 from redis_ci.lint.model import option_argument_span, options_end, service_has_health_check, split_options
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.runner.hold import first_probe_seconds, runner_hold
 
@@ -65,6 +66,7 @@ class SlowHealthGate(Rule):
 
     code = "RC104"
     name = "slow-health-gate"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = True
 

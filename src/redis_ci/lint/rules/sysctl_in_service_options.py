@@ -41,6 +41,7 @@ class SysctlInServiceOptions(Rule):
 
     code = "RC303"
     name = "sysctl-in-service-options"
+    triggers = ((b"services", b"sysctl", b"vm."),)  # any service's `--sysctl vm.*`
     severity = "error"
     fixable = False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redis_ci import recipe
 from redis_ci.lint.model import redis_in_job, tcp_waits, waits_for_redis
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 
@@ -44,6 +45,7 @@ class TcpOnlyWait(Rule):
 
     code = "RC107"
     name = "tcp-only-wait"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

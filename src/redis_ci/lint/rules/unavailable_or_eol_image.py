@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from redis_ci.lint.model import MATRIX_REF, Value, compose_redis_definitions, docker_images, is_redis_image, parse_image
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, OLDEST_SUPPORTED_REDIS, STABLE_VERSION
 
@@ -62,6 +63,7 @@ class UnavailableOrEolImage(Rule):
 
     code = "RC404"
     name = "unavailable-or-eol-image"
+    triggers = REDIS_WORDS + ((b"services", b"bitnamilegacy"),)  # any service's `bitnamilegacy/*` image
     severity = "warning"
     fixable = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from redis_ci.lint.model import is_bounded_loop
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 # `until`/`while` ... `done` (not nested); a PING of Redis in it makes it a wait for Redis.
@@ -46,6 +47,7 @@ class UnboundedWaitLoop(Rule):
 
     code = "RC105"
     name = "unbounded-wait-loop"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redis_ci.lint.edits import indentation_of, insert_lines_before
 from redis_ci.lint.model import find_client_endpoints, job_network_containers, redis_cli_calls
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import REDIS_PORT
 
@@ -56,6 +57,7 @@ class UnmappedServicePort(Rule):
 
     code = "RC201"
     name = "unmapped-service-port"
+    triggers = REDIS_WORDS
     severity = "error"
     fixable = True
 

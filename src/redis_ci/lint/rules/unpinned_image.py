@@ -6,6 +6,7 @@ import re
 
 from redis_ci.lint.edits import replace
 from redis_ci.lint.model import MATRIX_REF, Value, compose_redis_definitions, is_redis_image, parse_image, redis_start
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, MOVING_TAGS, STABLE_VERSION
 
@@ -61,6 +62,7 @@ class UnpinnedImage(Rule):
 
     code = "RC401"
     name = "unpinned-image"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = True
 

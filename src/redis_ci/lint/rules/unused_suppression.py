@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redis_ci.lint.prefilter import MARKER
 from redis_ci.lint.rule import Rule
 
 
@@ -42,6 +43,7 @@ class UnusedSuppression(Rule):
 
     code = "RC000"
     name = "unused-suppression"
+    triggers = (MARKER,)  # the engine judges it wherever an ignore comment is
     severity = "warning"
     enabled_by_default = False
     # The engine reports it (it needs every other rule's findings first): no hooks here.

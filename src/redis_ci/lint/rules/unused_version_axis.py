@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from redis_ci.lint.model import redis_in_job
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.yaml_nodes import Span
 
@@ -55,6 +56,7 @@ class UnusedVersionAxis(Rule):
 
     code = "RC405"
     name = "unused-version-axis"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = False
 

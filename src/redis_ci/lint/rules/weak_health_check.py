@@ -13,6 +13,7 @@ from redis_ci.lint.model import (
     requirepass,
     service_has_health_check,
 )
+from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 
 _CLI = re.compile(r"\b((?:redis|valkey|keydb)-cli)\b")
@@ -72,6 +73,7 @@ class WeakHealthCheck(Rule):
 
     code = "RC103"
     name = "weak-health-check"
+    triggers = REDIS_WORDS
     severity = "warning"
     fixable = True
 
