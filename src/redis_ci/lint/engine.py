@@ -126,9 +126,9 @@ def _dependencies(workflow, data: bytes) -> tuple:
     return tuple(workflow_dependencies(workflow))
 
 
-def prefilter_plan(data: bytes, rules) -> tuple:
-    """(the rules to run on data, its parsed document or None); ([], None): skip the file, no
-    rule can report anything here but RC001/RC002. A file too large (RC003) or not valid UTF-8
+def prefilter_plan(data: bytes, rules) -> tuple | None:
+    """(the rules to run on data, its parsed document or None); None: skip the file, no rule
+    can report anything here but RC001/RC002. A file too large (RC003) or not valid UTF-8
     (RC001) is never skipped: those are reported for every file; nor one with an ignore
     comment (what is wrong with the comment is reported)."""
     if len(data) > MAX_WORKFLOW_BYTES:
@@ -150,12 +150,12 @@ def prefilter_plan(data: bytes, rules) -> tuple:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return list(rules), None
-    return [], None
+    return None
 
 
 def can_skip(data: bytes, rules=ALL_RULES) -> bool:
     """The prefilter passes over data: no rule of rules can report anything there but RC001/RC002."""
-    return not prefilter_plan(data, rules)[0]
+    return prefilter_plan(data, rules) is None
 
 
 def unused_suppressions(suppressions: Suppressions, rules: list[type[Rule]]) -> list[Finding]:
@@ -222,12 +222,12 @@ def lint_packed(path: str, settings: LintSettings, lookup: bool = True) -> tuple
         hit = cache.get(key) if lookup else None
         if hit is not None:
             return hit
-    run, document = prefilter_plan(data, settings.rules) if settings.prefilter else (None, None)
-    if run == []:
+    plan = prefilter_plan(data, settings.rules) if settings.prefilter else (None, None)
+    if plan is None:
         packed = pack(FileResult(path), settings.output)
         dependencies = ()
     else:
-        result = check_workflow_bytes(data, path, list(settings.rules), settings.severities, run, document)
+        result = check_workflow_bytes(data, path, list(settings.rules), settings.severities, *plan)
         if settings.refine is not None:
             result = settings.refine(result, data, list(settings.rules), settings.severities)
         packed = pack(result, settings.output)
