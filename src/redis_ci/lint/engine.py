@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,8 +26,6 @@ from redis_ci.lint.yaml_nodes import MAX_WORKFLOW_BYTES, parse_document
 
 DEFAULT_PATH = os.path.join(".github", "workflows")
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
-# Below this many files a pool costs more (fork + pickling results) than it saves.
-PARALLEL_MIN_FILES = 64
 UNUSED_SUPPRESSION = "RC000"
 # The prefilter (`prefilter_plan`, prefilter.py): each rule's `triggers` say which bytes can
 # make it speak; a file runs only the rules whose triggers it holds, and none (skipped) when
@@ -134,6 +131,10 @@ def prefilter_plan(data: bytes, rules) -> tuple | None:
     if len(data) > MAX_WORKFLOW_BYTES:
         return list(rules), None
     chosen = triggered(data, rules)
+    if not chosen:
+        if MARKER.encode() in data:
+            return [rule for rule in rules if rule.file_level], None
+        return None if _skippable(data) else (list(rules), None)
     document = None
     gated = [rule for rule in chosen if rule.gate is not None]
     if gated and all(rule.file_level or rule.gate is not None for rule in chosen):
@@ -143,14 +144,26 @@ def prefilter_plan(data: bytes, rules) -> tuple | None:
         chosen = [rule for rule in chosen if rule.gate is None or rule in passed]
         if not passed:
             chosen = []
-    if chosen or MARKER.encode() in data:
+    if chosen or not _skippable(data):
         return chosen or [rule for rule in rules if rule.file_level], document
+    return None
+
+
+def _skippable(data: bytes) -> bool:
+    """No ignore comment (its notices are reported) and valid UTF-8 (else RC001, for every file)."""
+    if MARKER.encode() in data:
+        return False
     if not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            return list(rules), None
-    return None
+            return False
+    return True
+
+
+def skipped_by_bytes(data: bytes, rules) -> bool:
+    """The prefilter passes over data without parsing it (prefilter_plan may pass over more)."""
+    return len(data) <= MAX_WORKFLOW_BYTES and not triggered(data, rules) and _skippable(data)
 
 
 def can_skip(data: bytes, rules=ALL_RULES) -> bool:
@@ -206,14 +219,17 @@ class LintSettings:
     refine: Callable | None = None
 
 
-def lint_packed(path: str, settings: LintSettings, lookup: bool = True) -> tuple:
+def lint_packed(path: str, settings: LintSettings, lookup: bool = True, light_only: bool = False) -> tuple | None:
     """One file -> its packed result (packed.py), through the cache when settings name one
-    (lookup=False: the caller has just missed it)."""
+    (lookup=False: the caller has just missed it). light_only: None unless the prefilter
+    passes over the file by its bytes (the pool's triage: pool.py)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return pack(FileResult(path, read_error=exc.strerror or str(exc)), settings.output)
+    if light_only and not (settings.prefilter and skipped_by_bytes(data, settings.rules)):
+        return None
     cache = key = None
     if settings.cache_folder is not None:
         from redis_ci.lint.cache import ResultCache, dependency_stamps, file_key
@@ -237,13 +253,6 @@ def lint_packed(path: str, settings: LintSettings, lookup: bool = True) -> tuple
     return packed
 
 
-def _worker_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def lint_paths(paths: list[str], rules: list[type[Rule]], severities: dict | None = None,
                workers: int | None = None) -> list[FileResult]:
     """Lint every workflow file under paths, in path order, to FileResults (no prefilter, no
@@ -258,7 +267,8 @@ def lint_paths_packed(paths: list[str], settings: LintSettings, workers: int | N
     this process looks every file up first: a warm run starts no pool."""
     files = find_workflow_files(paths)
     if settings.cache_folder is None:
-        return _map(functools.partial(lint_packed, settings=settings), files, workers)
+        return _map(functools.partial(lint_packed, settings=settings), files, workers,
+                    functools.partial(lint_packed, settings=settings, light_only=True))
     from redis_ci.lint.cache import ResultCache, file_key
 
     cache = ResultCache(settings.cache_folder)
@@ -272,26 +282,17 @@ def lint_paths_packed(paths: list[str], settings: LintSettings, workers: int | N
         if hit is not None:
             placed[path] = hit
     misses = [path for path in files if path not in placed]
-    placed.update(zip(misses, _map(functools.partial(lint_packed, settings=settings, lookup=False), misses, workers)))
+    placed.update(zip(misses, _map(functools.partial(lint_packed, settings=settings, lookup=False), misses, workers,
+                                   functools.partial(lint_packed, settings=settings, lookup=False, light_only=True))))
     if misses:
         cache.wrote = True  # the workers did
         cache.trim()
     return [placed[path] for path in files]
 
 
-def _map(lint_one, files: list[str], workers: int | None) -> list:
-    """lint_one over files in order; with more than PARALLEL_MIN_FILES files, in a pool of
-    `workers` processes (default: one per core)."""
-    workers = _worker_count() if workers is None else workers
-    if workers < 2 or len(files) <= PARALLEL_MIN_FILES:
-        return [lint_one(path) for path in files]
-    from concurrent.futures import ProcessPoolExecutor
-    import multiprocessing
+def _map(lint_one, files: list[str], workers: int | None, triage=None) -> list:
+    """lint_one over files in order, on every core when there are many (pool.py); triage:
+    lint_one for the files the prefilter passes over by their bytes, None for the others."""
+    from redis_ci.lint.pool import map_in_order
 
-    # fork: workers inherit the imported rules instead of importing them again
-    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(lint_one, files, chunksize=max(1, len(files) // (workers * 4))))
-    except (OSError, ImportError):  # no semaphores here (some sandboxes): lint in this process
-        return [lint_one(path) for path in files]
+    return map_in_order(lint_one, files, workers, triage)
