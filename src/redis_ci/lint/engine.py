@@ -238,7 +238,8 @@ def lint_packed(path: str, settings: LintSettings, lookup: bool = True, light_on
         hit = cache.get(key) if lookup else None
         if hit is not None:
             return hit
-    plan = prefilter_plan(data, settings.rules) if settings.prefilter else (None, None)
+    # light_only got here: the prefilter has passed over the file already
+    plan = None if light_only else prefilter_plan(data, settings.rules) if settings.prefilter else (None, None)
     if plan is None:
         packed = pack(FileResult(path), settings.output)
         dependencies = ()
