@@ -17,7 +17,9 @@ from redis_ci.lint.cache import ResultCache, dependency_stamps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from redis_ci.lint.engine import LintSettings, can_skip, check_workflow_bytes, lint_packed, prefilter_plan
+from redis_ci.lint.engine import (LintSettings, can_skip, check_workflow_bytes, lint_packed, prefilter_plan,
+                                  skipped_by_bytes)
+from redis_ci.lint.prefilter import triggered
 from redis_ci.lint.packed import Output
 from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.rules.runner_quoting import RunnerQuoting
@@ -246,6 +248,8 @@ def test_generated_workflows_give_what_every_rule_gives(tmp_path, text, selected
     assert _same_but_file_level(on, off), (text, on[3], off[3])
     if on != off:  # skipped: only a file that names no Redis may lose RC001/RC002
         assert "redis" not in text.lower() and can_skip(text.encode(), rules)
+    if skipped_by_bytes(text.encode(), rules):  # what the pool's triage answers in the parent
+        assert can_skip(text.encode(), rules) and bool(triggered(text.encode(), rules)) is False
 
 
 def redis_ci(*args, cwd):

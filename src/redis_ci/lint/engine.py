@@ -163,7 +163,7 @@ def _skippable(data: bytes) -> bool:
 
 def skipped_by_bytes(data: bytes, rules) -> bool:
     """The prefilter passes over data without parsing it (prefilter_plan may pass over more)."""
-    return len(data) <= MAX_WORKFLOW_BYTES and not triggered(data, rules) and _skippable(data)
+    return len(data) <= MAX_WORKFLOW_BYTES and not triggered(data, rules, first=True) and _skippable(data)
 
 
 def can_skip(data: bytes, rules=ALL_RULES) -> bool:

@@ -90,10 +90,10 @@ def _program(rules: tuple) -> tuple:
     return programs, tuple(distinct.index(rule.triggers) for rule in rules), needed and tuple(sorted(needed))
 
 
-def triggered(data: bytes, rules) -> list:
+def triggered(data: bytes, rules, first: bool = False) -> list:
     """The rules of `rules` that can report something about data (file-level rules, RC001-RC003,
-    come along whenever another does); [] when none can. No decision on too large or
-    undecodable files: the engine lints those whatever this says."""
+    come along whenever another does); [] when none can (first: only the first such rule, or
+    []). No decision on too large or undecodable files: the engine lints those whatever this says."""
     rules = tuple(rules)
     programs, which, needed = _program(rules)
     forms = lowered_forms(data)
@@ -111,6 +111,9 @@ def triggered(data: bytes, rules) -> list:
         return alternatives is None or any(all(any(present(word) for word in group) for group in groups)
                                            for groups in alternatives)
 
+    if first:
+        hit = next((index for index, alternatives in enumerate(programs) if holds(alternatives)), None)
+        return [] if hit is None else [rules[which.index(hit)]]
     hits = [holds(alternatives) for alternatives in programs]
     chosen = [rule for rule, index in zip(rules, which) if hits[index]]
     if any(not rule.file_level for rule in chosen):
