@@ -47,7 +47,7 @@ class UnboundedWaitLoop(Rule):
 
     code = "RC105"
     name = "unbounded-wait-loop"
-    triggers = REDIS_WORDS
+    triggers = REDIS_WORDS + ((b"ping", (b"until", b"while")),)  # a bare `PING` counts (_REDIS_PING)
     severity = "warning"
     fixable = False
 
