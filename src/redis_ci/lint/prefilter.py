@@ -75,7 +75,10 @@ def _program(rules: tuple) -> tuple:
     """(the distinct triggers of a rule selection as alternatives, None for "always"; for each
     rule the index of its triggers in the first; words one of which every alternative needs,
     None when some rule always runs)."""
-    distinct = list(dict.fromkeys(rule.triggers for rule in rules))
+    counts: dict = {}
+    for rule in rules:
+        counts[rule.triggers] = counts.get(rule.triggers, 0) + 1
+    distinct = sorted(counts, key=lambda triggers: -counts[triggers])  # REDIS_WORDS first: it decides most files
     programs = tuple(None if triggers is None else _alternatives(triggers) for triggers in distinct)
     needed: set | None = set()
     if None in programs:
@@ -97,24 +100,36 @@ def triggered(data: bytes, rules, first: bool = False) -> list:
     rules = tuple(rules)
     programs, which, needed = _program(rules)
     forms = lowered_forms(data)
-    if needed is not None and not any(word in form for form in forms for word in needed):
-        return []  # most files: a few searches (~1-2 us each on a 2 kB file) and done
+    if needed is not None:
+        for word in needed:
+            if any(word in form for form in forms):
+                break
+        else:
+            return []  # most files: a few searches (~1-2 us each on a 2 kB file) and done
     known: dict = {}  # word -> present, each searched once
-
-    def present(word: bytes) -> bool:
-        found = known.get(word)
-        if found is None:
-            found = known[word] = any(word in form for form in forms)
-        return found
-
-    def holds(alternatives) -> bool:
-        return alternatives is None or any(all(any(present(word) for word in group) for group in groups)
-                                           for groups in alternatives)
-
+    lowered = forms[0] if len(forms) == 1 else None
+    hits = []
+    for alternatives in programs:  # plain loops: ~3x cheaper than nested any()/all() here
+        hit = alternatives is None
+        for groups in alternatives or ():
+            for group in groups:
+                for word in group:
+                    found = known.get(word)
+                    if found is None:
+                        found = known[word] = (word in lowered) if lowered is not None else any(
+                            word in form for form in forms)
+                    if found:
+                        break
+                else:
+                    break  # no word of this group: the alternative fails
+            else:
+                hit = True
+                break
+        if hit and first:
+            return [rules[which.index(len(hits))]]
+        hits.append(hit)
     if first:
-        hit = next((index for index, alternatives in enumerate(programs) if holds(alternatives)), None)
-        return [] if hit is None else [rules[which.index(hit)]]
-    hits = [holds(alternatives) for alternatives in programs]
+        return []
     chosen = [rule for rule, index in zip(rules, which) if hits[index]]
     if any(not rule.file_level for rule in chosen):
         chosen = [rule for rule, index in zip(rules, which) if rule.file_level or hits[index]]
