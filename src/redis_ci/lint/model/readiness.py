@@ -23,6 +23,7 @@ from redis_ci.lint.model.value import Value
 from redis_ci.lint.model.waits import checks_cluster, tcp_waits
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import ACTION_REPOSITORY, REDIS_PORT
+from redis_ci.lint.patterns import lazy_compile
 
 
 ACTION_NAME = ACTION_REPOSITORY.rsplit("/", 1)[1]
@@ -74,9 +75,9 @@ def is_project_action_stop(step: Step) -> bool:
     return start is not None and start.text.strip() == "stop" and is_project_action(step)
 
 
-_WAIT_COMMAND = re.compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
-_LOOP = re.compile(r"\b(?:until|while|for)\b")
-_LOOP_BOUND = re.compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b|\(\(|\bfor\s+\w+\s+in\b")
+_WAIT_COMMAND = lazy_compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
+_LOOP = lazy_compile(r"\b(?:until|while|for)\b")
+_LOOP_BOUND = lazy_compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b|\(\(|\bfor\s+\w+\s+in\b")
 
 
 def has_wait_loop(text: str) -> bool:
@@ -100,7 +101,7 @@ def is_gate(step: Step) -> bool:
 
 # Actions that run a command again until it succeeds, and the input that bounds them.
 RETRY_ACTIONS = {"nick-fields/retry": "max_attempts", "wandalen/wretry.action": "attempt_limit"}
-_REDIS_CHECK = re.compile(r"(?:redis|valkey)-cli\b[^\n;|&]*\b(?:ping|cluster\s+info|--cluster\s+check)\b", re.I)
+_REDIS_CHECK = lazy_compile(r"(?:redis|valkey)-cli\b[^\n;|&]*\b(?:ping|cluster\s+info|--cluster\s+check)\b", re.I)
 
 
 def is_bounded_retry(step: Step) -> bool:
@@ -144,11 +145,11 @@ def service_has_health_check(service: Service) -> bool:
     return bool(service.options.health_cmd) and not service.options.no_healthcheck
 
 
-_DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
-_REDIS_SERVER = re.compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
-_PACKAGE_INSTALL = re.compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
+_DOCKER_RUN = lazy_compile(r"\b(?:docker|podman)\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
+_REDIS_SERVER = lazy_compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
+_PACKAGE_INSTALL = lazy_compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
 # Words before `redis-server` in one command that stop, inspect or find it rather than start it.
-_NOT_A_START = re.compile(r"\b(?:stop|kill|pkill|killall|disable|mask|status|which|pgrep|is-active)\b")
+_NOT_A_START = lazy_compile(r"\b(?:stop|kill|pkill|killall|disable|mask|status|which|pgrep|is-active)\b")
 
 
 def redis_start(step: Step) -> RedisStart | None:
@@ -196,8 +197,8 @@ def _redis_start(step: Step) -> RedisStart | None:
 
 
 # Actions that prepare a job and never talk to Redis (matched against the action's name).
-_PREPARATION_ACTION = re.compile(r"checkout|setup|cache|toolchain|artifact|install|login")
-_ONLY_SYSCTL = re.compile(r"(?:\s*(?:#[^\n]*|(?:sudo\s+)?sysctl\s[^\n;&|]*))*\s*")
+_PREPARATION_ACTION = lazy_compile(r"checkout|setup|cache|toolchain|artifact|install|login")
+_ONLY_SYSCTL = lazy_compile(r"(?:\s*(?:#[^\n]*|(?:sudo\s+)?sysctl\s[^\n;&|]*))*\s*")
 
 
 def is_preparation_step(step: Step) -> bool:
@@ -242,8 +243,8 @@ def redis_in_job(job: Job, workflow: Workflow | None = None) -> list[RedisInJob]
     return list(kept(job, "redis", lambda: _redis_in_job(job, workflow)))
 
 
-_REDIS_NAME = re.compile(r"redis|valkey|keydb|dragonfly", re.I)
-SERVICE_ID_REF = re.compile(r"^\$\{\{\s*job\.services\.([\w-]+)\.id\s*\}\}$")
+_REDIS_NAME = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)
+SERVICE_ID_REF = lazy_compile(r"^\$\{\{\s*job\.services\.([\w-]+)\.id\s*\}\}$")
 
 
 def compose_starts_redis(start: RedisStart, step: Step, job: Job, workflow: Workflow | None) -> bool:

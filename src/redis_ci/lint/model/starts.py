@@ -10,14 +10,15 @@ from redis_ci.lint.model.images import is_redis_image, parse_image
 from redis_ci.lint.model.tree import Step
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
+from redis_ci.lint.patterns import lazy_compile
 
 # Actions that run `docker compose up` for the step (inputs: compose-file, services, up-flags, cwd).
 COMPOSE_ACTIONS = ("hoverkraft-tech/compose-action", "isbang/compose-action")
 
-_REDIS_WORD = re.compile(r"redis|valkey|keydb|dragonfly", re.I)
+_REDIS_WORD = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)
 # One shell command: up to a newline (a `\` continues it), `;`, `|` or `&`.
 _COMMAND_REST = r"(?:\\\n|[^\n;|&])*"
-_COMPOSE = re.compile(r"\bdocker(?:-compose|\s+compose)\b" + _COMMAND_REST)
+_COMPOSE = lazy_compile(r"\bdocker(?:-compose|\s+compose)\b" + _COMMAND_REST)
 _COMPOSE_GLOBAL_VALUES = ("-f", "--file", "-p", "--project-name", "--project-directory", "--profile",
                           "--env-file", "--ansi", "--progress", "--parallel")
 _COMPOSE_UP_VALUES = ("--scale", "-t", "--timeout", "--wait-timeout", "--pull", "--exit-code-from",
@@ -44,7 +45,7 @@ class ComposeUp:
         return any(_REDIS_WORD.search(service) for service in self.services)
 
 
-_WORD = re.compile(r"(?:\$\{\{.*?\}\}|\S)+")  # a `${{ }}` expression with spaces stays one word
+_WORD = lazy_compile(r"(?:\$\{\{.*?\}\}|\S)+")  # a `${{ }}` expression with spaces stays one word
 
 
 def _words(command: str) -> list[str]:
@@ -127,14 +128,14 @@ class Restart:
     targets: tuple = ()
 
 
-_DOCKER_RESTART = re.compile(r"\b(?:docker|podman)(?:\s+container)?\s+restart\b" + _COMMAND_REST)
-_COMPOSE_RESTART = re.compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*?\srestart\b" + _COMMAND_REST)
-_SYSTEM_RESTART = re.compile(
+_DOCKER_RESTART = lazy_compile(r"\b(?:docker|podman)(?:\s+container)?\s+restart\b" + _COMMAND_REST)
+_COMPOSE_RESTART = lazy_compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*?\srestart\b" + _COMMAND_REST)
+_SYSTEM_RESTART = lazy_compile(
     r"\bservice\s+(?:redis|valkey|keydb)[\w.@-]*\s+restart\b"
     r"|\bsystemctl\s+restart\s+(?:redis|valkey|keydb)[\w.@-]*"
     r"|/etc/init\.d/(?:redis|valkey)[\w.-]*\s+restart\b"
 )
-SYSTEM_START = re.compile(  # the first start of an installed server: a start like `redis-server`
+SYSTEM_START = lazy_compile(  # the first start of an installed server: a start like `redis-server`
     r"\bservice\s+(?:redis|valkey|keydb)[\w.@-]*\s+start\b"
     r"|\bsystemctl\s+start\s+(?:redis|valkey|keydb)[\w.@-]*"
     r"|/etc/init\.d/(?:redis|valkey)[\w.-]*\s+start\b"
@@ -161,8 +162,8 @@ def restarts(run: Value) -> list[Restart]:
     return found
 
 
-_DOCKER_RUN = re.compile(r"\b(?:docker|podman)\s+(?:container\s+)?run\b" + _COMMAND_REST)
-_JOB_NETWORK = re.compile(
+_DOCKER_RUN = lazy_compile(r"\b(?:docker|podman)\s+(?:container\s+)?run\b" + _COMMAND_REST)
+_JOB_NETWORK = lazy_compile(
     r"--net(?:work)?[=\s]+[\"']?\$\{\{\s*job\.(?:container|services\.[\w-]+)\.network\s*\}\}"
 )
 
@@ -176,9 +177,9 @@ def job_network_containers(step: Step) -> list[Span]:
             for match in _DOCKER_RUN.finditer(step.run.text) if _JOB_NETWORK.search(match.group(0))]
 
 
-_DETACH = re.compile(r"\s(?:-[a-zA-Z]*d[a-zA-Z]*|--detach)(?=\s)")
-_BACKGROUND = re.compile(r"[^&|;\s][^\n;|&]*?(?<![&>])&(?![&>])")
-_SERVICE_START = re.compile(r"\b(?:service\s+[\w.@-]+\s+start|systemctl\s+start\s+[\w.@-]+)\b")
+_DETACH = lazy_compile(r"\s(?:-[a-zA-Z]*d[a-zA-Z]*|--detach)(?=\s)")
+_BACKGROUND = lazy_compile(r"[^&|;\s][^\n;|&]*?(?<![&>])&(?![&>])")
+_SERVICE_START = lazy_compile(r"\b(?:service\s+[\w.@-]+\s+start|systemctl\s+start\s+[\w.@-]+)\b")
 _COMPOSE_WORDS = ("docker compose", "docker-compose")
 
 
@@ -207,7 +208,7 @@ def other_starts(step: Step) -> list[int]:
 
 
 # `docker run` options that take no value (combined short ones like `-dit` too).
-_DOCKER_RUN_SWITCHES = re.compile(
+_DOCKER_RUN_SWITCHES = lazy_compile(
     r"-[ditPq]+|--(?:detach|rm|interactive|tty|init|privileged|read-only|publish-all|no-healthcheck|quiet)"
 )
 
@@ -245,7 +246,7 @@ def docker_run_names(run: Value) -> list[tuple]:
     return found
 
 
-_DOCKER_PULL = re.compile(r"\b(?:docker|podman)\s+(?:image\s+)?pull\b" + _COMMAND_REST)
+_DOCKER_PULL = lazy_compile(r"\b(?:docker|podman)\s+(?:image\s+)?pull\b" + _COMMAND_REST)
 
 
 def docker_images(run: Value) -> list[tuple]:

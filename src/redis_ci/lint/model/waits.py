@@ -9,6 +9,7 @@ from redis_ci.lint.model.images import Image
 from redis_ci.lint.model.tree import Job, Service, Step
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import REDIS_PORT
+from redis_ci.lint.patterns import lazy_compile
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,15 @@ class TcpWait:
 
 _HOST_PORT = r"(?:(?P<host>[A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):)?(?P<port>\d{2,5})\b"
 _TCP_WAITS = (
-    ("wait-for-it", re.compile(r"\bwait-for-it(?:\.sh)?\s+(?:-\S+\s+)*" + _HOST_PORT)),
-    ("wait-for-it", re.compile(r"\bwait-for-it(?:\.sh)?\b[^\n;|&]*?-h\s+(?P<host>\S+)\s+-p\s+(?P<port>\d{2,5})\b")),
-    ("dockerize", re.compile(r"\bdockerize\b[^\n;|&]*?-wait\s+tcp://" + _HOST_PORT)),
-    ("wait4x tcp", re.compile(r"\bwait4x\s+tcp\s+" + _HOST_PORT)),
-    ("wait-on", re.compile(r"\bwait-on\b[^\n;|&]*?\btcp:" + _HOST_PORT)),
-    ("nc -z", re.compile(r"\b(?:nc|ncat|netcat)\s+(?:-\w+\s+)*-\w*z\w*\s+(?:-\w+\s+)*(?P<host>[A-Za-z0-9_.-]+)\s+(?P<port>\d{2,5})\b")),
-    ("/dev/tcp", re.compile(r"/dev/tcp/(?P<host>[^/\s]+)/(?P<port>\d{2,5})\b")),
+    ("wait-for-it", lazy_compile(r"\bwait-for-it(?:\.sh)?\s+(?:-\S+\s+)*" + _HOST_PORT)),
+    ("wait-for-it", lazy_compile(r"\bwait-for-it(?:\.sh)?\b[^\n;|&]*?-h\s+(?P<host>\S+)\s+-p\s+(?P<port>\d{2,5})\b")),
+    ("dockerize", lazy_compile(r"\bdockerize\b[^\n;|&]*?-wait\s+tcp://" + _HOST_PORT)),
+    ("wait4x tcp", lazy_compile(r"\bwait4x\s+tcp\s+" + _HOST_PORT)),
+    ("wait-on", lazy_compile(r"\bwait-on\b[^\n;|&]*?\btcp:" + _HOST_PORT)),
+    ("nc -z", lazy_compile(r"\b(?:nc|ncat|netcat)\s+(?:-\w+\s+)*-\w*z\w*\s+(?:-\w+\s+)*(?P<host>[A-Za-z0-9_.-]+)\s+(?P<port>\d{2,5})\b")),
+    ("/dev/tcp", lazy_compile(r"/dev/tcp/(?P<host>[^/\s]+)/(?P<port>\d{2,5})\b")),
 )
-_REDIS_HOST = re.compile(r"redis|valkey|keydb|dragonfly", re.I)
+_REDIS_HOST = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)
 
 
 def tcp_waits(step: Step) -> list[TcpWait]:
@@ -73,10 +74,10 @@ def waits_for_redis(wait: TcpWait, job: Job) -> bool:
     return wait.port in redis_ports(job)
 
 
-_CLUSTER_IMAGE = re.compile(r"(?:redis|valkey|keydb)[-_]?cluster", re.I)
-_CLUSTER_ENABLED = re.compile(r"--cluster-enabled[=\s]+[\"']?yes", re.I)
-_CLUSTER_CREATE = re.compile(r"\b(?:redis|valkey)-cli\b[^\n;|&]*--cluster\s+create\b")
-_CLUSTER_CHECK = re.compile(
+_CLUSTER_IMAGE = lazy_compile(r"(?:redis|valkey|keydb)[-_]?cluster", re.I)
+_CLUSTER_ENABLED = lazy_compile(r"--cluster-enabled[=\s]+[\"']?yes", re.I)
+_CLUSTER_CREATE = lazy_compile(r"\b(?:redis|valkey)-cli\b[^\n;|&]*--cluster\s+create\b")
+_CLUSTER_CHECK = lazy_compile(
     r"cluster_state|\bcluster\s+(?:info|slots|shards)\b|--cluster\s+(?:check|create)\b"
     r"|\bredis[-_]ci\s+wait\b[^\n;|&]*--cluster\b",
     re.I,

@@ -16,10 +16,11 @@ from redis_ci.lint.model import (
 )
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
+from redis_ci.lint.patterns import lazy_compile
 
-_SLEEP = re.compile(r"(?<![\w-])sleep\s+(\d+(?:\.\d+)?[smh]?)(?![\w.])")
+_SLEEP = lazy_compile(r"(?<![\w-])sleep\s+(\d+(?:\.\d+)?[smh]?)(?![\w.])")
 # Anything that asks Redis itself makes the step a check (RC103/RC105 judge how good it is).
-_CHECK = re.compile(r"ping|/dev/tcp|\bnc\b|cluster_state|cluster\s+info", re.I)
+_CHECK = lazy_compile(r"ping|/dev/tcp|\bnc\b|cluster_state|cluster\s+info", re.I)
 
 
 class FixedSleepGate(Rule):

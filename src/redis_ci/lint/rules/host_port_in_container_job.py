@@ -9,8 +9,9 @@ from redis_ci.lint.model import find_client_endpoints
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.yaml_nodes import Span
+from redis_ci.lint.patterns import lazy_compile
 
-_PORT_EXPRESSION = re.compile(r"\$\{\{\s*job\.services\.[A-Za-z0-9_-]+\.ports\s*\[[^\]]*\]\s*\}\}")
+_PORT_EXPRESSION = lazy_compile(r"\$\{\{\s*job\.services\.[A-Za-z0-9_-]+\.ports\s*\[[^\]]*\]\s*\}\}")
 
 
 class HostPortInContainerJob(Rule):

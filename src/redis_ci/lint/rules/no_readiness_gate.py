@@ -21,11 +21,12 @@ from redis_ci.lint.model import (
 )
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
+from redis_ci.lint.patterns import lazy_compile
 
-_SECRET = re.compile(r"^\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
-_PUBLISH = re.compile(r"(?:-p|--publish)[=\s]+(?:[\d.]+:)?(\d+):6379\b")
-_SERVER_PORT = re.compile(r"--port[=\s]+(\d+)\b")
-_EXPRESSION_HOST_PORT = re.compile(rf"(\$\{{\{{[^}}]*\}}\}}):{recipe.REDIS_PORT}(?:/tcp)?")
+_SECRET = lazy_compile(r"^\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+_PUBLISH = lazy_compile(r"(?:-p|--publish)[=\s]+(?:[\d.]+:)?(\d+):6379\b")
+_SERVER_PORT = lazy_compile(r"--port[=\s]+(\d+)\b")
+_EXPRESSION_HOST_PORT = lazy_compile(rf"(\$\{{\{{[^}}]*\}}\}}):{recipe.REDIS_PORT}(?:/tcp)?")
 
 
 def step_title(step) -> str:

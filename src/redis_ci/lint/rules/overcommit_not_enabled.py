@@ -16,13 +16,14 @@ from redis_ci.lint.model import (
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.rules.no_readiness_gate import insert_step_before, step_title
+from redis_ci.lint.patterns import lazy_compile
 
-_NOT_LINUX = re.compile(r"mac|windows", re.I)
-_LINUX = re.compile(r"ubuntu|linux", re.I)
+_NOT_LINUX = lazy_compile(r"mac|windows", re.I)
+_LINUX = lazy_compile(r"ubuntu|linux", re.I)
 # `--save ""` (also `=''` and a YAML-escaped `\"\"`), or a bare trailing `--save` (Redis >= 7).
-_SAVE_OFF = re.compile(r"--save(?:\s*=\s*|\s+)(?:\"\"|''|\\\"\\\")|--save\s*(?:$|--|[\"'])")
-_AOF_ON = re.compile(r"--appendonly[=\s]+[\"']?yes")
-_OVERCOMMIT = re.compile(r"vm\.overcommit_memory\s*=\s*1|echo\s+1\s*>\s*/proc/sys/vm/overcommit_memory")
+_SAVE_OFF = lazy_compile(r"--save(?:\s*=\s*|\s+)(?:\"\"|''|\\\"\\\")|--save\s*(?:$|--|[\"'])")
+_AOF_ON = lazy_compile(r"--appendonly[=\s]+[\"']?yes")
+_OVERCOMMIT = lazy_compile(r"vm\.overcommit_memory\s*=\s*1|echo\s+1\s*>\s*/proc/sys/vm/overcommit_memory")
 
 
 class OvercommitNotEnabled(Rule):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from redis_ci.lint.model import compose_projects, find_client_endpoints, redis_start
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import REDIS_PORT
+from redis_ci.lint.patterns import lazy_compile
 
 # `--port 6380` in a service's `command:` moves the server off 6379.
-_PORT_ARGUMENT = re.compile(r"--port[\s=]+(\d+)")
+_PORT_ARGUMENT = lazy_compile(r"--port[\s=]+(\d+)")
 
 
 class PortMismatch(Rule):

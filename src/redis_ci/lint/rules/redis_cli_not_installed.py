@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from redis_ci.lint.model import REDIS_ACTIONS, is_project_action, redis_cli_calls
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
+from redis_ci.lint.patterns import lazy_compile
 
 # Labels of GitHub-hosted runner images, none of which ship redis-cli.
 _HOSTED_PREFIXES = ("ubuntu-", "macos-", "windows-")
 # A package manager installing Redis or its tools (`apt-get install -y redis-tools`,
 # `brew install redis`), continued lines included.
 _PACKAGE_MANAGERS = ("apt-get", "apt", "brew", "snap", "yum", "dnf", "apk", "choco", "pacman", "zypper")
-_INSTALL = re.compile(
+_INSTALL = lazy_compile(
     rf"\b(?:{'|'.join(_PACKAGE_MANAGERS)})\b(?:[^\n;|&]|\\\n)*?"
     r"\b(?:install|add)\b(?:[^\n;|&]|\\\n)*?\b(?:redis|valkey)",
 )
-_PACKAGE = re.compile(r"\bredis-(?:tools|server)\b")  # given to an action that installs packages
+_PACKAGE = lazy_compile(r"\bredis-(?:tools|server)\b")  # given to an action that installs packages
 
 
 class RedisCliNotInstalled(Rule):

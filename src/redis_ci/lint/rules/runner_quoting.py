@@ -11,6 +11,7 @@ from redis_ci.lint.model import EXPRESSION, runner_words
 from redis_ci.lint.prefilter import SERVICES, runner_split_possible
 from redis_ci.lint.rule import Rule
 from redis_ci.runner.arguments import quote_argument, split_arguments
+from redis_ci.lint.patterns import lazy_compile
 
 # Words shown in a message before it is cut (`options:` can be long).
 _SHOWN_WORDS = 6
@@ -183,7 +184,7 @@ def _redacted(words: list[str]) -> list[str]:
 
 
 _PASSWORD_FLAGS = ("--requirepass", "--masterauth", "-a", "--pass", "--user")
-_SECRET = re.compile(r"""((?:--requirepass|--masterauth|-a|--pass)(?:\s+|=)["']?|REDISCLI_AUTH=|://[^:/@\s]*:)([^\s$@'"][^\s@'"]*)""")
+_SECRET = lazy_compile(r"""((?:--requirepass|--masterauth|-a|--pass)(?:\s+|=)["']?|REDISCLI_AUTH=|://[^:/@\s]*:)([^\s$@'"][^\s@'"]*)""")
 
 
 def _shown(words: list[str]) -> str:

@@ -8,11 +8,12 @@ from redis_ci.lint.model import MATRIX_REF, Value, compose_redis_definitions, do
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.recipe import IMAGE_REPOSITORY, OLDEST_SUPPORTED_REDIS, STABLE_VERSION
+from redis_ci.lint.patterns import lazy_compile
 
 # Actions that take a Redis version: "docker" runs `<redis-image>:<redis-version>`, "native"
 # installs that release (of `distribution:` redis, the default, or valkey).
 _VERSION_INPUTS = {"supercharge/redis-github-action": "docker", "shogo82148/actions-setup-redis": "native"}
-_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?")
+_VERSION = lazy_compile(r"^(\d+)(?:\.(\d+))?")
 _OFFICIAL_REDIS = f"{IMAGE_REPOSITORY['redis']}:{STABLE_VERSION['redis']}"
 _OFFICIAL_VALKEY = f"{IMAGE_REPOSITORY['valkey']}:{STABLE_VERSION['valkey']}"
 

@@ -7,11 +7,12 @@ import re
 from redis_ci.lint.model import is_bounded_loop
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
+from redis_ci.lint.patterns import lazy_compile
 
 # `until`/`while` ... `done` (not nested); a PING of Redis in it makes it a wait for Redis.
-_LOOP = re.compile(r"(?<![\w-])(until|while)\b.*?(?<![\w-])done\b", re.S)
-_REDIS_PING = re.compile(r"(?:redis|valkey|keydb)-cli\b[^\n;|&]*\b(?i:ping)\b|\bPING\b")
-_TIMEOUT = re.compile(r"(?<![\w-])timeout\b")
+_LOOP = lazy_compile(r"(?<![\w-])(until|while)\b.*?(?<![\w-])done\b", re.S)
+_REDIS_PING = lazy_compile(r"(?:redis|valkey|keydb)-cli\b[^\n;|&]*\b(?i:ping)\b|\bPING\b")
+_TIMEOUT = lazy_compile(r"(?<![\w-])timeout\b")
 
 
 class UnboundedWaitLoop(Rule):

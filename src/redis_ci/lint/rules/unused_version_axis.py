@@ -8,10 +8,11 @@ from redis_ci.lint.model import redis_in_job
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.yaml_nodes import Span
+from redis_ci.lint.patterns import lazy_compile
 
-_VERSION_AXIS = re.compile(r"^(?:redis|valkey|keydb|dragonfly)(?:[-_]?(?:server[-_]?)?(?:version|ver|tag|image))?s?$", re.I)
-_NAME_LINE = re.compile(r"^\s*(?:-\s+)?name\s*:")
-_WHOLE_MATRIX = re.compile(r"\b(?:toJSON|join)\(\s*matrix\s*[,)]|\$\{\{\s*matrix\s*\}\}", re.I)
+_VERSION_AXIS = lazy_compile(r"^(?:redis|valkey|keydb|dragonfly)(?:[-_]?(?:server[-_]?)?(?:version|ver|tag|image))?s?$", re.I)
+_NAME_LINE = lazy_compile(r"^\s*(?:-\s+)?name\s*:")
+_WHOLE_MATRIX = lazy_compile(r"\b(?:toJSON|join)\(\s*matrix\s*[,)]|\$\{\{\s*matrix\s*\}\}", re.I)
 
 
 class UnusedVersionAxis(Rule):
@@ -61,15 +62,16 @@ class UnusedVersionAxis(Rule):
     fixable = False
 
     def check_job(self, job, workflow):
-        if job.uses is not None or not job.matrix or not redis_in_job(job, workflow):
+        axes = [axis for axis in job.matrix if _VERSION_AXIS.match(axis)]
+        # the axis names first: most matrices have no version axis, and the job's text is long
+        if job.uses is not None or not axes or not redis_in_job(job, workflow):
             return
         lines = _job_lines(job, workflow)
         text = "\n".join(line for line in lines if not _NAME_LINE.match(line))
         if _WHOLE_MATRIX.search(text):
             return
-        for axis, values in job.matrix.items():
-            if not _VERSION_AXIS.match(axis):
-                continue
+        for axis in axes:
+            values = job.matrix[axis]
             top = [value for value in values if value.span.path[4:5] == (axis,)]
             if len({value.text.strip() for value in top}) < 2 or any("include" in value.span.path for value in values):
                 continue  # one value labels the job; an axis only include: sets, or one include: entries match on

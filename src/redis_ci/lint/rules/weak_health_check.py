@@ -15,16 +15,17 @@ from redis_ci.lint.model import (
 )
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
+from redis_ci.lint.patterns import lazy_compile
 
-_CLI = re.compile(r"\b((?:redis|valkey|keydb)-cli)\b")
+_CLI = lazy_compile(r"\b((?:redis|valkey|keydb)-cli)\b")
 # `redis-cli -h x -p 6380 ping`: the client with the arguments before `ping`.
-_CLI_PING = re.compile(r"\b((?:redis|valkey|keydb)-cli)((?:\s+(?!(?i:ping)\b)[^\s|;&]+)*)\s+(?i:ping)\b")
-_TCP_PORT = re.compile(r"(?:/dev/tcp/[^/\s]+/|\s)(\d{2,5})\b")
-_TCP_ONLY = re.compile(r"/dev/tcp/|\b(?:nc|ncat|netcat)\b[^|;&]*\s-\w*z")
-_AUTH = re.compile(r"(?:^|\s)(?:-a|--pass|--askpass|--user)(?:\s|=|$)|-u\s+\S*@|REDISCLI_AUTH")
+_CLI_PING = lazy_compile(r"\b((?:redis|valkey|keydb)-cli)((?:\s+(?!(?i:ping)\b)[^\s|;&]+)*)\s+(?i:ping)\b")
+_TCP_PORT = lazy_compile(r"(?:/dev/tcp/[^/\s]+/|\s)(\d{2,5})\b")
+_TCP_ONLY = lazy_compile(r"/dev/tcp/|\b(?:nc|ncat|netcat)\b[^|;&]*\s-\w*z")
+_AUTH = lazy_compile(r"(?:^|\s)(?:-a|--pass|--askpass|--user)(?:\s|=|$)|-u\s+\S*@|REDISCLI_AUTH")
 # Images known to ship redis-cli (valkey ships `redis-*` links): a TCP check can become a PING.
 _CLI_IMAGES = ("redis", "valkey", "redis-stack", "redis-stack-server")
-_SECRET_ARGUMENT = re.compile(r"((?:^|\s)(?:-a|--pass)(?:\s+|=)|REDISCLI_AUTH=|://[^:/@\s]*:)([^\s$@'\"]+)")
+_SECRET_ARGUMENT = lazy_compile(r"((?:^|\s)(?:-a|--pass)(?:\s+|=)|REDISCLI_AUTH=|://[^:/@\s]*:)([^\s$@'\"]+)")
 
 
 class WeakHealthCheck(Rule):
