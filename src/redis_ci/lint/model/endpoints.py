@@ -154,10 +154,8 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     run = step.run
     if "://" not in run.text and "redis-cli" not in run.text:
         return  # no URL and no redis-cli: the common script, without tokenizing it
-    tokens, words = shell_tokens(step)
-    ends = None
+    words, starts, ends = shell_tokens(step)
     for match in REDIS_URL_PATTERN.finditer(run.text):
-        ends = [token.end() for token in tokens] if ends is None else ends
         word = bisect.bisect_right(ends, match.start())  # the first token ending after the URL starts
         if in_container_command(words, word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
             continue
@@ -170,28 +168,27 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     for index in word_indices(words, "redis-cli"):
         if in_container_command(words, index):
             continue
-        token = tokens[index]
         host = port = port_ref = host_span = None
-        spans = []
+        first = last = None  # the first and last -h/-p argument (token positions)
         cursor = index + 1
-        while cursor + 1 < len(tokens) and words[cursor][0] not in SEPARATOR_CHARS:
-            flag, argument = words[cursor], tokens[cursor + 1]
+        while cursor + 1 < len(words) and words[cursor][0] not in SEPARATOR_CHARS:
+            flag, argument = words[cursor], words[cursor + 1]
             if flag in ("-h", "-p"):
-                text = argument.group(0).strip("'\"")
+                text = argument.strip("'\"")
                 if flag == "-h":
                     host = _host(text)
-                    quote = argument.group(0)[:1] in ("'", '"')
-                    host_span = _host_span(run, argument.start() + quote, host)
+                    quote = argument[:1] in ("'", '"')
+                    host_span = _host_span(run, starts[cursor + 1] + quote, host)
                 else:
                     port, port_ref = _port(text)
-                spans.append(argument)
+                first = cursor + 1 if first is None else first
+                last = cursor + 1
                 cursor += 2
             else:
                 cursor += 1
         if host or port or port_ref:  # only unknown expressions: never reported
-            first, last = spans[0], spans[-1]
-            span = run.locate(first.start(), last.end())
-            text = run.text[token.start():last.end()]
+            span = run.locate(starts[first], ends[last])
+            text = run.text[starts[index]:ends[last]]
             yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, span, step, host_span)
 
 

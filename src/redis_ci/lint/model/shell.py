@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from redis_ci.lint.model.tree import Step, kept
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.lint.patterns import lazy_compile
 
 
-_TOKEN = lazy_compile(r"\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+", re.S)
+# The words of a script; in a group, so that `split` hands back the text between them too.
+_TOKEN = lazy_compile(r"(\$\{\{.*?\}\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;|&()]+|[;|&()\n]+)", re.S)
 SEPARATOR_CHARS = ";|&()\n"  # a token made of these ends a shell command (no other token starts with one)
 
 
 def shell_tokens(step: Step) -> tuple:
-    """(matches, words) of `_TOKEN` in the step's `run:`, computed once per step: the
-    endpoint and redis-cli searches both walk them."""
+    """(words, starts, ends) of the step's `run:`: each `_TOKEN` and where it starts and ends,
+    computed once per step (the endpoint and redis-cli searches both walk them). Offsets come
+    from the lengths of split's pieces, summed in C: no match object per word to make or keep."""
     def tokenize() -> tuple:
-        matches = list(_TOKEN.finditer(step.run.text))
-        return matches, [match.group(0) for match in matches]
+        pieces = _TOKEN.split(step.run.text)  # [gap, word, gap, word, ..., gap]
+        offsets = list(accumulate(map(len, pieces), initial=0))
+        return pieces[1::2], offsets[1:-1:2], offsets[2::2]
 
     return kept(step, "tokens", tokenize)
 
@@ -34,9 +38,9 @@ def redis_cli_calls(step: Step) -> list[Span]:
         return []
 
     def calls() -> list[Span]:
-        tokens, words = shell_tokens(step)
+        words, starts, ends = shell_tokens(step)
         return [
-            step.run.locate(tokens[index].start(), tokens[index].end())
+            step.run.locate(starts[index], ends[index])
             for index in word_indices(words, "redis-cli")
             if not in_container_command(words, index) and not (index and words[index - 1] in _LOOKUP_WORDS)
         ]
