@@ -155,7 +155,8 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     if "://" not in run.text and "redis-cli" not in run.text:
         return  # no URL and no redis-cli: the common script, without tokenizing it
     words, starts, ends = shell_tokens(step)
-    for match in REDIS_URL_PATTERN.finditer(run.text):
+    # the URL pattern has no literal start (it would try every character): only where a URL can be
+    for match in REDIS_URL_PATTERN.finditer(run.text) if "://" in run.text else ():
         word = bisect.bisect_right(ends, match.start())  # the first token ending after the URL starts
         if in_container_command(words, word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
             continue

@@ -77,7 +77,16 @@ def is_project_action_stop(step: Step) -> bool:
 
 _WAIT_COMMAND = lazy_compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
 _LOOP = lazy_compile(r"\b(?:until|while|for)\b")
-_LOOP_BOUND = lazy_compile(r"\btimeout\b|\bseq\b|\{\d+\.\.\d+\}|-(?:lt|le|gt|ge)\b|\(\(|\bfor\s+\w+\s+in\b")
+# Each bound with the text it cannot be without: the substring test skips a pattern that
+# has no literal start (one pattern of all of them would try every character of the script).
+_LOOP_BOUNDS = (
+    ("timeout", lazy_compile(r"\btimeout\b")),
+    ("seq", lazy_compile(r"\bseq\b")),
+    ("..", lazy_compile(r"\{\d+\.\.\d+\}")),
+    ("-", lazy_compile(r"-(?:lt|le|gt|ge)\b")),
+    ("((", lazy_compile(r"\(\(")),
+    ("for", lazy_compile(r"\bfor\s+\w+\s+in\b")),
+)
 
 
 def has_wait_loop(text: str) -> bool:
@@ -89,7 +98,7 @@ def has_wait_loop(text: str) -> bool:
 
 def is_bounded_loop(text: str) -> bool:
     """The loop has a bound: `timeout`, a counter (`seq`, `{1..30}`, `-lt`, `(( ))`) or `for x in`."""
-    return bool(_LOOP_BOUND.search(text))
+    return any(word in text and pattern.search(text) for word, pattern in _LOOP_BOUNDS)
 
 
 def is_gate(step: Step) -> bool:

@@ -163,6 +163,12 @@ def restarts(run: Value) -> list[Restart]:
 
 
 _DOCKER_RUN = lazy_compile(r"\b(?:docker|podman)\s+(?:container\s+)?run\b" + _COMMAND_REST)
+
+
+def _docker_runs(text: str):
+    """`_DOCKER_RUN` matches; none without the words (the pattern has no literal start, so
+    a search tries every character of the script)."""
+    return _DOCKER_RUN.finditer(text) if "docker" in text or "podman" in text else ()
 _JOB_NETWORK = lazy_compile(
     r"--net(?:work)?[=\s]+[\"']?\$\{\{\s*job\.(?:container|services\.[\w-]+)\.network\s*\}\}"
 )
@@ -174,7 +180,7 @@ def job_network_containers(step: Step) -> list[Span]:
     if step.run is None or "network" not in step.run.text:
         return []
     return [step.run.locate(match.start(), match.end())
-            for match in _DOCKER_RUN.finditer(step.run.text) if _JOB_NETWORK.search(match.group(0))]
+            for match in _docker_runs(step.run.text) if _JOB_NETWORK.search(match.group(0))]
 
 
 _DETACH = lazy_compile(r"\s(?:-[a-zA-Z]*d[a-zA-Z]*|--detach)(?=\s)")
@@ -190,7 +196,7 @@ def other_starts(step: Step) -> list[int]:
     if step.run is None:
         return []
     text, offsets = step.run.text, []
-    for match in _DOCKER_RUN.finditer(text):
+    for match in _docker_runs(text):
         command = match.group(0)
         image = _run_image(_words(command)[2:])
         if _DETACH.search(command + " ") and image and not is_redis_image(parse_image(Value(image, step.run.span))):
@@ -203,7 +209,8 @@ def other_starts(step: Step) -> list[int]:
     if "&" in text:
         offsets.extend(match.start() for match in _BACKGROUND.finditer(text)
                        if not _REDIS_WORD.search(match.group(0)))
-    offsets.extend(match.start() for match in _SERVICE_START.finditer(text) if not _REDIS_WORD.search(match.group(0)))
+    if "service" in text or "systemctl" in text:
+        offsets.extend(match.start() for match in _SERVICE_START.finditer(text) if not _REDIS_WORD.search(match.group(0)))
     return sorted(offsets)
 
 
@@ -235,7 +242,7 @@ def docker_run_image(command: str) -> str | None:
 def docker_run_names(run: Value) -> list[tuple]:
     """(container name, image) of every `docker run --name NAME ... IMAGE` in a script."""
     found = []
-    for match in _DOCKER_RUN.finditer(run.text):
+    for match in _docker_runs(run.text):
         words = _words(match.group(0))
         for index, word in enumerate(words):
             name = word[len("--name="):] if word.startswith("--name=") else (
@@ -252,11 +259,11 @@ _DOCKER_PULL = lazy_compile(r"\b(?:docker|podman)\s+(?:image\s+)?pull\b" + _COMM
 def docker_images(run: Value) -> list[tuple]:
     """(verb, image as written, span of the command) of every `docker run` and `docker pull`."""
     found = []
-    for match in _DOCKER_RUN.finditer(run.text):
+    for match in _docker_runs(run.text):
         image = _run_image(_words(match.group(0))[2:])
         if image:
             found.append(("run", image, run.locate(match.start(), match.end())))
-    if "pull" in run.text:
+    if "pull" in run.text and ("docker" in run.text or "podman" in run.text):
         for match in _DOCKER_PULL.finditer(run.text):
             words = [word for word in _words(match.group(0))[2:] if word not in ("pull",) and not word.startswith("-")]
             if words:
