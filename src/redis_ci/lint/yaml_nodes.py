@@ -51,25 +51,38 @@ MAX_WORKFLOW_BYTES = 512_000
 NODE_BUDGET = 200_000
 
 
-@dataclass(frozen=True, init=False)
 class Span:
     """Where a value is: 1-based line/column of its first character, and of the character
     just past its end (end_column is exclusive), plus its key path (zizmor style:
     ("jobs", "test", "services", "redis", "ports", 0)). Equality is by position only: a node
-    shared through an alias is one place in the file, whichever job reached it."""
+    shared through an alias is one place in the file, whichever job reached it. Immutable
+    by convention (it is hashed): never assign to a field.
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    path: tuple = field(default=(), compare=False)
+    A plain class with slots, not a dataclass: the model makes one for nearly every node of
+    every file, and a slotted object is made in half the time, with no `__dict__` for the
+    garbage collector to visit (bench/lint_cpu.py)."""
+
+    __slots__ = ("line", "column", "end_line", "end_column", "path")
 
     def __init__(self, line: int, column: int, end_line: int, end_column: int, path: tuple = ()):
-        # a frozen dataclass's own __init__ sets each field through object.__setattr__:
-        # twice as slow, and the model makes a Span for nearly every node of every file
-        fields = self.__dict__
-        fields["line"], fields["column"], fields["end_line"], fields["end_column"] = line, column, end_line, end_column
-        fields["path"] = path
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.path = path
+
+    def __eq__(self, other):
+        if other.__class__ is not Span:
+            return NotImplemented
+        return (self.line, self.column, self.end_line, self.end_column) == (
+            other.line, other.column, other.end_line, other.end_column)
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.column, self.end_line, self.end_column))
+
+    def __repr__(self) -> str:
+        return (f"Span(line={self.line!r}, column={self.column!r}, end_line={self.end_line!r}, "
+                f"end_column={self.end_column!r}, path={self.path!r})")
 
     def lines(self) -> range:
         """The 1-based line numbers this span covers (where inline ignores are accepted)."""

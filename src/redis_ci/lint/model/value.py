@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from redis_ci.lint.yaml_nodes import Span
 
 
-@dataclass(frozen=True, init=False)
 class Value:
-    """A scalar as written in the file. style: None (plain), "'", '"', "|" or ">"."""
+    """A scalar as written in the file. style: None (plain), "'", '"', "|" or ">".
+    Immutable by convention (it is hashed): never assign to a field. A slotted class, not a
+    dataclass, for the same reason as `Span`: one per scalar of every file."""
 
-    text: str
-    span: Span
-    style: str | None = None
-    block_indent: int = 0  # literal block (`|`): 0-based column where its content starts
+    __slots__ = ("text", "span", "style", "block_indent")
 
     def __init__(self, text: str, span: Span, style: str | None = None, block_indent: int = 0):
-        # as Span's: one Value per scalar of every file, the dataclass's frozen __init__ is slow
-        fields = self.__dict__
-        fields["text"], fields["span"], fields["style"], fields["block_indent"] = text, span, style, block_indent
+        self.text = text
+        self.span = span
+        self.style = style
+        self.block_indent = block_indent  # literal block (`|`): 0-based column where its content starts
+
+    def __eq__(self, other):
+        if other.__class__ is not Value:
+            return NotImplemented
+        return (self.text, self.span, self.style, self.block_indent) == (
+            other.text, other.span, other.style, other.block_indent)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.span, self.style, self.block_indent))
+
+    def __repr__(self) -> str:
+        return (f"Value(text={self.text!r}, span={self.span!r}, style={self.style!r}, "
+                f"block_indent={self.block_indent!r})")
 
     @property
     def is_expression(self) -> bool:
