@@ -28,7 +28,7 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Finding:
     """One problem at one place. data: facts a fixer or a renderer may need (e.g. the
     service label); it does not take part in ordering or duplicate removal. file: the path of
@@ -42,6 +42,14 @@ class Finding:
     fixable: bool = False
     data: dict = field(default_factory=dict, compare=False, hash=False)
     file: str | None = None
+
+    def __init__(self, code: str, name: str, severity: str, message: str, span: Span, fixable: bool = False,
+                 data: dict | None = None, file: str | None = None):
+        # a frozen dataclass's own __init__ sets each field through object.__setattr__ (slow);
+        # rules make many findings. Keyword names are the fields': dataclasses.replace works.
+        fields = self.__dict__
+        fields["code"], fields["name"], fields["severity"], fields["message"] = code, name, severity, message
+        fields["span"], fields["fixable"], fields["data"], fields["file"] = span, fixable, {} if data is None else data, file
 
     def sort_key(self) -> tuple:
         span = self.span

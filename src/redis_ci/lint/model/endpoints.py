@@ -15,7 +15,7 @@ from redis_ci.recipe import REDIS_PORT
 from redis_ci.lint.patterns import lazy_compile
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ClientEndpoint:
     """Where steps connect (RULES.md "Client endpoint").
 
@@ -37,6 +37,14 @@ class ClientEndpoint:
     span: Span
     step: Step | None
     host_span: Span | None = None
+
+    def __init__(self, source: str, level: str, name: str, host: str | None, port: int | None,
+                 port_ref: tuple | None, text: str, span: Span, step: Step | None, host_span: Span | None = None):
+        # as Span's: a frozen dataclass's own __init__ is slow, and every client makes one
+        fields = self.__dict__
+        fields["source"], fields["level"], fields["name"], fields["host"], fields["port"] = source, level, name, host, port
+        fields["port_ref"], fields["text"], fields["span"], fields["step"] = port_ref, text, span, step
+        fields["host_span"] = host_span
 
     @property
     def is_localhost(self) -> bool:

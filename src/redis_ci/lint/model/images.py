@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from redis_ci.lint.model.value import Value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Image:
     """A container image reference split Docker's way; fields may contain expressions."""
 
@@ -16,6 +16,12 @@ class Image:
     repository: str
     tag: str | None
     digest: str | None
+
+    def __init__(self, value: Value, registry: str | None, repository: str, tag: str | None, digest: str | None):
+        # as Span's: a frozen dataclass's own __init__ is slow, and every image reference makes one
+        fields = self.__dict__
+        fields["value"], fields["registry"], fields["repository"], fields["tag"], fields["digest"] = (
+            value, registry, repository, tag, digest)
 
     @property
     def name(self) -> str:

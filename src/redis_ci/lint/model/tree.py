@@ -11,7 +11,7 @@ from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import FileProblem, Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class EnvVar:
     """One `env:` entry. level: "workflow", "job", "step", "service" or "container"."""
 
@@ -19,6 +19,11 @@ class EnvVar:
     value: Value
     level: str
     name_span: Span
+
+    def __init__(self, name: str, value: Value, level: str, name_span: Span):
+        # as Span's: a frozen dataclass's own __init__ is slow, and every env entry makes one
+        fields = self.__dict__
+        fields["name"], fields["value"], fields["level"], fields["name_span"] = name, value, level, name_span
 
 
 @dataclass
