@@ -12,7 +12,7 @@ from redis_ci.lint.model.tree import EnvVar, Job, Step, Workflow, kept
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import REDIS_PORT
-from redis_ci.lint.patterns import lazy_compile
+from redis_ci.lint.patterns import lazy_compile, word_alternatives
 
 
 @dataclass(frozen=True, init=False)
@@ -58,7 +58,7 @@ class ClientEndpoint:
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
 _ENDPOINT_WORDS = ("REDIS", "VALKEY", "CACHE", "BROKER", "CELERY", "SIDEKIQ", "RESQUE")
-REDIS_URL_PATTERN = lazy_compile(r"\b(?:redis|rediss|valkey|valkeys)://[^\s'\"`;|&()<>]+")
+REDIS_URL_PATTERN = lazy_compile(word_alternatives("redis", "rediss", "valkey", "valkeys") + r"://[^\s'\"`;|&()<>]+")
 _HOSTLIKE = lazy_compile(r"^(?:[A-Za-z0-9_.-]+|\[?[0-9a-fA-F:]+\]?)$")
 
 

@@ -23,7 +23,7 @@ from redis_ci.lint.model.value import Value
 from redis_ci.lint.model.waits import checks_cluster, tcp_waits
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import ACTION_REPOSITORY, REDIS_PORT
-from redis_ci.lint.patterns import lazy_compile
+from redis_ci.lint.patterns import lazy_compile, word_alternatives
 
 
 ACTION_NAME = ACTION_REPOSITORY.rsplit("/", 1)[1]
@@ -76,7 +76,7 @@ def is_project_action_stop(step: Step) -> bool:
 
 
 _WAIT_COMMAND = lazy_compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
-_LOOP = lazy_compile(r"\b(?:until|while|for)\b")
+_LOOP = lazy_compile(word_alternatives("until", "while", "for") + r"\b")
 # Each bound with the text it cannot be without: the substring test skips a pattern that
 # has no literal start (one pattern of all of them would try every character of the script).
 _LOOP_BOUNDS = (
@@ -154,7 +154,7 @@ def service_has_health_check(service: Service) -> bool:
     return bool(service.options.health_cmd) and not service.options.no_healthcheck
 
 
-_DOCKER_RUN = lazy_compile(r"\b(?:docker|podman)\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
+_DOCKER_RUN = lazy_compile(word_alternatives("docker", "podman") + r"\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
 _REDIS_SERVER = lazy_compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
 _PACKAGE_INSTALL = lazy_compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
 # Words before `redis-server` in one command that stop, inspect or find it rather than start it.

@@ -10,7 +10,7 @@ from redis_ci.lint.model.images import is_redis_image, parse_image
 from redis_ci.lint.model.tree import Step
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
-from redis_ci.lint.patterns import lazy_compile
+from redis_ci.lint.patterns import lazy_compile, word_alternatives
 
 # Actions that run `docker compose up` for the step (inputs: compose-file, services, up-flags, cwd).
 COMPOSE_ACTIONS = ("hoverkraft-tech/compose-action", "isbang/compose-action")
@@ -18,6 +18,7 @@ COMPOSE_ACTIONS = ("hoverkraft-tech/compose-action", "isbang/compose-action")
 _REDIS_WORD = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)
 # One shell command: up to a newline (a `\` continues it), `;`, `|` or `&`.
 _COMMAND_REST = r"(?:\\\n|[^\n;|&])*"
+_DOCKER = word_alternatives("docker", "podman")  # `\b(?:docker|podman)`
 _COMPOSE = lazy_compile(r"\bdocker(?:-compose|\s+compose)\b" + _COMMAND_REST)
 _COMPOSE_GLOBAL_VALUES = ("-f", "--file", "-p", "--project-name", "--project-directory", "--profile",
                           "--env-file", "--ansi", "--progress", "--parallel")
@@ -128,7 +129,7 @@ class Restart:
     targets: tuple = ()
 
 
-_DOCKER_RESTART = lazy_compile(r"\b(?:docker|podman)(?:\s+container)?\s+restart\b" + _COMMAND_REST)
+_DOCKER_RESTART = lazy_compile(_DOCKER + r"(?:\s+container)?\s+restart\b" + _COMMAND_REST)
 _COMPOSE_RESTART = lazy_compile(r"\bdocker(?:-compose|\s+compose)\b[^\n;|&]*?\srestart\b" + _COMMAND_REST)
 _SYSTEM_RESTART = lazy_compile(
     r"\bservice\s+(?:redis|valkey|keydb)[\w.@-]*\s+restart\b"
@@ -162,7 +163,7 @@ def restarts(run: Value) -> list[Restart]:
     return found
 
 
-_DOCKER_RUN = lazy_compile(r"\b(?:docker|podman)\s+(?:container\s+)?run\b" + _COMMAND_REST)
+_DOCKER_RUN = lazy_compile(_DOCKER + r"\s+(?:container\s+)?run\b" + _COMMAND_REST)
 
 
 def _docker_runs(text: str):
@@ -253,7 +254,7 @@ def docker_run_names(run: Value) -> list[tuple]:
     return found
 
 
-_DOCKER_PULL = lazy_compile(r"\b(?:docker|podman)\s+(?:image\s+)?pull\b" + _COMMAND_REST)
+_DOCKER_PULL = lazy_compile(_DOCKER + r"\s+(?:image\s+)?pull\b" + _COMMAND_REST)
 
 
 def docker_images(run: Value) -> list[tuple]:

@@ -9,7 +9,7 @@ from redis_ci.lint.model.images import Image
 from redis_ci.lint.model.tree import Job, Service, Step
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import REDIS_PORT
-from redis_ci.lint.patterns import lazy_compile
+from redis_ci.lint.patterns import lazy_compile, word_alternatives
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def waits_for_redis(wait: TcpWait, job: Job) -> bool:
 
 _CLUSTER_IMAGE = lazy_compile(r"(?:redis|valkey|keydb)[-_]?cluster", re.I)
 _CLUSTER_ENABLED = lazy_compile(r"--cluster-enabled[=\s]+[\"']?yes", re.I)
-_CLUSTER_CREATE = lazy_compile(r"\b(?:redis|valkey)-cli\b[^\n;|&]*--cluster\s+create\b")
+_CLUSTER_CREATE = lazy_compile(word_alternatives("redis", "valkey") + r"-cli\b[^\n;|&]*--cluster\s+create\b")
 _CLUSTER_CHECK = lazy_compile(
     r"cluster_state|\bcluster\s+(?:info|slots|shards)\b|--cluster\s+(?:check|create)\b"
     r"|\bredis[-_]ci\s+wait\b[^\n;|&]*--cluster\b",
