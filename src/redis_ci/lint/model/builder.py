@@ -123,6 +123,8 @@ class _Builder:
 
     def expand(self, value: Value, matrix: dict) -> list[Value]:
         """value with every `${{ matrix.x }}` replaced by each value of x (unknown keys kept)."""
+        if "${{" not in value.text:
+            return [value]
         whole = MATRIX_REF.fullmatch(value.text.strip())
         if whole and matrix.get(whole.group(1)):
             return list(matrix[whole.group(1)])

@@ -61,6 +61,6 @@ REDIS_IMAGE_NAMES = (
 def is_redis_image(image: Image) -> bool:
     """RULES.md "Redis service": the repository is or ends with a known name, or mentions redis/valkey."""
     repository = image.repository.lower()
-    if any(repository == name or repository.endswith("/" + name) for name in REDIS_IMAGE_NAMES):
+    if "redis" in repository or "valkey" in repository:  # most names; the loop is for the others
         return True
-    return "redis" in repository or "valkey" in repository
+    return any(repository == name or repository.endswith("/" + name) for name in REDIS_IMAGE_NAMES)

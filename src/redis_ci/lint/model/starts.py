@@ -207,7 +207,7 @@ def other_starts(step: Step) -> list[int]:
             up = _compose_up_words(_words(match.group(0))[2 if "docker compose" in match.group(0) else 1:])
             if up is not None and not up.names_redis and not _REDIS_WORD.search(match.group(0)):
                 offsets.append(match.start())
-    if "&" in text:
+    if "&" in text and "&" in text.replace("&&", ""):  # a lone `&` is never half of `&&`
         offsets.extend(match.start() for match in _BACKGROUND.finditer(text)
                        if not _REDIS_WORD.search(match.group(0)))
     if "service" in text or "systemctl" in text:

@@ -155,4 +155,5 @@ def _overcommits(step) -> bool:
         return False
     if is_project_action(step):
         return step.with_.get("overcommit") is None or step.with_["overcommit"].text.strip().lower() != "false"
-    return step.run is not None and bool(_OVERCOMMIT.search(step.run.text))
+    # both forms name overcommit_memory: the substring test spares most scripts the pattern
+    return step.run is not None and "overcommit_memory" in step.run.text and bool(_OVERCOMMIT.search(step.run.text))
