@@ -58,6 +58,7 @@ class ClientEndpoint:
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
 _ENDPOINT_WORDS = ("REDIS", "VALKEY", "CACHE", "BROKER", "CELERY", "SIDEKIQ", "RESQUE")
+_ENDPOINT_WORD = lazy_compile("|".join(_ENDPOINT_WORDS))  # any of them: one search, not a test per word
 REDIS_URL_PATTERN = lazy_compile(word_alternatives("redis", "rediss", "valkey", "valkeys") + r"://[^\s'\"`;|&()<>]+")
 _HOSTLIKE = lazy_compile(r"^(?:[A-Za-z0-9_.-]+|\[?[0-9a-fA-F:]+\]?)$")
 
@@ -65,7 +66,7 @@ _HOSTLIKE = lazy_compile(r"^(?:[A-Za-z0-9_.-]+|\[?[0-9a-fA-F:]+\]?)$")
 def is_endpoint_env_name(name: str) -> bool:
     """An env name that mentions REDIS, VALKEY, CACHE, BROKER, CELERY, RQ, SIDEKIQ or RESQUE."""
     upper = name.upper()
-    return any(word in upper for word in _ENDPOINT_WORDS) or "RQ" in upper.split("_")
+    return _ENDPOINT_WORD.search(upper) is not None or "RQ" in upper.split("_")
 
 
 def _port(text: str) -> tuple:
