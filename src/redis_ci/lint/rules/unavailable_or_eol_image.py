@@ -125,8 +125,10 @@ def _problem(image) -> str | None:
         return (f"was removed from Docker Hub on 2025-09-29: the pull fails and so does the job; "
                 f"use the official `{replacement}` (settings go in `command:`)")
     if repository.startswith("bitnamilegacy/"):
-        replacement = _OFFICIAL_VALKEY if "valkey" in repository else _OFFICIAL_REDIS
-        return f"is a frozen copy that gets no updates or security fixes; use the official `{replacement}`"
+        frozen = "is a frozen copy that gets no updates or security fixes"
+        if repository.startswith(("bitnamilegacy/redis", "bitnamilegacy/valkey")):
+            return f"{frozen}; use the official `{_OFFICIAL_VALKEY if 'valkey' in repository else _OFFICIAL_REDIS}`"
+        return f"{frozen}; use a maintained image"  # another server's: not ours to name
     if repository == "grokzen/redis-cluster":
         return ("is unmaintained: it gets no fixes; start the cluster with this project's action "
                 "(`start: docker`, `topology: cluster`) or from the official image")
