@@ -75,17 +75,44 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _terminal_columns() -> int:
+    """What `shutil.get_terminal_size().columns` answers, without importing shutil (and bz2,
+    lzma, fnmatch: ~4 ms), which argparse's formatter does for every argument added."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter (descriptions and epilogs as written), the width as argparse
+    finds it (the terminal's columns less 2), found without shutil."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
 def build_parser(chosen: str | None, every: bool = False) -> argparse.ArgumentParser:
     """The parser, with the arguments of the chosen subcommand only (or of every one: the
-    completion scripts are written from the whole tree)."""
+    completion scripts are written from the whole tree). A chosen command's parser is the
+    only subparser made: the others would only cost start-up (each one is an
+    ArgumentParser with its own translated help strings)."""
     parser = OneLineParser(prog="redis-ci", description="Redis in CI, boringly reliable and fast.",
-                           epilog=EXAMPLES[None], formatter_class=argparse.RawDescriptionHelpFormatter)
+                           epilog=EXAMPLES[None], formatter_class=HelpFormatter)
     parser.add_argument("-V", "--version", action="version", version=f"redis-ci {__version__}",
                         help="print redis-ci's version and exit (`generate --version` is the image tag)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text, description=help_text,
-                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        if chosen is not None and name != chosen and not every:
+            continue
+        sub = subparsers.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         if name == chosen or every:
             module = importlib.import_module(module_name)
             module.add_arguments(sub)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from redis_ci.lint.cache import ResultCache, dependency_stamps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from redis_ci.lint.cache import ResultCache, content_hash, dependency_stamps
 from redis_ci.lint.engine import (LintSettings, can_skip, check_workflow_bytes, lint_packed, prefilter_plan,
                                   skipped_by_bytes)
 from redis_ci.lint.prefilter import triggered
@@ -280,8 +280,8 @@ def repository(tmp_path):
     return tmp_path / "repo"
 
 
-def _entries(folder: Path) -> list:
-    return sorted(folder.glob("*.entry")) if folder.exists() else []
+def _indexes(folder: Path) -> list:
+    return sorted(folder.glob("*.index")) if folder.exists() else []
 
 
 def test_a_warm_cache_gives_the_same_output_and_survives_corruption(repository, tmp_path):
@@ -290,25 +290,27 @@ def test_a_warm_cache_gives_the_same_output_and_survives_corruption(repository, 
     assert fresh.returncode == 1 and fresh.stdout.count("\n") > 50
     assert not cache.exists()
     cold = redis_ci("--cache-dir", str(cache), cwd=repository)
-    entries = _entries(cache)
-    assert len(entries) == 90
+    indexes = _indexes(cache)
+    assert len(indexes) == 1  # one file for the whole run, not one per workflow
+    whole = indexes[0].read_bytes()
     warm = redis_ci("--cache-dir", str(cache), cwd=repository)
     for result in (cold, warm):
         assert (result.returncode, result.stdout, result.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
-    entries[0].write_bytes(b"\x00garbage")
-    entries[1].write_bytes(entries[1].read_bytes()[:20])  # truncated
-    entries[2].write_bytes(b"")
-    again = redis_ci("--cache-dir", str(cache), cwd=repository)
-    assert (again.returncode, again.stdout, again.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
+    assert indexes[0].read_bytes() == whole  # a warm run writes nothing
+    for broken in (b"\x00garbage", whole[:len(whole) // 2], b"", whole[:-1]):  # garbage, truncated, empty
+        indexes[0].write_bytes(broken)
+        again = redis_ci("--cache-dir", str(cache), cwd=repository)
+        assert (again.returncode, again.stdout, again.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
+        assert indexes[0].read_bytes() == whole  # linted again and written whole
     assert not list(cache.glob("*.tmp"))
 
 
 def test_what_changes_the_result_changes_the_key(repository, tmp_path):
     cache = tmp_path / "cache"
     redis_ci("--cache-dir", str(cache), cwd=repository)
-    first = len(_entries(cache))
+    assert len(_indexes(cache)) == 1
     json_run = redis_ci("--cache-dir", str(cache), "--format", "json", cwd=repository)
-    assert json_run.stdout.startswith("{") and len(_entries(cache)) == 2 * first
+    assert json_run.stdout.startswith("{") and len(_indexes(cache)) == 2
     selected = redis_ci("--cache-dir", str(cache), "--select", "RC201", cwd=repository)
     assert {line.split(": ")[1].split()[0] for line in selected.stdout.splitlines() if ": RC" in line} == {"RC201"}
     (repository / ".github" / "redis-ci.yml").write_text("severity:\n  RC201: info\n")
@@ -330,38 +332,54 @@ def test_two_processes_at_once_share_the_folder(repository, tmp_path):
     for process in running:
         out, err = process.communicate(timeout=120)
         assert (process.returncode, out, err) == (expected.returncode, expected.stdout, expected.stderr)
-    assert len(_entries(cache)) == 90 and not list(cache.glob("*.tmp"))
+    (index,) = _indexes(cache)
+    assert not list(cache.glob("*.tmp"))
+    warm = redis_ci("--cache-dir", str(cache), cwd=repository)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (expected.returncode, expected.stdout, expected.stderr)
+    assert index.stat().st_size == _indexes(cache)[0].stat().st_size  # all 90 were in it: nothing written
+
+
+def _stored(folder: Path, settings: bytes, path: Path, packed: tuple, dependencies=()) -> None:
+    cache = ResultCache(str(folder), settings)
+    cache.put(str(path), content_hash(path.read_bytes()), dependency_stamps(dependencies), packed)
+    cache.save()
 
 
 def test_an_entry_whose_compose_file_changed_is_a_miss(tmp_path):
     compose = tmp_path / "compose.yml"
     compose.write_text("services:\n  redis:\n    image: redis:7\n")
     missing = tmp_path / "compose.override.yml"
-    cache = ResultCache(str(tmp_path / "cache"))
-    packed = ("ci.yml", None, (), (), {}, "", {})
-    cache.put("k", packed, dependency_stamps([str(compose), str(missing)]))
-    assert cache.get("k") == packed
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\n")
+    folder, settings = tmp_path / "cache", b"k" * 32
+    packed = (str(workflow), None, (), (), {}, "", {})
+    _stored(folder, settings, workflow, packed, [str(compose), str(missing)])
+    assert ResultCache(str(folder), settings).get(str(workflow)) == packed
     compose.write_text("services:\n  redis:\n    image: redis:8\n")
-    assert cache.get("k") is None
-    cache.put("k", packed, dependency_stamps([str(compose), str(missing)]))
+    assert ResultCache(str(folder), settings).get(str(workflow)) is None
+    _stored(folder, settings, workflow, packed, [str(compose), str(missing)])
     missing.write_text("services: {}\n")  # a file that appears changes the result too
-    assert cache.get("k") is None
+    assert ResultCache(str(folder), settings).get(str(workflow)) is None
 
 
-def test_the_folder_is_bounded_oldest_first(tmp_path):
-    cache = ResultCache(str(tmp_path / "cache"))
-    for number in range(40):
-        cache.put(f"k{number:02}", (f"p{number}", None, (), (), {}, "x" * 1000, {}))
-        os.utime(tmp_path / "cache" / f"k{number:02}.entry", ns=(number * 10**9, number * 10**9))
-    stale, fresh = tmp_path / "cache" / ".k.1.tmp", tmp_path / "cache" / ".k.2.tmp"  # killed writers
+def test_the_folder_is_bounded_least_recently_used_first(tmp_path):
+    folder = tmp_path / "cache"
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\n")
+    for number in range(40):  # 40 settings keys (formats, selections, configs), one index each
+        _stored(folder, bytes([number]) * 32, workflow, (str(workflow), None, (), (), {}, "x" * 1000, {}))
+        os.utime(folder / f"{(bytes([number]) * 32).hex()}.index", ns=(number * 10**9, number * 10**9))
+    stale, fresh = folder / ".k.1.tmp", folder / ".k.2.tmp"  # killed writers
     stale.write_bytes(b"half")
     fresh.write_bytes(b"half")
     os.utime(stale, (0, 0))
-    cache.trim(max_bytes=20_000)
+    newest = ResultCache(str(folder), bytes([39]) * 32, max_bytes=20_000)
+    newest.trim()
     assert not stale.exists() and fresh.exists()
-    kept = sorted(path.name for path in _entries(tmp_path / "cache"))
-    assert 10 <= len(kept) <= 15
-    assert kept[-1] == "k39.entry" and "k00.entry" not in kept
+    kept = _indexes(folder)
+    assert sum(path.stat().st_size for path in kept) <= 20_000 and len(kept) >= 10
+    assert (folder / f"{(bytes([39]) * 32).hex()}.index") in kept
+    assert (folder / f"{(bytes([0]) * 32).hex()}.index") not in kept
 
 
 def test_packed_results_render_as_the_results_do():

@@ -1,35 +1,46 @@
-"""The lint result cache: a file's packed result (lint/packed.py), keyed by its bytes and
-everything else that changes the result, so an unchanged file is not parsed again.
+"""The lint result cache: each file's packed result (lint/packed.py), kept with the hash of its
+bytes, so an unchanged file is not parsed again.
 
 Where: `--cache-dir`, else $REDIS_CI_CACHE_DIR, else the user cache directory
 (`platformdirs.user_cache_dir("redis-ci")`: on Linux $XDG_CACHE_HOME/redis-ci or
 ~/.cache/redis-ci, computed here without importing platformdirs, which costs start-up).
 
-The key hashes: the settings (`settings_key`: redis-ci's version and the size and mtime of
+One index file per settings key (`settings_key`: redis-ci's version and the size and mtime of
 its own source files, Python's version, the rules that run, their severities, the config
-file's bytes, the output format and colour) and the file's path and bytes. An entry also
-records the other files its result read (compose files) with their hashes; a lookup whose
-files changed is a miss.
+file's bytes, the output format and colour): path -> (a hash of the file's bytes (BLAKE2b), the other
+files its result read (compose files) with their hashes, the packed result). A lookup is a
+hit only when the bytes and those files hash the same; keys are on bytes, not mtimes (a CI
+checkout gives every file a fresh mtime). A warm run reads one file, not one per workflow,
+and imports nothing of the engine (no rule, no model, no PyYAML): this module is standard
+library only.
 
-Two processes at once: an entry is written to a temporary file and renamed into place, so a
-reader sees a whole entry or none; no locks. An entry that does not decode (corrupted,
-truncated, another version's) is a miss. Bounded: when a run has written entries and the
-folder holds more than MAX_BYTES, the oldest entries are removed down to 3/4 of it (and
-temporary files a killed writer left, once they are STALE_TEMP_S old).
+Two processes at once: a run that linted something re-reads the index, adds its entries and
+renames a temporary file into place, so a reader sees a whole index or the previous one; no
+locks. Two writers at the same moment lose one's additions (a later miss, never a wrong
+result). An index that does not decode (corrupted, truncated, another version's) is empty.
+Bounded: an index over MAX_BYTES drops its oldest entries, and a run that wrote removes the
+least recently used indexes while the folder holds more than MAX_BYTES (and temporary files
+a killed writer left, once they are STALE_TEMP_S old).
 """
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
 
-MAGIC = "redis-ci-cache/1"
+try:  # hashlib's own blake2b, without the OpenSSL library `import hashlib` loads (~4 ms of start-up)
+    from _blake2 import blake2b
+except ImportError:  # an interpreter built without it
+    from hashlib import blake2b
+
+MAGIC = "redis-ci-cache/2"
 PACKED_FIELDS = 7  # lint/packed.py's tuple
 MAX_BYTES = 64 * 1024 * 1024
-ENTRY_SUFFIX = ".entry"
+INDEX_SUFFIX = ".index"
+OLD_ENTRY_SUFFIX = ".entry"  # redis-ci-cache/1 kept one file per workflow: trimmed like an index
 STALE_TEMP_S = 600  # a temporary file this old lost its writer
+READ_CHUNK = 1 << 16
 
 
 def default_cache_dir() -> str:
@@ -49,27 +60,32 @@ def _source_stamp() -> str:
     upgrade that kept the version) never serves an old result."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parts = [root]
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(name for name in dirs if name != "__pycache__")
-        for name in sorted(names):
-            if name.endswith(".py"):
-                stat = os.stat(os.path.join(folder, name))
-                parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    folders = [root]
+    while folders:  # os.scandir: the names and kinds come with the listing, one stat per module
+        folder = folders.pop()
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.name.endswith(".py"):
+                stat = entry.stat()
+                parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+            elif entry.name != "__pycache__" and entry.is_dir():
+                folders.append(entry.path)
     return "\n".join(parts)
 
 
-def settings_key(rules: list, severities: dict | None, config_path: str | None, output) -> bytes:
-    """The part of every key that the files of one config share."""
+def settings_key(rules, severities: dict | None, config_path: str | None, output) -> bytes:
+    """The key of the index every file of one config shares. rules: what runs (anything with
+    a `code`: catalogue.RuleInfo or rule classes)."""
     from redis_ci import __version__
 
     config_bytes = b""
     if config_path:
         try:
-            with open(config_path, "rb") as handle:
-                config_bytes = handle.read()
+            config_bytes = read_bytes(config_path)
         except OSError:
             config_bytes = b"\0unreadable"
-    digest = hashlib.sha256()
+    digest = blake2b()
     for part in (MAGIC, __version__, sys.version, _source_stamp(),
                  ",".join(sorted(rule.code for rule in rules)),
                  repr(sorted((severities or {}).items())), repr(tuple(output))):
@@ -78,93 +94,219 @@ def settings_key(rules: list, severities: dict | None, config_path: str | None, 
     return digest.digest()
 
 
-def file_key(settings: bytes, path: str, data: bytes) -> str:
-    digest = hashlib.sha256(settings)
-    # the path is in the rendered text; a relative path's URI depends on the current folder
-    where = path if not os.path.isabs(path) else f"{os.getcwd()}\0{path}"
-    digest.update(where.encode("utf-8", "surrogateescape") + b"\0")
-    digest.update(data)
-    return digest.hexdigest()
-
-
-def _file_hash(path: str) -> str | None:
+def read_bytes(path: str) -> bytes:
+    """A file's bytes with the fewest system calls (no buffered file object, no fstat): a
+    read shorter than asked for is taken as the end. Were it not (a signal), the hash would
+    differ from the stored one: a miss, never a wrong hit."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        data = os.read(handle, READ_CHUNK)
+        if len(data) < READ_CHUNK:
+            return data
+        chunks = [data]
+        while data:
+            data = os.read(handle, READ_CHUNK)
+            chunks.append(data)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
+
+
+def content_hash(data: bytes) -> bytes:
+    """What an entry records of the file's bytes (BLAKE2b, 32 bytes)."""
+    return blake2b(data, digest_size=32).digest()
+
+
+def _file_hash(path: str) -> bytes | None:
+    try:
+        return content_hash(read_bytes(path))
     except OSError:
         return None
 
 
 def dependency_stamps(paths) -> tuple:
-    """((path, sha256 or None when missing), ...) of the other files a result read."""
+    """((path, content_hash or None when missing), ...) of the other files a result read."""
     return tuple((path, _file_hash(path)) for path in paths)
 
 
+def _where(path: str) -> str:
+    # the path is in the rendered text; a relative path's URI depends on the current folder
+    return f"{os.getcwd()}\0{path}" if os.path.isabs(path) else path
+
+
+def _stat_key(stat) -> tuple:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 class ResultCache:
-    """Get and put packed results in one folder (created on first write)."""
+    """The index of one settings key in one folder (the folder is created on first write).
+    `through` is the whole protocol: look files up, lint the misses, store them, save."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, settings: bytes, max_bytes: int = MAX_BYTES):
         self.folder = folder
-        self.wrote = False
+        self.settings = settings
+        self.max_bytes = max_bytes
+        self.path = os.path.join(folder, settings.hex() + INDEX_SUFFIX)
+        self._entries: dict | None = None
+        self._loaded_stat = None
+        self._fresh: dict = {}  # where -> entry, linted by this run
 
-    def _entry(self, key: str) -> str:
-        return os.path.join(self.folder, key + ENTRY_SUFFIX)
-
-    def get(self, key: str) -> tuple | None:
+    def _read_index(self) -> dict:
+        """The index on disk (empty when missing or undecodable); remembers its stat."""
+        self._loaded_stat = None
         try:
-            with open(self._entry(key), "rb") as handle:
-                entry = marshal.loads(handle.read())
+            handle = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return {}
+        try:
+            self._loaded_stat = _stat_key(os.fstat(handle))
+            chunks = []
+            while True:
+                chunk = os.read(handle, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            index = marshal.loads(b"".join(chunks))
         except (OSError, ValueError, EOFError, TypeError):
+            return {}
+        finally:
+            os.close(handle)
+        if not (isinstance(index, tuple) and len(index) == 3 and index[0] == MAGIC and index[1] == self.settings
+                and isinstance(index[2], dict)):
+            return {}
+        return index[2]
+
+    def entries(self) -> dict:
+        if self._entries is None:
+            self._entries = self._read_index()
+        return self._entries
+
+    def get(self, path: str, data: bytes | None = None) -> tuple | None:
+        """The packed result stored for path if its bytes (read here unless given) and the
+        files it read are unchanged, else None."""
+        entry = self.entries().get(_where(path))
+        if not (isinstance(entry, tuple) and len(entry) == 3):
             return None
-        if not (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == MAGIC and entry[1] == key):
+        digest, dependencies, packed = entry
+        if not (isinstance(packed, tuple) and len(packed) == PACKED_FIELDS and packed[0] == path):
             return None
-        _, _, dependencies, packed = entry
-        if not isinstance(packed, tuple) or len(packed) != PACKED_FIELDS:
+        if data is None:
+            try:
+                data = read_bytes(path)
+            except OSError:  # linting it reports why
+                return None
+        if content_hash(data) != digest:
             return None
         if dependencies and dependency_stamps(path for path, _ in dependencies) != dependencies:
             return None
         return packed
 
-    def put(self, key: str, packed: tuple, dependencies: tuple = ()) -> None:
-        """Store an entry; a cache that cannot be written is no error (the next run lints again)."""
-        try:
-            data = marshal.dumps((MAGIC, key, dependencies, packed))
-            os.makedirs(self.folder, exist_ok=True)
-            temp = os.path.join(self.folder, f".{key}.{os.getpid()}.tmp")
-            with open(temp, "wb") as handle:
-                handle.write(data)
-            os.replace(temp, self._entry(key))
-            self.wrote = True
-        except (OSError, ValueError):
+    def put(self, path: str, digest: bytes | None, dependencies: tuple, packed: tuple) -> None:
+        """Keep a result for the next save (digest None: the file could not be read; not kept)."""
+        if digest is not None:
+            self._fresh[_where(path)] = (digest, dependencies, packed)
+
+    def through(self, files: list[str], lint_misses) -> list[tuple]:
+        """Packed results of files in order: hits from the index, the rest from
+        lint_misses(missed files) -> [(packed, content_hash of the bytes linted, dependency stamps)],
+        which are stored."""
+        found = [self.get(path) for path in files] if self.entries() else [None] * len(files)
+        missed = [number for number, hit in enumerate(found) if hit is None]
+        if not missed:
+            self._touch()
+            return found
+        for number, (packed, digest, dependencies) in zip(missed, lint_misses([files[n] for n in missed])):
+            found[number] = packed
+            self.put(files[number], digest, dependencies, packed)
+        self.save()
+        return found
+
+    def _touch(self) -> None:
+        """A run served from this index marks it used (the trim removes the least recently used)."""
+        if self._loaded_stat is not None:
             try:
-                os.unlink(temp)
-            except (OSError, UnboundLocalError):
+                os.utime(self.path)
+            except OSError:
                 pass
 
-    def trim(self, max_bytes: int = MAX_BYTES) -> None:
-        """Remove the oldest entries when the folder holds more than max_bytes."""
-        if not self.wrote:
+    def save(self) -> None:
+        """Write this run's entries into the index (merged with what is on disk now), then trim
+        the folder. A cache that cannot be written is no error (the next run lints again)."""
+        if not self._fresh:
             return
+        temp = None
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            entries = self.entries()
+            try:
+                if _stat_key(os.stat(self.path)) != self._loaded_stat:  # another run saved since
+                    entries = self._read_index()
+            except OSError:
+                entries = {}
+            for where in self._fresh:  # this run's entries go last: the newest, dropped last
+                entries.pop(where, None)
+            entries.update(self._fresh)
+            data = self._bounded(entries)
+            temp = os.path.join(self.folder, f".{os.path.basename(self.path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+            handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view):]
+            finally:
+                os.close(handle)
+            os.replace(temp, self.path)
+            temp = None
+            self._entries, self._fresh = entries, {}
+            self._loaded_stat = _stat_key(os.stat(self.path))
+        except (OSError, ValueError):
+            pass
+        finally:
+            if temp is not None:
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+        self.trim()
+
+    def _bounded(self, entries: dict) -> bytes:
+        """The index's bytes; over max_bytes, the oldest entries are dropped down to 3/4 of it."""
+        data = marshal.dumps((MAGIC, self.settings, entries))
+        if len(data) <= self.max_bytes:
+            return data
+        sizes = {where: len(marshal.dumps(entry)) + len(where) for where, entry in entries.items()}
+        total = sum(sizes.values())
+        for where in list(entries):
+            if total <= self.max_bytes * 3 // 4:
+                break
+            total -= sizes[where]
+            del entries[where]
+        return marshal.dumps((MAGIC, self.settings, entries))
+
+    def trim(self) -> None:
+        """While the folder holds more than max_bytes, remove the least recently used indexes
+        (never this one), and temporary files a killed writer left."""
         import time
 
-        entries = []
+        indexes = []
         try:
-            for entry in os.scandir(self.folder):
-                stat = entry.stat()
-                if entry.name.endswith(ENTRY_SUFFIX):
-                    entries.append((stat.st_mtime_ns, stat.st_size, entry.path))
-                elif entry.name.endswith(".tmp") and stat.st_mtime < time.time() - STALE_TEMP_S:
-                    os.unlink(entry.path)  # a writer killed between write and rename
+            with os.scandir(self.folder) as listing:
+                for entry in listing:
+                    if entry.name.endswith((INDEX_SUFFIX, OLD_ENTRY_SUFFIX)):
+                        stat = entry.stat()
+                        indexes.append((stat.st_mtime_ns, stat.st_size, entry.path))
+                    elif entry.name.endswith(".tmp") and entry.stat().st_mtime < time.time() - STALE_TEMP_S:
+                        os.unlink(entry.path)  # a writer killed between write and rename
         except OSError:
             return
-        total = sum(size for _, size, _ in entries)
-        if total <= max_bytes:
-            return
-        for _, size, path in sorted(entries):
+        total = sum(size for _, size, _ in indexes)
+        for _, size, path in sorted(indexes):
+            if total <= self.max_bytes:
+                break
+            if path == self.path:
+                continue
             try:
                 os.unlink(path)
             except OSError:  # another process removed it first
                 pass
             total -= size
-            if total <= max_bytes * 3 // 4:
-                break

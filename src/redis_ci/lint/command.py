@@ -96,19 +96,21 @@ def _check_usage(args: argparse.Namespace, paths: list[str]) -> None:
 
 
 class _Plan:
-    """For each config in use: its rules, severities, fail-on and the files it covers."""
+    """For each config in use: its rules, severities, fail-on and the files it covers. Rules
+    are catalogue entries (catalogue.py) until a file must be linted: a run served from the
+    cache imports no rule."""
 
     def __init__(self, args: argparse.Namespace):
+        from redis_ci.lint.catalogue import CATALOGUE
         from redis_ci.lint.config import ConfigFinder
-        from redis_ci.lint.rules import ALL_RULES
 
         self.args = args
-        self.finder = ConfigFinder(args.config, ALL_RULES)
-        self.all_rules = ALL_RULES
+        self.finder = ConfigFinder(args.config, CATALOGUE)
+        self.catalogue = CATALOGUE
         self._selected: dict = {}
 
     def settings(self, path: str):
-        """(config, rules) for a workflow path."""
+        """(config, rules: catalogue entries) for a workflow path."""
         from redis_ci.lint.selection import select_rules
 
         config = self.finder.for_file(path)
@@ -117,7 +119,7 @@ class _Plan:
             args = self.args
             select = args.select if args.select is not None else config.select
             ignore = args.ignore if args.ignore is not None else config.ignore
-            self._selected[key] = (config, select_rules(self.all_rules, select, ignore,
+            self._selected[key] = (config, select_rules(self.catalogue, select, ignore,
                                                        args.extend_select, args.extend_ignore))
         return self._selected[key]
 
@@ -125,8 +127,8 @@ class _Plan:
 def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: str | None, output):
     """Packed results (lint/packed.py) in the order of files (stdin's last), and the
     --fix/--diff status."""
-    from redis_ci.lint.engine import LintSettings, check_workflow_bytes, lint_paths_packed
-    from redis_ci.lint.packed import PackedResult, pack
+    from redis_ci.lint.packed import PackedResult
+    from redis_ci.lint.selection import rule_classes
 
     groups: dict = {}
     for position, path in enumerate(files):
@@ -144,24 +146,28 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
         paths = [path for _, path in members]
         if args.fix or args.diff:
             from redis_ci.lint.fixer import run_fixes
+            from redis_ci.lint.packed import pack
 
-            fixed, status = run_fixes(paths, rules, config.severity, dry_run=args.diff)
+            fixed, status = run_fixes(paths, rule_classes(rules), config.severity, dry_run=args.diff)
             packed = [pack(result, output) for result in fixed]
             fix_status = max(fix_status, status)
-        else:
-            settings = LintSettings(tuple(rules), config.severity, output, refine=_refine(output))
-            if cache_folder is not None:
-                from redis_ci.lint.cache import settings_key
+        elif cache_folder is not None:
+            from redis_ci.lint.cache import ResultCache, settings_key
 
-                key = settings_key(rules, config.severity, config.path, output)
-                settings = LintSettings(tuple(rules), config.severity, output, True, cache_folder, key,
-                                        refine=_refine(output))
-            packed = lint_paths_packed(paths, settings)
+            key = settings_key(rules, config.severity, config.path, output)
+            packed = ResultCache(cache_folder, key).through(
+                paths, lambda misses: _lint_files(misses, rules, config, output, cache_folder, key))
+        else:
+            packed = _lint_files(paths, rules, config, output)
         for (position, _), one in zip(members, packed):
             placed[position] = one
     results = [PackedResult(placed[position]) for position in range(len(files))]
     if stdin_path is not None:
+        from redis_ci.lint.engine import check_workflow_bytes
+        from redis_ci.lint.packed import pack
+
         config, rules = plan.settings(stdin_path)
+        rules = rule_classes(rules)
         data = sys.stdin.buffer.read()
         result = check_workflow_bytes(data, stdin_path, rules, config.severity)
         refine = _refine(output)
@@ -169,6 +175,16 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
             result = refine(result, data, rules, config.severity)
         results.append(PackedResult(pack(result, output)))
     return results, fix_status
+
+
+def _lint_files(files: list[str], rules, config, output, cache_folder: str | None = None, key: bytes = b"") -> list:
+    """Lint files (the engine's packed results; with cache_folder, what the cache stores)."""
+    from redis_ci.lint.engine import LintSettings, lint_files_packed
+    from redis_ci.lint.selection import rule_classes
+
+    settings = LintSettings(tuple(rule_classes(rules)), config.severity, output, True, cache_folder, key,
+                            refine=_refine(output))
+    return lint_files_packed(files, settings)
 
 
 def _refine(output):
@@ -185,7 +201,7 @@ def _refine(output):
 def _files(paths: list[str]) -> list[str]:
     """The workflow files under paths; the default folder may be missing (then: none)."""
     from redis_ci.errors import UsageError
-    from redis_ci.lint.engine import DEFAULT_PATH, find_workflow_files
+    from redis_ci.lint.workflow_files import DEFAULT_PATH, find_workflow_files
 
     try:
         return find_workflow_files(paths)
@@ -197,11 +213,11 @@ def _files(paths: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from redis_ci.errors import FatalError
-    from redis_ci.lint.engine import DEFAULT_PATH
+    from redis_ci.lint.packed import PRE_RENDERED, Output, joined_report
     from redis_ci.lint.render import artifact_uri, render, resolve_format
     from redis_ci.lint.report import statistics, summary_line, use_color, write_output_file
-    from redis_ci.lint.packed import PRE_RENDERED, Output, joined_report
-    from redis_ci.lint.rule import severity_rank
+    from redis_ci.lint.severities import severity_rank
+    from redis_ci.lint.workflow_files import DEFAULT_PATH
 
     paths = list(args.paths) or ([STDIN] if args.stdin_filename is not None else [DEFAULT_PATH])
     _check_usage(args, paths)
@@ -229,10 +245,12 @@ def run(args: argparse.Namespace) -> int:
         elif format_name in PRE_RENDERED:
             report = joined_report(format_name, readable)
         else:
+            from redis_ci.lint.selection import rule_classes
+
             ran = {rule.code: rule for path in files + ([stdin_path] if stdin_path else [])
                    for rule in plan.settings(path)[1]}
             # SARIF describes the rules that ran; with no file at all, those the current folder would run
-            rules = list(ran.values()) or here[1]
+            rules = rule_classes(list(ran.values()) or here[1]) if format_name == "sarif" else []
             report = render(format_name, readable, sorted(rules, key=lambda rule: rule.code), color=color)
         if args.output_file is None:
             sys.stdout.write(report)

@@ -13,30 +13,41 @@ one-line UsageError (exit 2) that names it: a config that silently does nothing 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
 
 from redis_ci.errors import UsageError
-from redis_ci.lint.rule import SEVERITIES
 from redis_ci.lint.selection import find_rule, unknown_selectors
+from redis_ci.lint.severities import SEVERITIES
 
 YAML_NAMES = (os.path.join(".github", "redis-ci.yml"), os.path.join(".github", "redis-ci.yaml"))
 TABLE = "redis-ci"  # [tool.redis-ci]
 # `[tool.redis-ci]` or `[tool.redis-ci.severity]`: how settings are found without a TOML parser
-TABLE_HEADER = re.compile(r'^\s*\[\s*tool\s*\.\s*"?redis-ci"?\s*[\].]', re.M)
+TABLE_HEADER = r'^\s*\[\s*tool\s*\.\s*"?redis-ci"?\s*[\].]'
 KEYS = ("select", "ignore", "severity", "fail-on", "pytest")  # `pytest`: the pytest plugin's table, not lint's
 
 
-@dataclass(frozen=True)
 class LintConfig:
     """Settings from a config file (empty when there is none). severity maps rule codes
-    (names already resolved) to severities."""
+    (names already resolved) to severities. A plain class, not a dataclass: a cached lint
+    reads a config without importing dataclasses (and inspect)."""
 
-    path: str | None = None
-    select: list = field(default_factory=list)
-    ignore: list = field(default_factory=list)
-    severity: dict = field(default_factory=dict)
-    fail_on: str | None = None
+    __slots__ = ("path", "select", "ignore", "severity", "fail_on")
+
+    def __init__(self, path: str | None = None, select: list | None = None, ignore: list | None = None,
+                 severity: dict | None = None, fail_on: str | None = None):
+        self.path, self.fail_on = path, fail_on
+        self.select, self.ignore = list(select or []), list(ignore or [])
+        self.severity = dict(severity or {})
+
+    def _fields(self) -> tuple:
+        return (self.path, self.select, self.ignore, self.severity, self.fail_on)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LintConfig) and self._fields() == other._fields()
+
+    __hash__ = None  # mutable lists inside, as the frozen dataclass had
+
+    def __repr__(self) -> str:
+        return "LintConfig(path={!r}, select={!r}, ignore={!r}, severity={!r}, fail_on={!r})".format(*self._fields())
 
 
 def _toml_module():
@@ -154,31 +165,37 @@ def _has_table(pyproject: str) -> bool:
     if TABLE not in text:  # a cheap look first: most pyproject files are not ours
         return False
     if _toml_module() is None:  # a project merely depending on redis-ci must still lint
-        return TABLE_HEADER.search(text) is not None
+        import re
+
+        return re.search(TABLE_HEADER, text, re.M) is not None
     return _read_toml(pyproject, text) is not None
 
 
 class ConfigFinder:
     """The config of each linted file: the --config file for all, or the nearest one above the
-    file. Each folder is looked up and each file read once per run."""
+    file. Each folder is looked up and each file read once per run. all_rules: the catalogue
+    (catalogue.CATALOGUE or rule classes: anything with code and name)."""
 
-    def __init__(self, explicit: str | None, all_rules: list):
+    def __init__(self, explicit: str | None, all_rules):
         self.all_rules = all_rules
         self.explicit = read_config_file(explicit, all_rules) if explicit else None
-        self._by_folder: dict = {}
+        self._by_folder: dict = {}  # the folder as the path spells it -> its config
         self._by_path: dict = {None: LintConfig()}
 
     def for_file(self, path: str) -> LintConfig:
         """The config for a workflow file (path need not exist: stdin's --stdin-filename)."""
         if self.explicit is not None:
             return self.explicit
-        folder = os.path.dirname(os.path.abspath(path))
-        if folder not in self._by_folder:
-            self._by_folder[folder] = find_config_file(folder)
-        found = self._by_folder[folder]
-        if found not in self._by_path:
-            self._by_path[found] = read_config_file(found, self.all_rules)
-        return self._by_path[found]
+        # a repository's workflows share a folder: one lookup for all (the current folder
+        # does not change during a run, so the spelling of a folder names one place)
+        spelled = os.path.dirname(path)
+        config = self._by_folder.get(spelled)
+        if config is None:
+            found = find_config_file(os.path.dirname(os.path.abspath(path)))
+            if found not in self._by_path:
+                self._by_path[found] = read_config_file(found, self.all_rules)
+            config = self._by_folder[spelled] = self._by_path[found]
+        return config
 
 
 def load_config(explicit: str | None, all_rules: list) -> LintConfig:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -22,10 +21,9 @@ from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.packed import Output, pack
 from redis_ci.lint.prefilter import triggered
 from redis_ci.lint.suppressions import MARKER, Suppressions, parse_suppressions
+from redis_ci.lint.workflow_files import DEFAULT_PATH, WORKFLOW_SUFFIXES, find_workflow_files  # noqa: F401
 from redis_ci.lint.yaml_nodes import MAX_WORKFLOW_BYTES, parse_document
 
-DEFAULT_PATH = os.path.join(".github", "workflows")
-WORKFLOW_SUFFIXES = (".yml", ".yaml")
 UNUSED_SUPPRESSION = "RC000"
 # The prefilter (`prefilter_plan`, prefilter.py): each rule's `triggers` say which bytes can
 # make it speak; a file runs only the rules whose triggers it holds, and none (skipped) when
@@ -51,23 +49,6 @@ class FileResult:
 
     def lines_of(self, finding: Finding) -> list[str]:
         return self.other_lines.get(finding.file, []) if finding.file else self.lines
-
-
-def find_workflow_files(paths: list[str]) -> list[str]:
-    """Files given as is; folders searched recursively for .yml/.yaml (sorted).
-    Raises FileNotFoundError for a path that does not exist."""
-    files = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = []
-            for folder, _dirs, names in os.walk(path):
-                found.extend(os.path.join(folder, name) for name in names if name.endswith(WORKFLOW_SUFFIXES))
-            files.extend(sorted(found))
-        elif os.path.lexists(path):  # a dangling link found in a folder is a file we cannot read (exit 3)
-            files.append(path)
-        else:
-            raise FileNotFoundError(path)
-    return list(dict.fromkeys(files))
 
 
 def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
@@ -219,25 +200,19 @@ class LintSettings:
     refine: Callable | None = None
 
 
-def lint_packed(path: str, settings: LintSettings, lookup: bool = True, light_only: bool = False) -> tuple | None:
-    """One file -> its packed result (packed.py), through the cache when settings name one
-    (lookup=False: the caller has just missed it). light_only: None unless the prefilter
-    passes over the file by its bytes (the pool's triage: pool.py)."""
+def lint_packed(path: str, settings: LintSettings, light_only: bool = False) -> tuple | None:
+    """One file -> its packed result (packed.py). With a cache (settings.cache_folder): the
+    (packed, cache.content_hash of the bytes linted or None, dependency stamps) cache.py
+    stores. light_only: None unless the prefilter passes over the file by its bytes (the
+    pool's triage: pool.py)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return pack(FileResult(path, read_error=exc.strerror or str(exc)), settings.output)
+        packed = pack(FileResult(path, read_error=exc.strerror or str(exc)), settings.output)
+        return packed if settings.cache_folder is None else (packed, None, ())
     if light_only and not (settings.prefilter and skipped_by_bytes(data, settings.rules)):
         return None
-    cache = key = None
-    if settings.cache_folder is not None:
-        from redis_ci.lint.cache import ResultCache, dependency_stamps, file_key
-
-        cache, key = ResultCache(settings.cache_folder), file_key(settings.cache_settings, path, data)
-        hit = cache.get(key) if lookup else None
-        if hit is not None:
-            return hit
     # light_only got here: the prefilter has passed over the file already
     plan = None if light_only else prefilter_plan(data, settings.rules) if settings.prefilter else (None, None)
     if plan is None:
@@ -249,8 +224,10 @@ def lint_packed(path: str, settings: LintSettings, lookup: bool = True, light_on
             result = settings.refine(result, data, list(settings.rules), settings.severities)
         packed = pack(result, settings.output)
         dependencies = result.dependencies
-    if cache is not None:
-        cache.put(key, packed, dependency_stamps(dependencies))
+    if settings.cache_folder is not None:
+        from redis_ci.lint.cache import content_hash, dependency_stamps
+
+        return packed, content_hash(data), dependency_stamps(dependencies)
     return packed
 
 
@@ -265,30 +242,22 @@ def lint_paths(paths: list[str], rules: list[type[Rule]], severities: dict | Non
 
 def lint_paths_packed(paths: list[str], settings: LintSettings, workers: int | None = None) -> list[tuple]:
     """Lint every workflow file under paths to packed results, in path order. With a cache,
-    this process looks every file up first: a warm run starts no pool."""
+    files whose entry is current are not linted (cache.ResultCache.through): a warm run
+    starts no pool."""
     files = find_workflow_files(paths)
     if settings.cache_folder is None:
-        return _map(functools.partial(lint_packed, settings=settings), files, workers,
-                    functools.partial(lint_packed, settings=settings, light_only=True))
-    from redis_ci.lint.cache import ResultCache, file_key
+        return lint_files_packed(files, settings, workers)
+    from redis_ci.lint.cache import ResultCache
 
-    cache = ResultCache(settings.cache_folder)
-    placed: dict = {}
-    for path in files:
-        try:
-            with open(path, "rb") as handle:
-                hit = cache.get(file_key(settings.cache_settings, path, handle.read()))
-        except OSError:
-            hit = None
-        if hit is not None:
-            placed[path] = hit
-    misses = [path for path in files if path not in placed]
-    placed.update(zip(misses, _map(functools.partial(lint_packed, settings=settings, lookup=False), misses, workers,
-                                   functools.partial(lint_packed, settings=settings, lookup=False, light_only=True))))
-    if misses:
-        cache.wrote = True  # the workers did
-        cache.trim()
-    return [placed[path] for path in files]
+    cache = ResultCache(settings.cache_folder, settings.cache_settings)
+    return cache.through(files, functools.partial(lint_files_packed, settings=settings, workers=workers))
+
+
+def lint_files_packed(files: list[str], settings: LintSettings, workers: int | None = None) -> list[tuple]:
+    """lint_packed over files (already found), in order, on every core when there are many
+    (the pool's triage first: lint_packed's light_only)."""
+    return _map(functools.partial(lint_packed, settings=settings), files, workers,
+                functools.partial(lint_packed, settings=settings, light_only=True))
 
 
 def _map(lint_one, files: list[str], workers: int | None, triage=None) -> list:

@@ -7,7 +7,6 @@ Formats: text (people), json (scripts), sarif (code scanning), github (annotatio
 
 from __future__ import annotations
 
-import json
 import os
 
 # Results are engine.FileResult or packed.PackedResult (not imported: the engine's workers
@@ -78,6 +77,8 @@ def render_json(results: list) -> str:
         for result in results
         for finding in result.findings
     ]
+    import json  # only here: a cached text lint starts without it
+
     return json.dumps({"version": 1, "files": len(results), "findings": findings}, indent=2) + "\n"
 
 

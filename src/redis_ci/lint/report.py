@@ -3,7 +3,6 @@ decision and `--output-file`. The findings themselves are rendered by `render.py
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 
@@ -36,6 +35,8 @@ def statistics(results, as_json: bool) -> str:
     if as_json:
         rows = [{"code": code, "name": first[code].name, "count": counts[code], "fixable": first[code].fixable}
                 for code in ordered]
+        import json  # only here: a cached text lint starts without it
+
         return json.dumps(rows, indent=2) + "\n"
     width = len(str(max(counts.values(), default=0)))
     return "".join(f"{counts[code]:>{width}}\t{code}\t{'[*]' if first[code].fixable else '[ ]'} {first[code].name}\n"

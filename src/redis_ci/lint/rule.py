@@ -14,18 +14,12 @@ from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
 
 from redis_ci.lint.prefilter import REDIS_WORDS
 
+from redis_ci.lint.severities import SEVERITIES, severity_rank  # noqa: F401  (their old home)
+
 if TYPE_CHECKING:  # the model imports PyYAML; `redis-ci rules` must not pay for it
     from redis_ci.lint.edits import TextEdit
     from redis_ci.lint.model import Job, Step, Workflow
     from redis_ci.lint.yaml_nodes import Span
-
-# Most severe first; `--fail-on` compares positions in this tuple.
-SEVERITIES = ("error", "warning", "info")
-
-
-def severity_rank(severity: str) -> int:
-    """0 for error, 1 for warning, 2 for info: lower is more severe."""
-    return SEVERITIES.index(severity)
 
 
 @dataclass(frozen=True, init=False)

@@ -4,6 +4,9 @@
 whatever `select` gave; `ignore` and `extend_ignore` then take rules away. A rule that is off
 by default (RC000) runs only when a selector matches it: `ALL`, its code or a prefix of it
 (`RC0`), or its name.
+
+all_rules is anything with code, name and enabled_by_default in catalogue order: the command
+passes catalogue.CATALOGUE (no rule imported), tests often rules.ALL_RULES.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ def select_rules(all_rules: list, select: list[str] | None, ignore: list[str] | 
         return any(_matches(rule, s) for s in select) if select else rule.enabled_by_default
 
     return [rule for rule in all_rules if chosen(rule) and not any(_matches(rule, s) for s in removed)]
+
+
+def rule_classes(selected) -> list:
+    """The rule classes of selected rules (catalogue.RuleInfo entries), in catalogue order.
+    Imports every rule (and the model, and PyYAML): only a file that must be linted needs them."""
+    from redis_ci.lint.rules import ALL_RULES
+
+    codes = {rule.code for rule in selected}
+    return [rule for rule in ALL_RULES if rule.code in codes]
 
 
 def find_rule(all_rules: list, selector: str):
