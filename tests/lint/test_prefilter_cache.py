@@ -5,6 +5,7 @@ result cache gives the same output as linting again, whatever happens to its fol
 from __future__ import annotations
 
 import importlib.util
+import marshal
 import os
 import random
 import subprocess
@@ -284,6 +285,16 @@ def _indexes(folder: Path) -> list:
     return sorted(folder.glob("*.index")) if folder.exists() else []
 
 
+def _results_of(index: bytes) -> dict:
+    """path -> (hash, dependencies, packed result) of an index (not the stats it saw)."""
+    _magic, _settings, entries = marshal.loads(index)
+    return {where: entry[:3] for where, entry in entries.items()}
+
+
+def _results(path: Path) -> dict:
+    return _results_of(path.read_bytes())
+
+
 def test_a_warm_cache_gives_the_same_output_and_survives_corruption(repository, tmp_path):
     cache = tmp_path / "cache"
     fresh = redis_ci("--no-cache", cwd=repository)
@@ -301,7 +312,7 @@ def test_a_warm_cache_gives_the_same_output_and_survives_corruption(repository, 
         indexes[0].write_bytes(broken)
         again = redis_ci("--cache-dir", str(cache), cwd=repository)
         assert (again.returncode, again.stdout, again.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
-        assert indexes[0].read_bytes() == whole  # linted again and written whole
+        assert _results(indexes[0]) == _results_of(whole)  # linted again and written whole
     assert not list(cache.glob("*.tmp"))
 
 

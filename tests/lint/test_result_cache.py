@@ -184,3 +184,33 @@ def test_an_unwritable_cache_folder_is_no_error(tmp_path):
                            capture_output=True, text=True, timeout=60)
             for args in (["--no-cache"], ["--cache-dir", str(blocker / "cache")])]
     assert runs[0].returncode == 1 and (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr)
+
+
+def test_a_settled_file_whose_stat_is_unchanged_is_not_read_again(tmp_path, monkeypatch):
+    from redis_ci.lint import cache as cache_module
+
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\n")
+    folder = str(tmp_path / "cache")
+    fresh = ResultCache(folder, SETTINGS)
+    fresh.put(str(workflow), content_hash(workflow.read_bytes()), (), _packed(str(workflow)), os.stat(workflow))
+    assert [entry[3] for entry in fresh._fresh.values()] == [None]  # written just now: its stat proves nothing yet
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 0)  # as if it had not changed for long
+    stored = ResultCache(folder, SETTINGS)
+    stored.put(str(workflow), content_hash(workflow.read_bytes()), (), _packed(str(workflow)), os.stat(workflow))
+    stored.save()
+
+    def unreadable(path):
+        raise OSError("read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_module, "read_bytes", unreadable)
+        assert ResultCache(folder, SETTINGS).get(str(workflow)) == _packed(str(workflow))  # no read
+    before = os.stat(workflow).st_ctime_ns
+    for _ in range(200):  # a write moves ctime on; same size, other bytes
+        workflow.write_text("on: pull\n")
+        if os.stat(workflow).st_ctime_ns != before:
+            break
+    assert ResultCache(folder, SETTINGS).get(str(workflow)) is None
+    workflow.write_text("on: push\n")  # the old bytes again: a hit through the hash
+    assert ResultCache(folder, SETTINGS).get(str(workflow)) == _packed(str(workflow))

@@ -7,12 +7,15 @@ Where: `--cache-dir`, else $REDIS_CI_CACHE_DIR, else the user cache directory
 
 One index file per settings key (`settings_key`: redis-ci's version and the size and mtime of
 its own source files, Python's version, the rules that run, their severities, the config
-file's bytes, the output format and colour): path -> (a hash of the file's bytes (BLAKE2b), the other
-files its result read (compose files) with their hashes, the packed result). A lookup is a
-hit only when the bytes and those files hash the same; keys are on bytes, not mtimes (a CI
-checkout gives every file a fresh mtime). A warm run reads one file, not one per workflow,
-and imports nothing of the engine (no rule, no model, no PyYAML): this module is standard
-library only.
+file's bytes, the output format and colour): path -> (a hash of the file's bytes (BLAKE2b),
+the other files its result read (compose files) with their hashes, the packed result, the
+file's stat when it was read). A lookup is a hit only when the bytes and those files hash the
+same: keys are on bytes, not mtimes (a CI checkout gives every file a fresh mtime, and
+actions/cache restores the index beside it). The stat only spares reading: a file whose
+device, inode, size, mtime and ctime are those its entry saw is not read again, and a stat is
+recorded only for a file that had not changed for SETTLED_NS before it was read (`_seen`). A
+warm run reads one index file, not one per workflow, and imports nothing of the engine (no
+rule, no model, no PyYAML): this module is standard library only.
 
 Two processes at once: a run that linted something re-reads the index, adds its entries and
 renames a temporary file into place, so a reader sees a whole index or the previous one; no
@@ -28,6 +31,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+import time
 
 try:  # hashlib's own blake2b, without the OpenSSL library `import hashlib` loads (~4 ms of start-up)
     from _blake2 import blake2b
@@ -41,6 +45,8 @@ INDEX_SUFFIX = ".index"
 OLD_ENTRY_SUFFIX = ".entry"  # redis-ci-cache/1 kept one file per workflow: trimmed like an index
 STALE_TEMP_S = 600  # a temporary file this old lost its writer
 READ_CHUNK = 1 << 16
+STAT_SHORTCUT = os.name == "posix"
+SETTLED_NS = 2 * 10**9
 
 
 def default_cache_dir() -> str:
@@ -134,8 +140,36 @@ def _where(path: str) -> str:
     return f"{os.getcwd()}\0{path}" if os.path.isabs(path) else path
 
 
+def _loads(data: bytes):
+    """marshal.loads without the cyclic GC: an index is tens of thousands of new tuples and
+    strings, none in a cycle, and the collections they set off found nothing (~1 ms)."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return marshal.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _stat_key(stat) -> tuple:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _stat_key_of_file(stat) -> tuple:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _seen(stat, now_ns: int) -> tuple | None:
+    """What the stat shortcut compares next time, or None: not on POSIX (where ctime is the
+    last change of the file and cannot be set), or changed less than SETTLED_NS ago (a write in
+    the same timestamp tick could leave the stat as it was: git's "racy" files). A file
+    settled that long gets a new ctime from any later write."""
+    if not STAT_SHORTCUT or max(stat.st_mtime_ns, stat.st_ctime_ns) > now_ns - SETTLED_NS:
+        return None
+    return _stat_key_of_file(stat)
 
 
 class ResultCache:
@@ -150,6 +184,7 @@ class ResultCache:
         self._entries: dict | None = None
         self._loaded_stat = None
         self._fresh: dict = {}  # where -> entry, linted by this run
+        self._seen_now: dict = {}  # where -> (digest, stat key) of hits read and hashed by this run
 
     def _read_index(self) -> dict:
         """The index on disk (empty when missing or undecodable); remembers its stat."""
@@ -166,7 +201,7 @@ class ResultCache:
                 if not chunk:
                     break
                 chunks.append(chunk)
-            index = marshal.loads(b"".join(chunks))
+            index = _loads(b"".join(chunks))
         except (OSError, ValueError, EOFError, TypeError):
             return {}
         finally:
@@ -181,43 +216,57 @@ class ResultCache:
             self._entries = self._read_index()
         return self._entries
 
-    def get(self, path: str, data: bytes | None = None) -> tuple | None:
-        """The packed result stored for path if its bytes (read here unless given) and the
-        files it read are unchanged, else None."""
-        entry = self.entries().get(_where(path))
-        if not (isinstance(entry, tuple) and len(entry) == 3):
+    def get(self, path: str, now_ns: int | None = None) -> tuple | None:
+        """The packed result stored for path if its bytes and the files it read are unchanged,
+        else None. The bytes are read and hashed unless the file's stat is the one the entry
+        saw (`_seen`)."""
+        where = _where(path)
+        entry = self.entries().get(where)
+        if not (isinstance(entry, tuple) and len(entry) == 4):
             return None
-        digest, dependencies, packed = entry
+        digest, dependencies, packed, seen = entry
         if not (isinstance(packed, tuple) and len(packed) == PACKED_FIELDS and packed[0] == path):
             return None
-        if data is None:
-            try:
-                data = read_bytes(path)
-            except OSError:  # linting it reports why
-                return None
-        if content_hash(data) != digest:
+        try:
+            stat = os.stat(path)  # before the read: a write after it changes the stat next time
+            if seen is None or _stat_key_of_file(stat) != seen:
+                if content_hash(read_bytes(path)) != digest:
+                    return None
+                settled = _seen(stat, time.time_ns() if now_ns is None else now_ns)
+                if settled is not None:  # recorded if this run saves anyway (a warm run writes nothing)
+                    self._seen_now[where] = (digest, settled)
+        except OSError:  # linting it reports why
             return None
         if dependencies and dependency_stamps(path for path, _ in dependencies) != dependencies:
             return None
         return packed
 
-    def put(self, path: str, digest: bytes | None, dependencies: tuple, packed: tuple) -> None:
-        """Keep a result for the next save (digest None: the file could not be read; not kept)."""
+    def put(self, path: str, digest: bytes | None, dependencies: tuple, packed: tuple, stat=None) -> None:
+        """Keep a result for the next save (digest None: the file could not be read; not kept).
+        stat: the file's, taken before the bytes that were hashed were read."""
         if digest is not None:
-            self._fresh[_where(path)] = (digest, dependencies, packed)
+            seen = None if stat is None else _seen(stat, time.time_ns())
+            self._fresh[_where(path)] = (digest, dependencies, packed, seen)
 
     def through(self, files: list[str], lint_misses) -> list[tuple]:
         """Packed results of files in order: hits from the index, the rest from
         lint_misses(missed files) -> [(packed, content_hash of the bytes linted, dependency stamps)],
         which are stored."""
-        found = [self.get(path) for path in files] if self.entries() else [None] * len(files)
+        now_ns = time.time_ns()
+        found = [self.get(path, now_ns) for path in files] if self.entries() else [None] * len(files)
         missed = [number for number, hit in enumerate(found) if hit is None]
         if not missed:
             self._touch()
             return found
+        stats = {}
+        for number in missed:  # before the lint reads them (see put)
+            try:
+                stats[number] = os.stat(files[number])
+            except OSError:
+                pass
         for number, (packed, digest, dependencies) in zip(missed, lint_misses([files[n] for n in missed])):
             found[number] = packed
-            self.put(files[number], digest, dependencies, packed)
+            self.put(files[number], digest, dependencies, packed, stats.get(number))
         self.save()
         return found
 
@@ -243,6 +292,10 @@ class ResultCache:
                     entries = self._read_index()
             except OSError:
                 entries = {}
+            for where, (digest, seen) in self._seen_now.items():  # hits whose stat is settled now
+                entry = entries.get(where)
+                if isinstance(entry, tuple) and len(entry) == 4 and entry[0] == digest:
+                    entries[where] = (*entry[:3], seen)
             for where in self._fresh:  # this run's entries go last: the newest, dropped last
                 entries.pop(where, None)
             entries.update(self._fresh)
@@ -257,7 +310,7 @@ class ResultCache:
                 os.close(handle)
             os.replace(temp, self.path)
             temp = None
-            self._entries, self._fresh = entries, {}
+            self._entries, self._fresh, self._seen_now = entries, {}, {}
             self._loaded_stat = _stat_key(os.stat(self.path))
         except (OSError, ValueError):
             pass
@@ -286,8 +339,6 @@ class ResultCache:
     def trim(self) -> None:
         """While the folder holds more than max_bytes, remove the least recently used indexes
         (never this one), and temporary files a killed writer left."""
-        import time
-
         indexes = []
         try:
             with os.scandir(self.folder) as listing:

@@ -131,9 +131,13 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
     from redis_ci.lint.selection import rule_classes
 
     groups: dict = {}
+    folder = None
     for position, path in enumerate(files):
-        config, rules = plan.settings(path)
-        groups.setdefault(id(config), (config, rules, []))[2].append((position, path))
+        if os.path.dirname(path) != folder:  # files come folder by folder: one config lookup each
+            folder = os.path.dirname(path)
+            config, rules = plan.settings(path)
+            members = groups.setdefault(id(config), (config, rules, []))[2]
+        members.append((position, path))
     placed: dict = {}
     fix_status = 0
     use_cache = not (args.no_cache or args.fix or args.diff)
