@@ -82,6 +82,24 @@ def test_a_warm_run_imports_no_rule_model_or_yaml(tmp_path):
     assert "redis_ci.lint.rules" in edited
 
 
+def test_a_warm_run_with_a_yaml_config_imports_no_yaml_either(tmp_path):
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "redis.yml").write_text(WORKFLOW)
+    config = tmp_path / ".github" / "redis-ci.yml"
+    config.write_text("severity:\n  RC101: info\n")
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    _modules_after(cache, tmp_path)
+    code, warm = _modules_after(cache, tmp_path)
+    assert code == 1 and "yaml" not in warm
+    config.write_text("severity: [not, a, mapping\n")  # edited: parsed again, and its error is still exit 2
+    code, broken = _modules_after(cache, tmp_path)
+    assert code == 2 and "yaml" in broken
+    config.write_text("severity:\n  RC101: info\n")
+    code, again = _modules_after(cache, tmp_path)
+    assert code == 1 and "yaml" not in again
+
+
 def _writer(folder: str, worker: int, rounds: int, paths: list) -> None:
     for number in range(rounds):
         cache = ResultCache(folder, SETTINGS)

@@ -43,6 +43,7 @@ PACKED_FIELDS = 7  # lint/packed.py's tuple
 MAX_BYTES = 64 * 1024 * 1024
 INDEX_SUFFIX = ".index"
 OLD_ENTRY_SUFFIX = ".entry"  # redis-ci-cache/1 kept one file per workflow: trimmed like an index
+PARSED_CONFIG_SUFFIX = ".config"  # a YAML config's parsed document (config.py), trimmed like an index
 STALE_TEMP_S = 600  # a temporary file this old lost its writer
 READ_CHUNK = 1 << 16
 STAT_SHORTCUT = os.name == "posix"
@@ -138,6 +139,39 @@ def dependency_stamps(paths) -> tuple:
 def _where(path: str) -> str:
     # the path is in the rendered text; a relative path's URI depends on the current folder
     return f"{os.getcwd()}\0{path}" if os.path.isabs(path) else path
+
+
+def _parsed_config_path(folder: str, text: str) -> str:
+    return os.path.join(folder, blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+                        + PARSED_CONFIG_SUFFIX)
+
+
+def parsed_config(folder: str, text: str):
+    """A YAML config's document parsed before from this very text, or None."""
+    try:
+        stored = marshal.loads(read_bytes(_parsed_config_path(folder, text)))
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == MAGIC and stored[1] == text:
+        return stored[2]
+    return None
+
+
+def store_parsed_config(folder: str, text: str, document) -> None:
+    """Keep a parsed YAML config (a document marshal cannot hold, such as a date, is not kept)."""
+    target = _parsed_config_path(folder, text)
+    temp = f"{target}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        data = marshal.dumps((MAGIC, text, document))
+        os.makedirs(folder, exist_ok=True)
+        with open(temp, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, target)
+    except (OSError, ValueError):
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
 
 
 def _loads(data: bytes):
@@ -343,7 +377,7 @@ class ResultCache:
         try:
             with os.scandir(self.folder) as listing:
                 for entry in listing:
-                    if entry.name.endswith((INDEX_SUFFIX, OLD_ENTRY_SUFFIX)):
+                    if entry.name.endswith((INDEX_SUFFIX, OLD_ENTRY_SUFFIX, PARSED_CONFIG_SUFFIX)):
                         stat = entry.stat()
                         indexes.append((stat.st_mtime_ns, stat.st_size, entry.path))
                     elif entry.name.endswith(".tmp") and entry.stat().st_mtime < time.time() - STALE_TEMP_S:

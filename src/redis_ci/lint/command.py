@@ -105,7 +105,12 @@ class _Plan:
         from redis_ci.lint.config import ConfigFinder
 
         self.args = args
-        self.finder = ConfigFinder(args.config, CATALOGUE)
+        self.cache_folder = None  # the result cache's folder (None: no cache)
+        if not (args.no_cache or args.fix or args.diff):
+            from redis_ci.lint.cache import default_cache_dir
+
+            self.cache_folder = args.cache_dir or default_cache_dir()
+        self.finder = ConfigFinder(args.config, CATALOGUE, self.cache_folder)
         self.catalogue = CATALOGUE
         self._selected: dict = {}
 
@@ -140,12 +145,7 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
         members.append((position, path))
     placed: dict = {}
     fix_status = 0
-    use_cache = not (args.no_cache or args.fix or args.diff)
-    cache_folder = None
-    if use_cache:
-        from redis_ci.lint.cache import default_cache_dir
-
-        cache_folder = args.cache_dir or default_cache_dir()
+    cache_folder = plan.cache_folder
     for config, rules, members in groups.values():
         paths = [path for _, path in members]
         if args.fix or args.diff:

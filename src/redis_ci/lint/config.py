@@ -76,7 +76,22 @@ def _read_toml(path: str, text: str) -> dict | None:
     return table if table is not None or os.path.basename(path) == "pyproject.toml" else document
 
 
-def _read_yaml(path: str, text: str) -> dict | None:
+def _read_yaml(path: str, text: str, cache_folder: str | None = None) -> dict | None:
+    """The YAML file's document; with a cache folder, a document parsed before from the same
+    text is read back with marshal (a cached lint imports no PyYAML: cache.parsed_config)."""
+    if cache_folder is not None:
+        from redis_ci.lint.cache import parsed_config, store_parsed_config
+
+        document = parsed_config(cache_folder, text)
+        if document is not None:
+            return document
+        document = _parse_yaml(path, text)
+        store_parsed_config(cache_folder, text, document)
+        return document
+    return _parse_yaml(path, text)
+
+
+def _parse_yaml(path: str, text: str) -> dict:
     import yaml
 
     try:
@@ -126,14 +141,15 @@ def parse_config(path: str, table, all_rules: list) -> LintConfig:
     return LintConfig(path, select, ignore, severity, None if fail_on is None else _severity(path, "fail-on", fail_on))
 
 
-def read_config_file(path: str, all_rules: list) -> LintConfig:
-    """Read and validate one config file (TOML by `.toml` suffix, else YAML)."""
+def read_config_file(path: str, all_rules: list, cache_folder: str | None = None) -> LintConfig:
+    """Read and validate one config file (TOML by `.toml` suffix, else YAML; cache_folder:
+    where a YAML file's parsed document may be kept)."""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read config {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    table = _read_toml(path, text) if path.endswith(".toml") else _read_yaml(path, text)
+    table = _read_toml(path, text) if path.endswith(".toml") else _read_yaml(path, text, cache_folder)
     if table is None:
         raise UsageError(f"{path}: no [tool.{TABLE}] table")
     return parse_config(path, table, all_rules)
@@ -176,9 +192,10 @@ class ConfigFinder:
     file. Each folder is looked up and each file read once per run. all_rules: the catalogue
     (catalogue.CATALOGUE or rule classes: anything with code and name)."""
 
-    def __init__(self, explicit: str | None, all_rules):
+    def __init__(self, explicit: str | None, all_rules, cache_folder: str | None = None):
         self.all_rules = all_rules
-        self.explicit = read_config_file(explicit, all_rules) if explicit else None
+        self.cache_folder = cache_folder  # where parsed YAML configs are kept (None: nowhere)
+        self.explicit = read_config_file(explicit, all_rules, cache_folder) if explicit else None
         self._by_folder: dict = {}  # the folder as the path spells it -> its config
         self._by_path: dict = {None: LintConfig()}
 
@@ -193,7 +210,7 @@ class ConfigFinder:
         if config is None:
             found = find_config_file(os.path.dirname(os.path.abspath(path)))
             if found not in self._by_path:
-                self._by_path[found] = read_config_file(found, self.all_rules)
+                self._by_path[found] = read_config_file(found, self.all_rules, self.cache_folder)
             config = self._by_folder[spelled] = self._by_path[found]
         return config
 
