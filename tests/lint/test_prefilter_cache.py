@@ -288,7 +288,7 @@ def _indexes(folder: Path) -> list:
 def _results_of(index: bytes) -> dict:
     """path -> (hash, dependencies, packed result) of an index (not the stats it saw)."""
     _magic, _settings, entries = marshal.loads(index)
-    return {where: entry[:3] for where, entry in entries.items()}
+    return {where: (entry[0], entry[1], marshal.loads(entry[2])) for where, entry in entries.items()}
 
 
 def _results(path: Path) -> dict:

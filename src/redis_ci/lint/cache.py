@@ -8,8 +8,8 @@ Where: `--cache-dir`, else $REDIS_CI_CACHE_DIR, else the user cache directory
 One index file per settings key (`settings_key`: redis-ci's version and the size and mtime of
 its own source files, Python's version, the rules that run, their severities, the config
 file's bytes, the output format and colour): path -> (a hash of the file's bytes (BLAKE2b),
-the other files its result read (compose files) with their hashes, the packed result, the
-file's stat when it was read). A lookup is a hit only when the bytes and those files hash the
+the other files its result read (compose files) with their hashes, the packed result (itself
+marshalled: a lookup decodes only the results it serves), the file's stat when it was read). A lookup is a hit only when the bytes and those files hash the
 same: keys are on bytes, not mtimes (a CI checkout gives every file a fresh mtime, and
 actions/cache restores the index beside it). The stat only spares reading: a file whose
 device, inode, size, mtime and ctime are those its entry saw is not read again, and a stat is
@@ -92,7 +92,7 @@ def settings_key(rules, severities: dict | None, config_path: str | None, output
             config_bytes = read_bytes(config_path)
         except OSError:
             config_bytes = b"\0unreadable"
-    digest = blake2b()
+    digest = blake2b(digest_size=32)
     for part in (MAGIC, __version__, sys.version, _source_stamp(),
                  ",".join(sorted(rule.code for rule in rules)),
                  repr(sorted((severities or {}).items())), repr(tuple(output))):
@@ -258,9 +258,7 @@ class ResultCache:
         entry = self.entries().get(where)
         if not (isinstance(entry, tuple) and len(entry) == 4):
             return None
-        digest, dependencies, packed, seen = entry
-        if not (isinstance(packed, tuple) and len(packed) == PACKED_FIELDS and packed[0] == path):
-            return None
+        digest, dependencies, blob, seen = entry
         try:
             stat = os.stat(path)  # before the read: a write after it changes the stat next time
             if seen is None or _stat_key_of_file(stat) != seen:
@@ -273,6 +271,12 @@ class ResultCache:
             return None
         if dependencies and dependency_stamps(path for path, _ in dependencies) != dependencies:
             return None
+        try:
+            packed = marshal.loads(blob)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not (isinstance(packed, tuple) and len(packed) == PACKED_FIELDS and packed[0] == path):
+            return None
         return packed
 
     def put(self, path: str, digest: bytes | None, dependencies: tuple, packed: tuple, stat=None) -> None:
@@ -280,7 +284,7 @@ class ResultCache:
         stat: the file's, taken before the bytes that were hashed were read."""
         if digest is not None:
             seen = None if stat is None else _seen(stat, time.time_ns())
-            self._fresh[_where(path)] = (digest, dependencies, packed, seen)
+            self._fresh[_where(path)] = (digest, dependencies, marshal.dumps(packed), seen)
 
     def through(self, files: list[str], lint_misses) -> list[tuple]:
         """Packed results of files in order: hits from the index, the rest from
