@@ -108,15 +108,18 @@ def read_bytes(path: str) -> bytes:
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         data = os.read(handle, READ_CHUNK)
-        if len(data) < READ_CHUNK:
-            return data
-        chunks = [data]
-        while data:
-            data = os.read(handle, READ_CHUNK)
-            chunks.append(data)
-        return b"".join(chunks)
+        return data if len(data) < READ_CHUNK else data + read_rest(handle)
     finally:
         os.close(handle)
+
+
+def read_rest(handle: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(handle, READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def content_hash(data: bytes) -> bytes:
@@ -228,14 +231,12 @@ class ResultCache:
         except OSError:
             return {}
         try:
-            self._loaded_stat = _stat_key(os.fstat(handle))
-            chunks = []
-            while True:
-                chunk = os.read(handle, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            index = _loads(b"".join(chunks))
+            stat = os.fstat(handle)
+            self._loaded_stat = _stat_key(stat)
+            data = os.read(handle, stat.st_size + 1)  # one read, one buffer: no chunks to join
+            if len(data) > stat.st_size:  # grown since (written in place by someone else)
+                data += read_rest(handle)
+            index = _loads(data)
         except (OSError, ValueError, EOFError, TypeError):
             return {}
         finally:
