@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from redis_ci.lint.cache import ResultCache, content_hash, dependency_stamps
+from redis_ci.lint.cache import ResultCache
+from redis_ci.lint.cache_key import content_hash, dependency_stamps
 from redis_ci.lint.engine import (LintSettings, can_skip, check_workflow_bytes, lint_packed, prefilter_plan,
                                   skipped_by_bytes)
 from redis_ci.lint.prefilter import triggered

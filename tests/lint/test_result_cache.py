@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from redis_ci.lint.cache import MAGIC, ResultCache, content_hash
+from redis_ci.lint.cache import ResultCache
+from redis_ci.lint.cache_key import MAGIC, content_hash
 from redis_ci.lint.catalogue import CATALOGUE
 from redis_ci.lint.rules import ALL_RULES
 from redis_ci.lint.selection import select_rules

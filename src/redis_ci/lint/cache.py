@@ -5,7 +5,7 @@ Where: `--cache-dir`, else $REDIS_CI_CACHE_DIR, else the user cache directory
 (`platformdirs.user_cache_dir("redis-ci")`: on Linux $XDG_CACHE_HOME/redis-ci or
 ~/.cache/redis-ci, computed here without importing platformdirs, which costs start-up).
 
-One index file per settings key (`settings_key`: redis-ci's version and the size and mtime of
+One index file per settings key (`cache_key.settings_key`: redis-ci's version and the size and mtime of
 its own source files, Python's version, the rules that run, their severities, the config
 file's bytes, the output format and colour): path -> (a hash of the file's bytes (BLAKE2b),
 the other files its result read (compose files) with their hashes, the packed result (itself
@@ -33,19 +33,14 @@ import os
 import sys
 import time
 
-try:  # hashlib's own blake2b, without the OpenSSL library `import hashlib` loads (~4 ms of start-up)
-    from _blake2 import blake2b
-except ImportError:  # an interpreter built without it
-    from hashlib import blake2b
+from redis_ci.lint.cache_key import MAGIC, blake2b, content_hash, dependency_stamps, read_bytes, read_rest
 
-MAGIC = "redis-ci-cache/2"
 PACKED_FIELDS = 7  # lint/packed.py's tuple
 MAX_BYTES = 64 * 1024 * 1024
 INDEX_SUFFIX = ".index"
 OLD_ENTRY_SUFFIX = ".entry"  # redis-ci-cache/1 kept one file per workflow: trimmed like an index
 PARSED_CONFIG_SUFFIX = ".config"  # a YAML config's parsed document (config.py), trimmed like an index
 STALE_TEMP_S = 600  # a temporary file this old lost its writer
-READ_CHUNK = 1 << 16
 STAT_SHORTCUT = os.name == "posix"
 SETTLED_NS = 2 * 10**9
 
@@ -60,83 +55,6 @@ def default_cache_dir() -> str:
     import platformdirs
 
     return platformdirs.user_cache_dir("redis-ci", appauthor=False)
-
-
-def _source_stamp() -> str:
-    """Size and mtime of redis-ci's own modules: a changed rule (a development checkout, an
-    upgrade that kept the version) never serves an old result."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parts = [root]
-    folders = [root]
-    while folders:  # os.scandir: the names and kinds come with the listing, one stat per module
-        folder = folders.pop()
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                stat = entry.stat()
-                parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
-            elif entry.name != "__pycache__" and entry.is_dir():
-                folders.append(entry.path)
-    return "\n".join(parts)
-
-
-def settings_key(rules, severities: dict | None, config_path: str | None, output) -> bytes:
-    """The key of the index every file of one config shares. rules: what runs (anything with
-    a `code`: catalogue.RuleInfo or rule classes)."""
-    from redis_ci import __version__
-
-    config_bytes = b""
-    if config_path:
-        try:
-            config_bytes = read_bytes(config_path)
-        except OSError:
-            config_bytes = b"\0unreadable"
-    digest = blake2b(digest_size=32)
-    for part in (MAGIC, __version__, sys.version, _source_stamp(),
-                 ",".join(sorted(rule.code for rule in rules)),
-                 repr(sorted((severities or {}).items())), repr(tuple(output))):
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    digest.update(config_bytes)
-    return digest.digest()
-
-
-def read_bytes(path: str) -> bytes:
-    """A file's bytes with the fewest system calls (no buffered file object, no fstat): a
-    read shorter than asked for is taken as the end. Were it not (a signal), the hash would
-    differ from the stored one: a miss, never a wrong hit."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        data = os.read(handle, READ_CHUNK)
-        return data if len(data) < READ_CHUNK else data + read_rest(handle)
-    finally:
-        os.close(handle)
-
-
-def read_rest(handle: int) -> bytes:
-    chunks = []
-    while True:
-        chunk = os.read(handle, READ_CHUNK)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
-def content_hash(data: bytes) -> bytes:
-    """What an entry records of the file's bytes (BLAKE2b, 32 bytes)."""
-    return blake2b(data, digest_size=32).digest()
-
-
-def _file_hash(path: str) -> bytes | None:
-    try:
-        return content_hash(read_bytes(path))
-    except OSError:
-        return None
-
-
-def dependency_stamps(paths) -> tuple:
-    """((path, content_hash or None when missing), ...) of the other files a result read."""
-    return tuple((path, _file_hash(path)) for path in paths)
 
 
 def _where(path: str) -> str:

@@ -156,7 +156,8 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
             packed = [pack(result, output) for result in fixed]
             fix_status = max(fix_status, status)
         elif cache_folder is not None:
-            from redis_ci.lint.cache import ResultCache, settings_key
+            from redis_ci.lint.cache import ResultCache
+            from redis_ci.lint.cache_key import settings_key
 
             key = settings_key(rules, config.severity, config.path, output)
             packed = ResultCache(cache_folder, key).through(

@@ -202,7 +202,7 @@ class LintSettings:
 
 def lint_packed(path: str, settings: LintSettings, light_only: bool = False) -> tuple | None:
     """One file -> its packed result (packed.py). With a cache (settings.cache_folder): the
-    (packed, cache.content_hash of the bytes linted or None, dependency stamps) cache.py
+    (packed, cache_key.content_hash of the bytes linted or None, dependency stamps) cache.py
     stores. light_only: None unless the prefilter passes over the file by its bytes (the
     pool's triage: pool.py)."""
     try:
@@ -225,7 +225,7 @@ def lint_packed(path: str, settings: LintSettings, light_only: bool = False) -> 
         packed = pack(result, settings.output)
         dependencies = result.dependencies
     if settings.cache_folder is not None:
-        from redis_ci.lint.cache import content_hash, dependency_stamps
+        from redis_ci.lint.cache_key import content_hash, dependency_stamps
 
         return packed, content_hash(data), dependency_stamps(dependencies)
     return packed
