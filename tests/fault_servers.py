@@ -232,3 +232,25 @@ def echo_auth_in_error(echo):
                 connection.sendall(b"-NOAUTH Authentication required.\r\n")
 
     return behaviour
+
+
+def echo_auth_in_reply(echo, marker: bytes = b"$"):
+    """Answer AUTH with +OK and every later command with `echo(password)` as a bulk string
+    (`marker` b"$") or a simple string (b"+"): a reply a message quotes (`PING answered ...`)."""
+
+    def behaviour(connection, server) -> None:
+        stream = connection.makefile("rb")
+        said = b""
+        while True:
+            command = read_command(stream)
+            if not command:
+                return
+            if command[0].upper() == b"AUTH":
+                said = echo(command[-1].decode("utf-8", "replace")).encode("utf-8")
+                connection.sendall(b"+OK\r\n")
+            elif marker == b"$":
+                connection.sendall(b"$%d\r\n%s\r\n" % (len(said), said))
+            else:
+                connection.sendall(b"+" + said.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n")
+
+    return behaviour

@@ -377,9 +377,15 @@ function encodings(text) {
     escapeData(text),
     collapsed(text),
     oneLine(text, Infinity),
-    reprStr(text).slice(1, -1),
-    reprBytes(Buffer.from(text, 'utf8')).slice(2, -1),
+    ...reprForms(text),
   ];
+}
+
+// `text` inside a str or a bytes repr (how messages quote a reply), in each of repr's two quotings:
+// `'` escaped (the reply holds both quotes, or this one alone) or not (only `'`).
+function reprForms(text) {
+  return [reprStr(text + '\'"').slice(1, -4), reprBytes(Buffer.from(text + '\'"', 'utf8')).slice(2, -4)]
+    .flatMap((shown) => [shown, shown.replace(/\\'/g, "'")]);
 }
 
 function longestFirst(forms) {
@@ -437,7 +443,8 @@ class Redactor {
     return data;
   }
 
-  // A reply value for a message: redacted, then repr, then cut to `limit` characters.
+  // A reply value for a message: redacted, then repr, redacted again (a line of a multi-line password
+// is only found in the text, escaped as repr shows it), then cut to `limit` characters.
   shown(value, limit = 120) {
     const redact = (item) => {
       if (Buffer.isBuffer(item)) return this.data(item);
@@ -445,7 +452,7 @@ class Redactor {
       if (Array.isArray(item)) return [...item.slice(0, 8).map(redact), ...(item.length > 8 ? ['...'] : [])];
       return item;
     };
-    return cut(repr(redact(value)), limit);
+    return cut(this.text(repr(redact(value))), limit);
   }
 }
 
@@ -1279,7 +1286,17 @@ function escapeData(text) { return text.replace(/%/g, '%25').replace(/\r/g, '%0D
 
 function escapeCell(text) { return text.replace(/\|/g, '\\|').replace(/\n/g, ' '); }
 
-function writeOut(fd, line) { fs.writeSync(fd, line + '\n'); }
+// One printed line stays one line (probe/lines.py): a line break in a path, a host or a server's
+// words, shown as repr shows it, cannot start a line of its own (a workflow command, in Actions).
+const LINE_BREAKS = /[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
+const LINE_BREAK_SHOWN = { '\n': '\\n', '\r': '\\r' };
+
+function unbroken(text) {
+  return text.replace(LINE_BREAKS, (ch) => LINE_BREAK_SHOWN[ch]
+    || (ch.charCodeAt(0) < 0x100 ? '\\x' + hex(ch.charCodeAt(0), 2) : '\\u' + hex(ch.charCodeAt(0), 4)));
+}
+
+function writeOut(fd, line) { fs.writeSync(fd, unbroken(line) + '\n'); }
 
 // One $GITHUB_OUTPUT entry in the multi-line syntax, `name<<DELIM`, the value, `DELIM`, with a
 // random delimiter the value does not contain: a line break in the value (a URL's %0A decoded)
@@ -1318,7 +1335,8 @@ class Reporter {
     if (!this.inActions) return;
     // The whole value and each line, raw and URL-encoded; the runner unescapes %25/%0D/%0A.
     for (const value of new Set(this.secrets.flatMap(maskLines))) writeOut(2, `::add-mask::${value}`);
-    writeOut(2, `::group::redis-ci wait: ${this.target.redactedUrl()} (${this.checkNames.join(', ')}; timeout ${formatG(timeout)} s)`);
+    const title = `redis-ci wait: ${this.target.redactedUrl()} (${this.checkNames.join(', ')}; timeout ${formatG(timeout)} s)`;
+    writeOut(2, `::group::${escapeData(title)}`);
   }
 
   progress(failure) {
@@ -1411,7 +1429,7 @@ class Reporter {
     try {
       fs.appendFileSync(path, text, 'utf8');
     } catch (error) {
-      writeOut(2, `::warning::redis-ci wait: cannot write $${variable}: ${osError(error).strerror}`);
+      writeOut(2, '::warning::' + escapeData(`redis-ci wait: cannot write $${variable}: ${osError(error).strerror}`));
     }
   }
 }

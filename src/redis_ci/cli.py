@@ -151,7 +151,9 @@ def run_command(argv: list) -> int:
     try:
         return module.run(args)
     except (UsageError, FatalError) as exc:
-        print(f"redis-ci {args.command}: error: {exc}", file=sys.stderr)
+        from redis_ci.probe.lines import unbroken  # a path or a value with a line break stays on one line
+
+        print(unbroken(f"redis-ci {args.command}: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -162,7 +164,9 @@ def run_command(argv: list) -> int:
     except Exception as exc:  # never a traceback for users; REDIS_CI_DEBUG=1 shows it
         if os.environ.get("REDIS_CI_DEBUG"):
             raise
-        print(f"redis-ci {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from redis_ci.probe.lines import unbroken
+
+        print(unbroken(f"redis-ci {args.command}: internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
         return 3
 
 

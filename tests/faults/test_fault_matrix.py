@@ -12,6 +12,7 @@ DNS rows resolve through a loopback DNS server in a private mount namespace.
 from __future__ import annotations
 
 import json
+import re
 from collections import namedtuple
 from urllib.parse import quote
 
@@ -29,6 +30,10 @@ OUTPUT_KEYS = ["ready", "redis-version", "elapsed-ms", "url"]
 # A password with spaces, a tab, a quote, a backslash, non-ASCII and two lines.
 ODD_PASSWORD = 'Zq7 secret\tpä"ss\\wd\nsecond-Yk9 line'
 SPACED_PASSWORD = "Zq7 spaced  secret\tone"
+# A second line with a backslash and non-ASCII: its repr and JSON forms differ from it.
+ESCAPED_LINE_PASSWORD = "Zq7 first line\ns\\wd \u00fcn\u00ef"
+# A line break, then text a runner would read as a workflow command (and a %, which its data escapes).
+INJECTED = "%0A::warning::forged%0D::notice::forged%25"
 
 Case = namedtuple("Case", "name kind final setup says", defaults=(False, None, ""))
 Case.__doc__ = """One row: its name, the expected kind ("ready" when it must succeed, "usage" for
@@ -50,6 +55,14 @@ def echoed_password(echo, password):
     def setup(peers):
         server = peers.fault(fault_servers.echo_auth_in_error(echo))
         return Setup(("--url", url_of(server)), {"REDISCLI_AUTH": password}, password=password)
+    return setup
+
+
+def echoed_in_reply(echo, marker=b"$"):
+    def setup(peers):
+        server = peers.fault(fault_servers.echo_auth_in_reply(echo, marker))
+        return Setup(("--url", url_of(server), "--checks", "ping"), {"REDISCLI_AUTH": ESCAPED_LINE_PASSWORD},
+                     password=ESCAPED_LINE_PASSWORD)
     return setup
 
 
@@ -91,6 +104,10 @@ CASES = [
     Case("--port 0", "usage", setup=lambda peers: Setup(("--port", "0"))),
     Case("$GITHUB_OUTPUT injection through the URL", "refused",
          setup=lambda peers: Setup(("--url", f"unix://{peers.tmp_path}/x%0Aready=true%0Aurl=evil"))),
+    Case("workflow commands injected through a unix URL", "refused",
+         setup=lambda peers: Setup(("--url", f"unix://{peers.tmp_path}/x{INJECTED}"))),
+    Case("workflow commands injected through an error reply", "error",
+         setup=fault(fault_servers.answer_every_command("-WEIRD x\n::warning::forged\r::notice::forged"))),
     Case("echoed password with whitespace (raw)", "auth", True, echoed_password(lambda pw: pw, SPACED_PASSWORD)),
     Case("echoed password, collapsed to one line", "auth", True,
          echoed_password(lambda pw: " ".join(pw.split()), SPACED_PASSWORD)),
@@ -102,6 +119,10 @@ CASES = [
          echoed_password(lambda pw: json.dumps(pw)[1:-1], ODD_PASSWORD)),
     Case("echoed multi-line password, one line of it", "auth", True,
          echoed_password(lambda pw: pw.splitlines()[1], ODD_PASSWORD)),
+    Case("a line of the password (backslash, non-ASCII) in a bulk reply", "protocol",
+         setup=echoed_in_reply(lambda pw: "reply " + pw.splitlines()[1] + " end")),
+    Case("a line of the password (backslash, non-ASCII) in a simple-string reply", "protocol",
+         setup=echoed_in_reply(lambda pw: "reply " + pw.splitlines()[1] + " end", b"+")),
     Case("wrong password on a real server", "auth", True,
          lambda peers: Setup(("--url", url_of(peers.redis(password="right-one"))), {"REDISCLI_AUTH": ODD_PASSWORD},
                              password=ODD_PASSWORD)),
@@ -119,8 +140,37 @@ def leaked_forms(password: str) -> list:
     forms = set()
     for part in parts:
         forms |= {part, " ".join(part.split()), quote(part, safe=""), quote(part), json.dumps(part)[1:-1],
-                  json.dumps(part, ensure_ascii=False)[1:-1]}
+                  json.dumps(part, ensure_ascii=False)[1:-1], repr(part)[1:-1], repr(part.encode())[2:-1]}
     return sorted(form for form in forms if len(form.strip()) >= 4)
+
+
+# What the runner splits a step's output into lines on (.NET's ReadLine), and the lines we write:
+# any other start means text we did not write began a line (and might be a workflow command).
+RUNNER_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+OUR_LINE_STARTS = ("::add-mask::", "::group::redis-ci wait: ", "::endgroup::", "::error title=Redis not ready::",
+                   "::warning::redis-ci wait: ", "redis-ci wait: ", "redis ready at ", "redis not ready at ",
+                   "redis gave up at once at ", "  hint: ", "{")
+
+
+def assert_lines_ours(text: str, where: str) -> None:
+    """Every line starts as we write it, and a workflow command's data escapes % (as %25), so the
+    runner's unescaping gives back what we meant."""
+    for line in RUNNER_LINE_BREAK.split(text.removesuffix("\n")) if text else ():
+        assert line.startswith(OUR_LINE_STARTS), (line, where)
+        if line.startswith("::"):
+            data = line.split("::", 2)[2]
+            assert not re.search("%(?!25|0D|0A)", data), (line, where)
+
+
+def strings_of(value):
+    """Every string in a parsed JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings_of(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_of(item)]
+    return []
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.name)
@@ -141,6 +191,8 @@ def test_fault(case, probe, peers, tmp_path):
         assert run.report["elapsed_ms"] < (TIMEOUT + SLACK) * 1000, "deadline not held: " + where
     assert len(run.stdout) + len(run.stderr) <= MAX_OUTPUT_BYTES, where
     assert "Traceback" not in run.stderr, where
+    assert_lines_ours(run.stdout, where)
+    assert_lines_ours(run.stderr, where)
     if case.kind == "usage":
         assert run.returncode == 2 and run.stdout == "" and run.stderr.count("\n") == 1, where
         assert case.says in run.stderr, where
@@ -171,6 +223,6 @@ def test_fault(case, probe, peers, tmp_path):
         for line in setup.password.splitlines():
             assert "::add-mask::" + line.replace("%", "%25") in masks, (line, masks)
         rest = "\n".join(line for line in run.stderr.splitlines() if line not in masks)
-        for text in (run.stdout, rest, summary_text, output.read_text()):
+        for text in (run.stdout, rest, summary_text, output.read_text(), *strings_of(report)):
             for form in leaked_forms(setup.password):
                 assert form not in text, (case.name, form, text[:2000])

@@ -27,9 +27,18 @@ def printable_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in " ".join(text.split()))
 
 
+def repr_forms(text: str) -> list:
+    """`text` inside a str or a bytes repr (how messages quote a reply), in each of repr's two
+    quotings: `'` escaped (the reply holds both quotes, or this one alone) or not (only `'`)."""
+    forms = []
+    for shown in (repr(text + "'\"")[1:-4], repr(text.encode("utf-8", "surrogatepass") + b"'\"")[2:-4]):
+        forms += [shown, shown.replace("\\'", "'")]
+    return forms
+
+
 def encodings(text: str) -> list:
     """`text` as it may appear once encoded: raw, URL-encoded (three ways), JSON-escaped (ASCII
-    or not), as a workflow command's data, and on one printable line."""
+    or not), as a workflow command's data, on one printable line, and inside a str or bytes repr."""
     return [
         text,
         quote(text, safe=""),
@@ -40,6 +49,7 @@ def encodings(text: str) -> list:
         escape_data(text),
         " ".join(text.split()),
         printable_line(text),
+        *repr_forms(text),
     ]
 
 
@@ -93,7 +103,9 @@ class Redactor:
         return data
 
     def shown(self, value, limit: int = 120) -> str:
-        """A reply value for a message: redacted, then `repr`, then cut to `limit` characters."""
+        """A reply value for a message: redacted, then `repr`, redacted again (a line of a
+        multi-line password is only found in the text, escaped as repr shows it), then cut to
+        `limit` characters (after: a cut part of a password would no longer match)."""
         def redact(item):
             if isinstance(item, bytes):
                 return self.data(item)
@@ -102,5 +114,5 @@ class Redactor:
             if isinstance(item, list):
                 return [redact(part) for part in item[:8]] + (["..."] if len(item) > 8 else [])
             return item
-        text = repr(redact(value))
+        text = self.text(repr(redact(value)))
         return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -15,6 +15,7 @@ import json
 import os
 import time
 
+from redis_ci.probe.lines import unbroken
 from redis_ci.probe.redaction import Redactor, escape_data, mask_lines
 
 # The keys of $GITHUB_OUTPUT and of the JSON object are a contract with action.yml.
@@ -62,7 +63,9 @@ class Reporter:
         return value
 
     def emit(self, stream, line: str) -> None:
-        stream.write(line + "\n")
+        """Print one line: a line break in a path, a host or a server's words, shown escaped,
+        cannot start a line of its own (a workflow command, in Actions)."""
+        stream.write(unbroken(line) + "\n")
         stream.flush()
         if stream is self.stderr:
             self.last_line_at = time.monotonic()
@@ -75,7 +78,8 @@ class Reporter:
         for value in dict.fromkeys(value for password in self.secrets for value in mask_lines(password)):
             self.emit(self.stderr, f"::add-mask::{value}")
         checks = ", ".join(self.check_names)
-        self.emit(self.stderr, f"::group::redis-ci wait: {self.target.redacted_url()} ({checks}; timeout {timeout:g} s)")
+        title = f"redis-ci wait: {self.target.redacted_url()} ({checks}; timeout {timeout:g} s)"
+        self.emit(self.stderr, f"::group::{escape_data(title)}")
 
     def progress(self, failure) -> None:
         """A line each time the reason for not being ready changes."""
@@ -198,7 +202,7 @@ class Reporter:
             with open(path, "a", encoding="utf-8") as handle:
                 handle.write(text)
         except OSError as exc:
-            self.emit(self.stderr, f"::warning::redis-ci wait: cannot write ${variable}: {exc.strerror}")
+            self.emit(self.stderr, "::warning::" + escape_data(f"redis-ci wait: cannot write ${variable}: {exc.strerror}"))
 
 
 def plural(count: int, noun: str) -> str:

@@ -13,6 +13,7 @@ import os
 import sys
 
 from redis_ci.errors import FatalError
+from redis_ci.probe.lines import unbroken
 from redis_ci.probe.resp import Deadline
 from redis_ci.recipe import REDIS_PORT, TOPOLOGY_FIRST_PORT
 from redis_ci.server import gate, nodes, ports, state
@@ -211,4 +212,5 @@ def reap_orphans(root: str, progress=None) -> list:
 
 
 def say(line: str) -> None:
-    print(f"redis-ci: {line}", file=sys.stderr, flush=True)
+    # One line, whatever a server's words or a path hold (a workflow command, in Actions).
+    print(unbroken(f"redis-ci: {line}"), file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 from redis_ci.errors import UsageError
+from redis_ci.probe.lines import unbroken
 from redis_ci.server import options
 
 FORWARDED = (signal.SIGTERM, signal.SIGHUP)
@@ -95,7 +96,7 @@ def run_child(command: list, environ: dict) -> int:
         try:
             child = subprocess.Popen(command, env=environ)
         except OSError as exc:
-            print(f"redis-ci run: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
+            print(unbroken(f"redis-ci run: cannot run {command[0]}: {exc.strerror}"), file=sys.stderr)
             return 127 if isinstance(exc, FileNotFoundError) else 126
         while True:
             try:
