@@ -25,8 +25,26 @@ JOB_KEY="${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}-${GITHUB_JOB:-job}"
 JOB_KEY="${JOB_KEY//[^A-Za-z0-9_.-]/_}"
 STATE_DIR="${RUNNER_TEMP:-/tmp}/redis-ci-action-$JOB_KEY"
 
-error() { printf '::error title=%s::%s\n' "$1" "$2"; }
-notice() { printf '::notice title=%s::%s\n' "$1" "$2"; }
+# Workflow commands with their title and message escaped as the runner's toolkit does: an input
+# or a server's words with a line break in them cannot start a command of their own.
+error() { command_line error "$1" "$2"; }
+notice() { command_line notice "$1" "$2"; }
+command_line() {
+  local title
+  escape_data "$2"  # a property: also : and ,
+  title=${ESCAPED//:/%3A}
+  title=${title//,/%2C}
+  escape_data "$3"
+  printf '::%s title=%s::%s\n' "$1" "$title" "$ESCAPED"
+}
+
+# One line of progress: a line break in an input or a server's words is shown as \r or \n.
+say() {
+  local cr='\r' lf='\n' line
+  line=${1//$'\r'/"$cr"}
+  line=${line//$'\n'/"$lf"}
+  printf '%s\n' "$line"
+}
 fail_usage() { error "redis-ci action" "$1"; exit 2; }
 
 # Untrusted text (a server log) must not be read as workflow commands.
@@ -301,7 +319,7 @@ remove_stale_containers() {
   local id
   for id in $(docker ps -aq --filter "label=$OWNER_LABEL" --filter "label=io.github.redis-ci.runner=$RUNNER_NAME"); do
     if [ "$(docker inspect --format '{{index .Config.Labels "io.github.redis-ci.job"}}' "$id")" != "$JOB_KEY" ]; then
-      echo "removing a leftover redis-ci container from an earlier job: $id"
+      say "removing a leftover redis-ci container from an earlier job: $id"
       docker rm -f "$id" >/dev/null
     fi
   done
@@ -347,7 +365,7 @@ start_docker() {
     # The image's entrypoint runs redis-server for a leading *.conf; the file is copied in below.
     server_args=("$CONTAINER_CONFIG" ${server_args[@]+"${server_args[@]}"})
   fi
-  echo "starting $REDIS_CI_IMAGE as container $name"
+  say "starting $REDIS_CI_IMAGE as container $name"
   if ! "${create[@]}" "$REDIS_CI_IMAGE" ${server_args[@]+"${server_args[@]}"} >/dev/null; then
     error "Redis not started" "docker create $REDIS_CI_IMAGE failed (Docker's reason is above): is the image name right?"
     exit 1
@@ -360,7 +378,7 @@ start_docker() {
     (umask 077 && printf 'requirepass %s\n' "$QUOTED" >"$config_dir/redis-ci.conf")
     if ! output="$(docker cp "$config_dir/redis-ci.conf" "$name:$CONTAINER_CONFIG" 2>&1)"; then
       rm -rf "$config_dir"
-      printf '%s\n' "$output"
+      printf '%s\n' "$output" | print_untrusted
       error "Redis not started" "cannot copy the server's config into container $name (Docker's reason is above)"
       exit 1
     fi
@@ -413,7 +431,7 @@ start_native() {
     config_quote "$REDIS_CI_PASSWORD"
     config="requirepass $QUOTED"
   fi
-  echo "starting ${server##*/} $version on 127.0.0.1:$port"
+  say "starting ${server##*/} $version on 127.0.0.1:$port"
   printf '%s\n' "$config" | "$server" - --port "$port" --bind 127.0.0.1 --daemonize yes \
     --dir "$STATE_DIR" --pidfile "$STATE_DIR/redis-$port.pid" --logfile "$STATE_DIR/redis-$port.log" \
     ${SERVER_ARGS[@]+"${SERVER_ARGS[@]}"}
@@ -456,7 +474,7 @@ enable_overcommit() {
   local sudo=()
   [ "$EUID" = 0 ] || sudo=(sudo -n)
   if echo 1 | "${sudo[@]}" tee /proc/sys/vm/overcommit_memory >/dev/null 2>&1; then
-    echo "vm.overcommit_memory set to 1 (was $current): Redis forks (BGSAVE, replication) cannot fail for memory"
+    say "vm.overcommit_memory set to 1 (was $current): Redis forks (BGSAVE, replication) cannot fail for memory"
   else
     notice "Memory overcommit" "vm.overcommit_memory is $current and cannot be changed here (a container job or no sudo): persistence forks may fail and writes then get MISCONF; start Redis with --save \"\" to switch persistence off."
   fi
@@ -469,7 +487,8 @@ diagnose() {
     local state
     state="$(docker inspect --format '{{.State.Status}}{{if .State.Health}}, health {{.State.Health.Status}}{{else}}, no health check{{end}}' "$SERVICE_ID" 2>&1 || true)"
     log="$(docker logs --tail 50 "$SERVICE_ID" 2>&1 || true)"
-    echo "::group::Redis container $SERVICE_ID ($state): last 50 log lines"
+    escape_data "Redis container $SERVICE_ID ($state): last 50 log lines"
+    echo "::group::$ESCAPED"
     printf '%s\n' "$log" | print_untrusted
     echo "::endgroup::"
     error "Redis container" "container $SERVICE_ID is $state; its log is in the group above"

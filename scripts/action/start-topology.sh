@@ -43,7 +43,7 @@ start_topology() {
   if [ -n "${REDIS_CI_TLS_DIR:-}" ]; then start+=(--tls-dir "$REDIS_CI_TLS_DIR"); fi
   if [ -n "${REDIS_CI_PASSWORD:-}" ]; then start+=(--password-env REDIS_CI_PASSWORD); fi
   if [ -n "${REDIS_CI_ARGS:-}" ]; then start+=(--args "$REDIS_CI_ARGS"); fi
-  echo "starting a Redis ${REDIS_CI_TOPOLOGY} ($REDIS_CI_IMAGE) with redis-ci start"
+  say "starting a Redis ${REDIS_CI_TOPOLOGY} ($REDIS_CI_IMAGE) with redis-ci start"
   mkdir -p "$STATE_DIR"
   started="$(REDIS_CI_STATE_DIR="$STATE_DIR/server" PYTHONPATH="$ACTION_ROOT/src" "$PROBE_BIN" -m redis_ci "${start[@]}" 2>"$STATE_DIR/start.err")" || status=$?
   print_untrusted <"$STATE_DIR/start.err"  # its progress; a server log may be quoted in it

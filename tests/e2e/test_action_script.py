@@ -5,6 +5,7 @@ input checks, the Windows refusal, and `start: native` + `start: stop` with the 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -311,3 +312,21 @@ def test_start_docker_keeps_the_password_off_every_command_line(tmp_path, runner
     finally:
         stop = run_script(tmp_path, start="stop")
         assert "stopped 1 Redis server(s) started by this job" in stop.stdout
+
+
+@pytest.mark.parametrize("inputs", [
+    {"start": "x\n::warning::forged"},
+    {"topology": "ring\r::warning::forged%0A"},
+    {"overcommit": "no\r\n::notice title=a::forged"},
+    {"start": "docker", "image": "redis-ci-no-such-image\n::warning::forged", "url": "redis://127.0.0.1:1/0"},
+], ids=["start", "topology", "overcommit", "image"])
+def test_a_line_break_in_an_input_starts_no_workflow_command(tmp_path, inputs):
+    """Every line starts as the script writes it: an input's line break is escaped in a command's
+    data (%0A, %0D, and % as %25) and shown as \\n in a progress line."""
+    proc = run_script(tmp_path, timeout="1", **inputs)
+    assert proc.returncode in (1, 2), proc
+    lines = re.split(r"\r\n|\r|\n", proc.stdout + proc.stderr)
+    assert not [line for line in lines if line.lstrip().startswith(("::warning::forged", "::notice title=a::"))], lines
+    [error] = [line for line in lines if line.startswith("::error ")]
+    assert "%0A" in error or "%0D" in error, error
+    assert not re.search("%(?!25|0D|0A)", error.split("::", 2)[2]), error
