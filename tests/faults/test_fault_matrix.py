@@ -5,7 +5,9 @@ $GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY).
 Every row asserts the kind (or ready, or a usage error), whether it stopped at once, that the
 deadline held (exit by timeout + 0.5 s), that every output stays small (whatever the peer
 sent), that $GITHUB_OUTPUT parses as the runner reads it with exactly the four outputs, and,
-where the row has a password, that no form of it appears anywhere but in `::add-mask::`.
+where the row has a password, that no form of it appears anywhere but in `::add-mask::`; and
+that every line printed starts as the probe writes it (no URL, path or server text starts a
+workflow command), also outside Actions for the injection rows.
 DNS rows resolve through a loopback DNS server in a private mount namespace.
 """
 
@@ -226,3 +228,15 @@ def test_fault(case, probe, peers, tmp_path):
         for text in (run.stdout, rest, summary_text, output.read_text(), *strings_of(report)):
             for form in leaked_forms(setup.password):
                 assert form not in text, (case.name, form, text[:2000])
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.name)
+@pytest.mark.parametrize("case", [case for case in CASES if "injected" in case.name], ids=lambda case: case.name)
+def test_no_line_forged_outside_actions(case, probe, peers):
+    """Outside GitHub Actions too (text output, a terminal or a CI log): a line break in a path or
+    a server's words is shown escaped, never starts a line."""
+    run = run_probe(probe, ("--timeout", "0.5", *case.setup(peers).args))
+    where = f"{case.name}: exit {run.returncode}, stdout {run.stdout[:300]!r}, stderr {run.stderr[:600]!r}"
+    assert run.returncode == 1 and run.stderr.count("\n") >= 2, where
+    assert_lines_ours(run.stdout, where)
+    assert_lines_ours(run.stderr, where)
