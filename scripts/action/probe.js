@@ -1284,7 +1284,8 @@ function plural(count, noun) { return count === 1 ? `${count} ${noun}` : `${coun
 
 function escapeData(text) { return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'); }
 
-function escapeCell(text) { return text.replace(/\|/g, '\\|').replace(/\n/g, ' '); }
+// `text` for a Markdown table cell or line: on one line (Markdown also breaks at CR).
+function escapeCell(text) { return unbroken(text.replace(/\n/g, ' ')).replace(/\|/g, '\\|'); }
 
 // One printed line stays one line (probe/lines.py): a line break in a path, a host or a server's
 // words, shown as repr shows it, cannot start a line of its own (a workflow command, in Actions).
@@ -1406,7 +1407,7 @@ class Reporter {
   }
 
   summaryMarkdown(outcome) {
-    const { address } = this.target;
+    const address = unbroken(this.target.address); // a socket path's line break cannot start a Markdown line
     const { server, failure } = outcome;
     const lines = [outcome.ready ? `### ✅ Redis ready at \`${address}\`` : `### ❌ Redis not ready at \`${address}\``];
     const about = server ? `${server.name} ${server.version} (${server.mode}, ${server.role}): ` : '';

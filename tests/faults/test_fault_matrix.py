@@ -218,6 +218,8 @@ def test_fault(case, probe, peers, tmp_path):
     assert dict(outputs)["ready"] == ("true" if case.kind == "ready" else "false")
     summary_text = summary.read_text()
     assert len(summary_text.encode()) <= MAX_OUTPUT_BYTES, where
+    forged = [line for line in RUNNER_LINE_BREAK.split(summary_text) if line.lstrip().startswith("::")]
+    assert not forged, (forged, where)  # Markdown breaks at CR and LF too: no text of theirs starts a line
 
     if setup.password:
         masks = [line for line in run.stderr.splitlines() if line.startswith("::add-mask::")]

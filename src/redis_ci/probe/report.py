@@ -170,7 +170,7 @@ class Reporter:
         self.append_file("GITHUB_STEP_SUMMARY", cap_summary(self.summary_markdown(outcome)))
 
     def summary_markdown(self, outcome) -> str:
-        address = self.target.address
+        address = unbroken(self.target.address)  # a socket path's line break cannot start a Markdown line
         server = outcome.server
         lines = []
         if outcome.ready:
@@ -191,7 +191,7 @@ class Reporter:
         if outcome.topology is not None:  # --cluster, --sentinel: one row per node
             lines.append("\n| node | role | state |\n|---|---|---|")
             for node_address, role, state in outcome.topology.rows():
-                lines.append(f"| `{node_address}` | {role} | {escape_cell(self.scrub(state))} |")
+                lines.append(f"| `{escape_cell(node_address)}` | {role} | {escape_cell(self.scrub(state))} |")
         return "\n".join(lines) + "\n\n"
 
     def append_file(self, variable: str, text: str) -> None:
@@ -229,4 +229,5 @@ def cap_summary(markdown: str) -> str:
 
 
 def escape_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """`text` for a Markdown table cell or line: on one line (Markdown also breaks at CR)."""
+    return unbroken(text.replace("\n", " ")).replace("|", "\\|")
