@@ -1297,7 +1297,13 @@ function unbroken(text) {
     || (ch.charCodeAt(0) < 0x100 ? '\\x' + hex(ch.charCodeAt(0), 2) : '\\u' + hex(ch.charCodeAt(0), 4)));
 }
 
-function writeOut(fd, line) { fs.writeSync(fd, unbroken(line) + '\n'); }
+// A workflow command (`::...`) holds its data escaped already and must keep every other character
+// (an `::add-mask::` value is the password itself; the runner breaks lines at CR and LF only).
+function printedLine(line) {
+  return line.startsWith('::') ? line.replace(/\r/g, '%0D').replace(/\n/g, '%0A') : unbroken(line);
+}
+
+function writeOut(fd, line) { fs.writeSync(fd, printedLine(line) + '\n'); }
 
 // One $GITHUB_OUTPUT entry in the multi-line syntax, `name<<DELIM`, the value, `DELIM`, with a
 // random delimiter the value does not contain: a line break in the value (a URL's %0A decoded)

@@ -15,7 +15,7 @@ import json
 import os
 import time
 
-from redis_ci.probe.lines import unbroken
+from redis_ci.probe.lines import printed_line, unbroken
 from redis_ci.probe.redaction import Redactor, escape_data, mask_lines
 
 # The keys of $GITHUB_OUTPUT and of the JSON object are a contract with action.yml.
@@ -65,7 +65,7 @@ class Reporter:
     def emit(self, stream, line: str) -> None:
         """Print one line: a line break in a path, a host or a server's words, shown escaped,
         cannot start a line of its own (a workflow command, in Actions)."""
-        stream.write(unbroken(line) + "\n")
+        stream.write(printed_line(line) + "\n")
         stream.flush()
         if stream is self.stderr:
             self.last_line_at = time.monotonic()
