@@ -440,10 +440,16 @@ start_native() {
 }
 
 stop_started() {
-  local id pidfile pid _ stopped=0
+  local id pidfile pid _ stopped=0 ids=()
   if command -v docker >/dev/null 2>&1; then
-    for id in $(docker ps -aq --filter "label=$OWNER_LABEL" --filter "label=io.github.redis-ci.job=$JOB_KEY"); do
-      docker rm -f "$id" >/dev/null && stopped=$((stopped + 1))
+    while read -r id; do
+      [ -n "$id" ] && ids+=("$id")
+    done < <(docker ps -aq --filter "label=$OWNER_LABEL" --filter "label=io.github.redis-ci.job=$JOB_KEY")
+    # All frozen first, then removed: a sentinel or replica still running while another node is
+    # removed looks the removed one's name up, and Docker's DNS sends the miss to the machine's resolver.
+    [ "${#ids[@]}" -eq 0 ] || docker pause "${ids[@]}" >/dev/null 2>&1 || true
+    for id in ${ids[@]+"${ids[@]}"}; do
+      docker rm -f -v "$id" >/dev/null && stopped=$((stopped + 1))
     done
   fi
   for pidfile in "$STATE_DIR"/redis-*.pid; do
