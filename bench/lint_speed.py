@@ -14,7 +14,7 @@ peer is its (b) time). Every command runs as users run it, with no path from the
 root, alternating one after the other in each round so that load changes hit all alike.
 Then start-up on one small file next to `python -c pass`.
 "As users run it": redis-ci is `pip install`ed from this checkout into a fresh venv in the
-temporary folder and run through its console script, `redis-ci` (--python names another
+temporary folder (offline, from the wheels scripts/setup-tests.sh put in .venv/wheelhouse) and run through its console script, `redis-ci` (--python names another
 environment's interpreter whose bin/ holds a `redis-ci`). A fresh venv keeps the machine's own
 site-packages out: this machine's Python loads a certificate hook from a `.pth` file at every
 start (~35 ms) that no user's venv has.
@@ -59,11 +59,16 @@ def actionlint_binary() -> str:
 def console_script(root: str, python: str | None) -> tuple[str, str]:
     """(the `redis-ci` console script, its Python): given, or pip-installed into a fresh venv."""
     if python is None:
+        checkout = Path(__file__).resolve().parent.parent
+        wheelhouse = checkout / ".venv" / "wheelhouse"  # scripts/setup-tests.sh downloads it
+        if not wheelhouse.is_dir():
+            sys.exit(f"no {wheelhouse}: run scripts/setup-tests.sh, or give --python")
         venv = os.path.join(root, "venv")
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
         python = os.path.join(venv, "bin", "python")
-        subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        str(Path(__file__).resolve().parent.parent)], check=True)
+        # from the local wheels, no index: a benchmark sends nothing off this machine
+        subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
+                        "--find-links", str(wheelhouse), str(checkout)], check=True)
     script = os.path.join(os.path.dirname(python), "redis-ci")
     if not os.path.exists(script):
         sys.exit(f"no redis-ci console script beside {python}")

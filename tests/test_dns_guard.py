@@ -1,7 +1,7 @@
-"""tests/dns_guard.py reads tcpdump's lines right: queries, not answers; registries allowed;
+"""tests/dns_guard.py reads tcpdump's lines right: queries, not answers, every name (the registries' too: pip installs offline);
 a packet seen on three interfaces counted once (lines as tcpdump 4.99 printed them here)."""
 
-from dns_guard import foreign_queries
+from dns_guard import queries_in
 
 CAPTURE = """\
 22:58:42.616831 veth7689760 P   IP 172.19.0.8.43925 > 10.255.255.53.53: 7724+ AAAA? redis-node-0. (30)
@@ -17,10 +17,11 @@ tcpdump: data link type LINUX_SLL2
 """
 
 
-def test_only_foreign_queries_count_once_each():
-    assert foreign_queries(CAPTURE.splitlines()) == [
-        ("22:58:42", "redis-node-0"), ("22:50:33", "api.nektosact.com"), ("22:51:57", "notpypi.org")]
+def test_every_query_counts_once():
+    assert queries_in(CAPTURE.splitlines()) == [
+        ("22:58:42", "redis-node-0"), ("22:50:33", "api.nektosact.com"), ("22:51:55", "pypi.org"),
+        ("22:51:56", "files.pythonhosted.org"), ("22:51:57", "notpypi.org")]
 
 
 def test_a_clean_capture_has_none():
-    assert foreign_queries(["listening on any, link-type LINUX_SLL2", ""]) == []
+    assert queries_in(["listening on any, link-type LINUX_SLL2", ""]) == []

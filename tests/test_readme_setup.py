@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +50,11 @@ def test_the_install_command_works_in_a_fresh_venv(tmp_path):
             shutil.copy2(source, checkout / name)
     # Nothing of this test's own environment may leak in: no PYTHONPATH, the system's python3.
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    # pip reads what it would fetch from the wheels scripts/setup-tests.sh downloaded: no index, no
+    # traffic off this machine (tests/dns_guard.py)
+    wheelhouse = Path(sys.prefix) / "wheelhouse"
+    assert wheelhouse.is_dir(), f"no {wheelhouse}: run scripts/setup-tests.sh (it downloads the wheels)"
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse))
     result = subprocess.run(["bash", "-c", rest], cwd=checkout, env=env, capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stdout + result.stderr
     # pip talks on stdout; lint's findings would be `path:line:col: RCxxx` lines there, its closing line ends stderr
