@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from github_files import parse_file_commands
 from redis_servers import free_port
 
 from .actrun import ROOT
@@ -56,24 +57,7 @@ def redis_server(tmp_path):
 
 def outputs(tmp_path: Path) -> dict[str, str]:
     """$GITHUB_OUTPUT read as the runner reads it: `name=value` and `name<<DELIMITER` entries."""
-    return parse_output_file((tmp_path / "output").read_text())
-
-
-def parse_output_file(text: str) -> dict[str, str]:
-    values, lines, index = {}, text.splitlines(), 0
-    while index < len(lines):
-        line = lines[index]
-        name, equals, value = line.partition("=")
-        if "<<" in line and (not equals or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            end = lines.index(delimiter, index + 1)
-            values[name] = "\n".join(lines[index + 1:end])
-            index = end + 1
-            continue
-        if equals:
-            values[name] = value
-        index += 1
-    return values
+    return dict(parse_file_commands((tmp_path / "output").read_text()))
 
 
 def tools_without(tmp_path: Path, *prefixes: str) -> Path:

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 import fault_servers
+from github_files import parse_file_commands
 from node_probe import NODE_PROBE, node_binary, run_node_wait
 from redis_servers import free_port, make_tls_files
 from wait_runner import PASSWORD, run_wait
@@ -163,24 +164,6 @@ def everything_printed(result, env: dict) -> str:
 HEARTBEAT = "redis-ci wait: still waiting for "
 
 
-def parse_output_file(text: str) -> dict:
-    """$GITHUB_OUTPUT as the runner reads it: `name=value` and `name<<DELIMITER` entries."""
-    values, lines, index = {}, text.splitlines(), 0
-    while index < len(lines):
-        line = lines[index]
-        name, equals, value = line.partition("=")
-        if "<<" in line and (not equals or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            end = lines.index(delimiter, index + 1)
-            values[name] = "\n".join(lines[index + 1:end])
-            index = end + 1
-            continue
-        if equals:
-            values[name] = value
-        index += 1
-    return values
-
-
 def normalized(text: str) -> str:
     """Text with what differs between runs (ports, times, attempts) made equal."""
     text = re.sub(r":\d{2,5}\b", ":PORT", text)  # servers made per probe
@@ -236,7 +219,7 @@ def test_same_text_outputs_and_summary(spec, in_actions, ctx, tmp_path):
     for name, result in results.items():
         files = []
         if in_actions:  # outputs as the runner reads them (either syntax), the summary as written
-            files = [repr(parse_output_file(open(envs[name]["GITHUB_OUTPUT"]).read())),
+            files = [repr(dict(parse_file_commands(open(envs[name]["GITHUB_OUTPUT"]).read()))),
                      open(envs[name]["GITHUB_STEP_SUMMARY"]).read()]
         stderr = "".join(line for line in result.stderr.splitlines(True) if not line.startswith(HEARTBEAT))
         seen[name] = [normalized(text) for text in (result.stdout, stderr, *files)]

@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from github_files import parse_file_commands
 from server_helpers import parse_env_lines
 
 from redis_ci.errors import FatalError
@@ -32,30 +33,13 @@ def test_the_password_only_when_asked_and_url_encoded():
     assert found["REDIS_PASSWORD"] == password
 
 
-def parse_github_file(text: str) -> dict:
-    """The runner's reading of NAME<<DELIMITER ... DELIMITER blocks (and NAME=value lines)."""
-    values, lines, index = {}, text.split("\n"), 0
-    while index < len(lines) and lines[index]:
-        line = lines[index]
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            end = lines.index(delimiter, index + 1)
-            values[name] = "\n".join(lines[index + 1:end])
-            index = end + 1
-        else:
-            name, value = line.split("=", 1)
-            values[name] = value
-            index += 1
-    return values
-
-
 def test_a_value_with_line_breaks_cannot_add_an_output(tmp_path):
     record = dict(RECORD, url="redis://127.0.0.1:1/0\nready=true\nghadelimiter_x")
     environ = {"GITHUB_ENV": str(tmp_path / "env"), "GITHUB_OUTPUT": str(tmp_path / "out")}
     output.append_github(environ, output.variables(record))
-    outputs = parse_github_file((tmp_path / "out").read_text())
+    outputs = dict(parse_file_commands((tmp_path / "out").read_text()))
     assert outputs["url"] == record["url"] and "ready" not in outputs
-    assert parse_github_file((tmp_path / "env").read_text())["REDIS_CI_ID"] == "r0123abcd"
+    assert dict(parse_file_commands((tmp_path / "env").read_text()))["REDIS_CI_ID"] == "r0123abcd"
 
 
 def test_github_format_outside_actions_is_refused_before_anything():
