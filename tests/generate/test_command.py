@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from redis_ci import cli
+from in_process import run_generate
 from redis_ci import write
 from redis_ci.generate.render import indent, render
 from redis_ci.generate.setup import Setup
@@ -28,16 +28,6 @@ TEMPLATE_COMMANDS = {
     "valkey-container-job": "generate workflow --image valkey --container-job python:3.13-slim --language python",
     "redis-version-matrix": "generate workflow --versions 6.2,7.4,8.2 --language python",
 }
-
-
-def run_generate(argv, capsys):
-    """(exit code, stdout, stderr) of `redis-ci ARGV`, in-process (the parser exits for bad flags)."""
-    try:
-        code = cli.main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def body(text: str) -> list[str]:

@@ -7,19 +7,10 @@ import itertools
 import pytest
 import yaml
 
-from redis_ci import cli
+from in_process import run_generate
 from redis_ci.errors import UsageError
 from redis_ci.generate.render import render
 from redis_ci.generate.setup import Setup
-
-
-def run_generate(argv, capsys):
-    try:
-        code = cli.main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 SETUPS = [
