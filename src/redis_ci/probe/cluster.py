@@ -197,22 +197,32 @@ def assess(reports: list, replicas: int = 0) -> ClusterVerdict:
             report.lacks.append("its slot map differs from the other nodes'")
 
     linked = {report.node_id for report in reports if report.view and report.view.link == "up"}
-    short = _masters_short_of_replicas(serving, known, linked, replicas)
+    short = _masters_short_of_replicas(serving, known, linked, replicas, reports)
     for report in reports:
         if report.node_id in short:
             report.lacks.append(short[report.node_id])
     return ClusterVerdict(reports, consensus, _cluster_failure(reports, consensus, len(maps), short))
 
 
-def _masters_short_of_replicas(masters: set, known: dict, linked: set, wanted: int) -> dict:
+def _masters_short_of_replicas(masters: set, known: dict, linked: set, wanted: int, reports: list) -> dict:
     """master id -> what it lacks, for masters with fewer than `wanted` replicas in sync (ids in
-    `linked`: they answered and say master_link_status:up)."""
+    `linked`: they answered and say master_link_status:up), by the replicas' own word or in any
+    answering node's view: a client asks one node for the map (CLUSTER SLOTS, SHARDS), and a
+    node that has not yet heard through gossip of a new replica leaves it out."""
     short = {}
     for master in masters if wanted > 0 else ():
         in_sync = sum(1 for node in known.values() if node.role == "replica" and node.master_id == master
                       and node.node_id in linked)
         if in_sync < wanted:
             short[master] = f"has {in_sync} of {wanted} replicas in sync"
+            continue
+        for report in reports:
+            listed = sum(1 for node in report.view.known if node.role == "replica" and node.master_id == master
+                         and node.node_id in linked) if report.view else wanted
+            if listed < wanted:
+                short[master] = (f"has {in_sync} of {wanted} replicas in sync, but "
+                                 f"{address_text(report.address)} lists {listed} of them")
+                break
     return short
 
 
