@@ -12,7 +12,7 @@ cluster is not ready.
 A node the cluster itself has marked failed and that serves no slots (a dead
 master after its replica took over) is listed but does not block: the cluster
 is whole without it. With `--replicas N`, every master also needs N replicas
-that answer and say `master_link_status:up`.
+that answer and say `master_link_status:up`, listed in every node's map.
 
 The `rw` check writes one key per master, chosen by its hash slot (hash_slots.py:
 CRC16, as the server computes it), so every shard takes a write.
