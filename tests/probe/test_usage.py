@@ -75,6 +75,7 @@ def flags(**given):
         ("redis://h:1234/5", dict(host="h", port=1234, db=5)),
         ("rediss://user:p%40ss@h:6380", dict(username="user", password="p@ss", port=6380)),
         ("redis://:secret@[::1]:7000/2", dict(host="::1", port=7000, password="secret", db=2)),
+        ("redis://[fe80::1%25eth0]:7000", dict(host="fe80::1%eth0", port=7000)),  # RFC 6874 zone
         ("valkey://cache:6379", dict(host="cache")),
         ("unix:///run/redis.sock?db=4", dict(unix_path="/run/redis.sock", db=4)),
         ("redis://h?db=3", dict(db=3)),

@@ -132,7 +132,8 @@ def parse_url(url: str) -> Target:
     path = parts.path.strip("/")
     db = parse_db(path) if path else (parse_db(query["db"][0]) if "db" in query else 0)
     return Target(
-        host=check_host(parts.hostname, redact_url_text(url)),
+        # unquoted as redis-py does: an IPv6 zone is written %25 in a URL (RFC 6874), fe80::1%25eth0
+        host=check_host(unquote(parts.hostname), redact_url_text(url)),
         # an explicit :0 is refused like --port 0 (urlsplit gives None only when no port is written)
         port=REDIS_PORT if parsed_port is None else parse_port(str(parsed_port)),
         username=username,
