@@ -274,11 +274,9 @@ def test_github_escaping_matches_actions_core():
 
 
 def test_github_puts_errors_first_and_maps_info_to_notice():
-    from dataclasses import replace
-
     results = lint_case(FIXTURES / "RC201" / "no_ports.yml")[1]
     error = results[0].findings[0]
-    results[0].findings = [replace(error, severity="info"), replace(error, severity="warning"), error]
+    results[0].findings = [error.replace(severity="info"), error.replace(severity="warning"), error]
     commands = [line.split(" ", 1)[0] for line in render("github", results, ALL_RULES).splitlines()]
     assert commands == ["::error", "::warning", "::notice"]
 

@@ -14,24 +14,52 @@ break (CRLF files stay CRLF) and keeps a file without a final newline without on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
 
 from redis_ci.lint.lines import LINE_BREAK
 
+TYPE_CHECKING = False  # typing's, without importing typing
 if TYPE_CHECKING:
+    from typing import Iterable
+
     from redis_ci.lint.yaml_nodes import Span
 
 
-@dataclass(frozen=True)
 class TextEdit:
-    """Replace the text from (line, column) up to (end_line, end_column) with `text`."""
+    """Replace the text from (line, column) up to (end_line, end_column) with `text`.
+    Immutable, equal and hashed by its fields, as the frozen dataclass it was (a plain class:
+    the rules that make edits are on lint's start-up path, which imports no `dataclasses`)."""
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    text: str
+    __slots__ = ("line", "column", "end_line", "end_column", "text")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int, text: str):
+        setter = object.__setattr__
+        setter(self, "line", line)
+        setter(self, "column", column)
+        setter(self, "end_line", end_line)
+        setter(self, "end_column", end_column)
+        setter(self, "text", text)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def _fields(self) -> tuple:
+        return (self.line, self.column, self.end_line, self.end_column, self.text)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "TextEdit(line={!r}, column={!r}, end_line={!r}, end_column={!r}, text={!r})".format(*self._fields())
+
+    def __reduce__(self):
+        return (TextEdit, self._fields())
 
     def start(self) -> tuple:
         return (self.line, self.column)

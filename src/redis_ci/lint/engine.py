@@ -9,7 +9,6 @@ The prefilter (`can_skip`) passes over a file whose bytes cannot interest any ru
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Callable
@@ -86,10 +85,10 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
                     if any(MARKER in line for line in compose_file.lines) else Suppressions())
         kept.extend(finding for finding in elsewhere if not silenced.silences(finding))
         if silenced.directives and any(rule.code == UNUSED_SUPPRESSION for rule in rules):
-            kept.extend(dataclasses.replace(finding, file=compose_path) for finding in unused_suppressions(silenced, rules)
+            kept.extend(finding.replace(file=compose_path) for finding in unused_suppressions(silenced, rules)
                         if not silenced.silences(finding, whole_file=False))
     if severities:
-        kept = [dataclasses.replace(f, severity=severities[f.code]) if f.code in severities else f for f in kept]
+        kept = [f.replace(severity=severities[f.code]) if f.code in severities else f for f in kept]
     # lines only serve source excerpts: a clean file need not carry them (nor ship them back from a pool worker)
     lines = document.lines if kept else []
     other_lines = {finding.file: compose_files[finding.file].lines for finding in kept if finding.file}

@@ -286,7 +286,7 @@ def exact_fixable(result: FileResult, data: bytes, rules: list[type[Rule]],
         return result  # the fixer re-lints per candidate edit: past these, the rule's own claim stands
     check: Check = functools.partial(check_workflow_bytes, rules=rules, severities=severities)
     fixed = fix_bytes(data, result.path, rules, check)
-    findings = [dataclasses.replace(finding, fixable=fixed.really_fixed(finding)) for finding in result.findings]
+    findings = [finding.replace(fixable=fixed.really_fixed(finding)) for finding in result.findings]
     return dataclasses.replace(result, findings=findings)
 
 
@@ -307,5 +307,5 @@ def with_exact_fixable(results: list[FileResult], rules: list[type[Rule]],
 
 def without_fixable(result: FileResult) -> FileResult:
     """What is left after `--fix`: another `--fix` would change nothing, so nothing is fixable."""
-    findings = [dataclasses.replace(finding, fixable=False) for finding in result.findings]
+    findings = [finding.replace(fixable=False) for finding in result.findings]
     return dataclasses.replace(result, findings=findings)

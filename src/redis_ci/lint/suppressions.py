@@ -14,8 +14,6 @@ not silently keep a finding alive, nor silently hide another one.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from redis_ci.lint.patterns import lazy_compile
 
 MARKER = "redis-ci:"
@@ -24,28 +22,33 @@ DIRECTIVE = lazy_compile(r"(?:^|\s)#\s*redis-ci:\s*(?P<body>.*)$")
 IGNORE = lazy_compile(r"ignore\[(?P<codes>[^\]]*)\]")
 
 
-@dataclass
 class Directive:
     """One `# redis-ci:` comment: where its `#` is (1-based line and column, end of the line),
-    the selectors it names, and (filled in by Suppressions.silences) those that silenced a finding."""
+    the selectors it names, and (filled in by Suppressions.silences) those that silenced a finding.
+    (Plain classes here, not dataclasses: lint's start-up imports no `dataclasses`.)"""
 
-    line: int
-    column: int
-    end_column: int
-    selectors: set = field(default_factory=set)
-    disable_file: bool = False
-    used: set = field(default_factory=set)
+    __slots__ = ("line", "column", "end_column", "selectors", "disable_file", "used")
+
+    def __init__(self, line: int, column: int, end_column: int, selectors: set | None = None,
+                 disable_file: bool = False, used: set | None = None):
+        self.line, self.column, self.end_column = line, column, end_column
+        self.selectors = set() if selectors is None else selectors
+        self.disable_file = disable_file
+        self.used = set() if used is None else used
 
 
-@dataclass
 class Suppressions:
     """The directives of one file: by_line maps a 1-based line to the directives that cover
     it; notices are problems with the directives themselves, as `line:col: text`."""
 
-    disable_file: bool = False
-    by_line: dict = field(default_factory=dict)
-    notices: list = field(default_factory=list)
-    directives: list = field(default_factory=list)
+    __slots__ = ("disable_file", "by_line", "notices", "directives")
+
+    def __init__(self, disable_file: bool = False, by_line: dict | None = None, notices: list | None = None,
+                 directives: list | None = None):
+        self.disable_file = disable_file
+        self.by_line = {} if by_line is None else by_line
+        self.notices = [] if notices is None else notices
+        self.directives = [] if directives is None else directives
 
     def silences(self, finding, whole_file: bool = True) -> bool:
         """Whether a directive silences finding; the directives that do remember it (RC000).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shlex
 
@@ -107,7 +106,7 @@ class RunnerQuoting(Rule):
                 value.span,
                 edits=replacement,
             )
-            yield finding if replacement else dataclasses.replace(finding, fixable=False)
+            yield finding if replacement else finding.replace(fixable=False)
 
     def fix(self, finding, workflow):
         return list(finding.data["edits"] or [])
