@@ -3,18 +3,22 @@
 Subcommand modules are imported only when chosen, so `redis-ci wait` stays
 stdlib-only (the action runs it with the runner's bare python3) and starts fast.
 Each module defines `add_arguments(parser)` and `run(args) -> int`, and imports
-anything heavy (PyYAML) inside `run`.
+anything heavy (PyYAML) inside `run`. A module may also define `quick_arguments(words)`:
+the namespace for the usual command lines without argparse (its import and parser cost
+start-up ~8 ms), None for the others.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
 
 from redis_ci import __version__
 from redis_ci.errors import FatalError, UsageError
+
+TYPE_CHECKING = False  # typing's, without importing typing
+if TYPE_CHECKING:
+    import argparse
 
 # name -> (module, one-line help)
 SUBCOMMANDS = {
@@ -68,13 +72,6 @@ examples:
 }
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message: str):  # noqa: D401 - argparse hook
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def _terminal_columns() -> int:
     """What `shutil.get_terminal_size().columns` answers, without importing shutil (and bz2,
     lzma, fnmatch: ~4 ms), which argparse's formatter does for every argument added."""
@@ -90,13 +87,42 @@ def _terminal_columns() -> int:
         return 80
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter (descriptions and epilogs as written), the width as argparse
-    finds it (the terminal's columns less 2), found without shutil."""
+_PARSER_CLASSES: tuple = ()
 
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
-        super().__init__(prog, indent_increment, max_help_position,
-                         _terminal_columns() - 2 if width is None else width)
+
+def _parser_classes() -> tuple:
+    """(OneLineParser, HelpFormatter), made on first use: argparse is imported only when a
+    command line needs it (not for the usual `redis-ci lint` ones: `quick_arguments`)."""
+    global _PARSER_CLASSES
+    if _PARSER_CLASSES:
+        return _PARSER_CLASSES
+    import argparse
+
+    class OneLineParser(argparse.ArgumentParser):
+        """argparse, but a usage error is one line on stderr and exit 2."""
+
+        def error(self, message: str):  # noqa: D401 - argparse hook
+            self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+        """argparse's formatter (descriptions and epilogs as written), the width as argparse
+        finds it (the terminal's columns less 2), found without shutil."""
+
+        def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                     width: int | None = None):
+            super().__init__(prog, indent_increment, max_help_position,
+                             _terminal_columns() - 2 if width is None else width)
+
+    _PARSER_CLASSES = (OneLineParser, HelpFormatter)
+    return _PARSER_CLASSES
+
+
+def _module(name: str):
+    """The module of subcommand name (imported now if need be)."""
+    module_name = SUBCOMMANDS[name][0]
+    if module_name not in sys.modules:
+        __import__(module_name)  # importlib.import_module, without importing importlib
+    return sys.modules[module_name]
 
 
 def build_parser(chosen: str | None, every: bool = False) -> argparse.ArgumentParser:
@@ -104,6 +130,7 @@ def build_parser(chosen: str | None, every: bool = False) -> argparse.ArgumentPa
     completion scripts are written from the whole tree). A chosen command's parser is the
     only subparser made: the others would only cost start-up (each one is an
     ArgumentParser with its own translated help strings)."""
+    OneLineParser, HelpFormatter = _parser_classes()
     parser = OneLineParser(prog="redis-ci", description="Redis in CI, boringly reliable and fast.",
                            epilog=EXAMPLES[None], formatter_class=HelpFormatter)
     parser.add_argument("-V", "--version", action="version", version=f"redis-ci {__version__}",
@@ -114,7 +141,7 @@ def build_parser(chosen: str | None, every: bool = False) -> argparse.ArgumentPa
             continue
         sub = subparsers.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         if name == chosen or every:
-            module = importlib.import_module(module_name)
+            module = _module(name)
             module.add_arguments(sub)
             sub.epilog = getattr(module, "EXAMPLES", None) or EXAMPLES.get(name)
     return parser
@@ -142,12 +169,15 @@ def exit_now(code: int):
 
 def run_command(argv: list) -> int:
     chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
-    parser = build_parser(chosen)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
-    module = importlib.import_module(SUBCOMMANDS[args.command][0])
+    quick = getattr(_module(chosen), "quick_arguments", None) if chosen is not None else None
+    args = quick(argv[1:]) if quick is not None else None
+    if args is None:
+        parser = build_parser(chosen)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+    module = _module(args.command)
     try:
         return module.run(args)
     except (UsageError, FatalError) as exc:
