@@ -18,9 +18,12 @@ is set; a probe of a ready Redis takes ~0.2 s.
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterator
+
+TYPE_CHECKING = False  # typing's, without importing typing
+if TYPE_CHECKING:  # annotations only: `redis-ci lint` (RC104) imports this module at start-up
+    import random
+    from collections.abc import Iterator
 
 DEFAULT_INTERVAL = 30.0  # Docker's --health-interval when absent (or 0)
 DEFAULT_START_INTERVAL = 5.0  # Docker >= 25's --health-start-interval when absent (or 0)
