@@ -4,10 +4,12 @@ a wrong hit; the catalogue the warm path selects from is the rules' own."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import marshal
 import multiprocessing
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +101,60 @@ def test_a_warm_run_with_a_yaml_config_imports_no_yaml_either(tmp_path):
     config.write_text("severity:\n  RC101: info\n")
     code, again = _modules_after(cache, tmp_path)
     assert code == 1 and "yaml" not in again
+
+
+# Not needed to lint files with no cache, so not imported at start-up (bench/lint_speed.py's
+# start-up line): dataclasses (it imports inspect, ast and dis: ~9 ms), typing (~3 ms),
+# argparse with gettext and locale (~8 ms: command.quick_arguments reads the usual command
+# lines), random (runner/hold.py needs it for annotations only).
+COLD_UNNEEDED = ("dataclasses", "inspect", "ast", "dis", "typing", "argparse", "gettext", "locale", "random")
+# The modules on that path that still import one of them; session 3's model, rules and parse
+# branches convert theirs. Once they have landed this set is empty: then nothing imports them.
+STILL_CONVERTING = {"redis_ci.lint.engine", "redis_ci.lint.yaml_nodes", "redis_ci.lint.nesting", "redis_ci.lint.pool",
+                    "redis_ci.lint.model.tree", "redis_ci.lint.model.images", "redis_ci.lint.model.options",
+                    "redis_ci.lint.model.ports", "redis_ci.lint.model.endpoints", "redis_ci.lint.model.readiness",
+                    "redis_ci.lint.model.starts", "redis_ci.lint.model.waits", "redis_ci.lint.model.secrets",
+                    "redis_ci.lint.model.compose"}
+
+
+def _importers_after(args: list, cwd: Path) -> tuple[int, dict]:
+    """The exit code of `redis-ci lint ARGS` run in a fresh interpreter, and for each module an
+    import statement named in it, the modules whose code did (already imported or not: this
+    machine's python3 loads typing from a site hook before any of ours)."""
+    probe = ("import builtins, sys\nimporters = {}\nreal_import = builtins.__import__\n"
+             "def recording(name, globals=None, locals=None, fromlist=(), level=0):\n"
+             "    if level == 0 and globals:\n"
+             "        importers.setdefault(name, set()).add(globals.get('__name__'))\n"
+             "    return real_import(name, globals, locals, fromlist, level)\n"
+             "builtins.__import__ = recording\n"
+             "from redis_ci.cli import run_command\ncode = run_command(sys.argv[1:])\n"
+             "builtins.__import__ = real_import\nimport json\nsys.stdout.flush()\n"
+             "print(json.dumps([code, {name: sorted(who) for name, who in importers.items()}]), file=sys.stderr)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("GITHUB_ACTIONS", None)
+    done = subprocess.run([sys.executable, "-c", probe, "lint", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=60)
+    code, importers = json.loads(done.stderr.strip().splitlines()[-1])
+    return code, importers
+
+
+def _dense_workflow() -> str:
+    """bench/lint_speed.py's start-up file: the first of its Redis-dense corpus."""
+    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "bench" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.workflow(random.Random(7), 0)
+
+
+def test_a_cold_run_of_one_dense_file_imports_no_dataclasses_typing_or_argparse(tmp_path):
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "ci-0000.yml").write_text(_dense_workflow())
+    code, importers = _importers_after(["--no-cache", ".github/workflows/ci-0000.yml"], tmp_path)
+    assert code == 1 and {"yaml", "redis_ci.lint.model", "redis_ci.lint.rules"} <= set(importers)  # it linted
+    assert "redis_ci.lint.engine" in importers["redis_ci.lint.rules"]  # the recorder names importers
+    unneeded = {name: sorted(set(who) - set(COLD_UNNEEDED)) for name, who in importers.items() if name in COLD_UNNEEDED}
+    assert {importer for who in unneeded.values() for importer in who} <= STILL_CONVERTING, unneeded
 
 
 def _writer(folder: str, worker: int, rounds: int, paths: list) -> None:
