@@ -126,3 +126,14 @@ def test_every_rule_is_documented_and_named():
         for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
             assert heading in doc, f"{rule.code} docstring lacks {heading}"
         assert rule.severity in ("error", "warning", "info")
+
+
+def test_rule_documentation_is_dedented_as_inspect_cleandoc_does():
+    import inspect
+
+    from redis_ci.lint.rule import Rule
+    from redis_ci.lint.rules import ALL_RULES
+
+    odd = ["", "\n\n", "one line", "  first\n\tTabbed\n      deeper\n\n    back\n  \n", "x\n  \n  y\n    z"]
+    for rule in ALL_RULES + [type("Odd", (Rule,), {"__doc__": doc}) for doc in odd]:
+        assert rule.documentation() == inspect.cleandoc(rule.__doc__ or ""), rule.__doc__

@@ -25,14 +25,10 @@ Bytes outside the edits stay as they were: a UTF-8 BOM is kept, CRLF stays CRLF
 from __future__ import annotations
 
 import codecs
-import dataclasses
-import difflib
 import functools
 import os
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from redis_ci.lint.edits import TextEdit, apply_edits
 from redis_ci.lint.engine import FileResult, check_workflow_bytes, find_workflow_files
@@ -40,38 +36,42 @@ from redis_ci.lint.lines import LINE_BREAK, split_lines
 from redis_ci.lint.model import build_workflow
 from redis_ci.lint.rule import Rule
 from redis_ci.lint.yaml_nodes import Document, parse_document
-from redis_ci.write import write_atomically
 
 # Rounds of fix + re-lint kept per file; every kept round removes at least one finding,
 # so this only bounds pathological chains.
 MAX_PASSES = 8
 
-# (file bytes, path) -> the reported findings of that file (selection and inline ignores applied)
-Check = Callable[[bytes, str], FileResult]
+TYPE_CHECKING = False  # typing's, without importing typing
+if TYPE_CHECKING:
+    from typing import Callable, Sequence
+
+    # (file bytes, path) -> the reported findings of that file (selection and inline ignores applied)
+    Check = Callable[[bytes, str], FileResult]
 
 
-@dataclass
 class FixPass:
-    """One kept round: the text it started from and the edits applied to that text."""
+    """One kept round: the text it started from and the edits applied to that text. (Plain
+    classes here, not dataclasses: `--format json` runs the fixer in memory, and start-up
+    imports no `dataclasses`.)"""
 
-    text: str
-    edits: list[TextEdit]
+    __slots__ = ("text", "edits")
+
+    def __init__(self, text: str, edits: list[TextEdit]):
+        self.text, self.edits = text, edits
 
 
-@dataclass
 class FixResult:
     """The outcome for one file. before: findings of the file as read; after: findings of
-    `fixed` (== before when nothing changed). write_error: why `fixed` could not be written."""
+    `fixed` (== before when nothing changed). write_error: why `fixed` could not be written.
+    unfixed: the finding_key (in `original`) of each finding of `before` still there in `fixed`."""
 
-    path: str
-    original: bytes
-    fixed: bytes
-    before: FileResult
-    after: FileResult
-    passes: list[FixPass] = field(default_factory=list)
-    write_error: str | None = None
-    # finding_key (in `original`) of each finding of `before` that is still there in `fixed`
-    unfixed: set | None = None
+    __slots__ = ("path", "original", "fixed", "before", "after", "passes", "write_error", "unfixed")
+
+    def __init__(self, path: str, original: bytes, fixed: bytes, before: FileResult, after: FileResult,
+                 passes: list[FixPass] | None = None, write_error: str | None = None, unfixed: set | None = None):
+        self.path, self.original, self.fixed, self.before, self.after = path, original, fixed, before, after
+        self.passes = [] if passes is None else passes
+        self.write_error, self.unfixed = write_error, unfixed
 
     def really_fixed(self, finding) -> bool:
         """True when `finding` (of `before`) is gone from `fixed`."""
@@ -215,6 +215,8 @@ def fix_file(path: str, rules: list[type[Rule]], check: Check, write: bool) -> F
         return FixResult(path, b"", b"", unreadable, unreadable)
     result = fix_bytes(data, path, rules, check)
     if write and result.changed:
+        from redis_ci.write import write_atomically  # --fix only: it imports secrets (random, hashlib)
+
         try:
             write_atomically(path, result.fixed)
         except OSError as exc:
@@ -231,6 +233,8 @@ def unified_diff(result: FixResult) -> str:
     name = os.path.normpath(result.path).replace(os.sep, "/").lstrip("/")  # git's a/tmp/x for /tmp/x
     # a BOM stays in line 1, so the patch applies to the file's bytes
     before, after = (split_lines(data.decode("utf-8"), keep_breaks=True) for data in (result.original, result.fixed))
+    import difflib  # --diff only
+
     out = []
     for line in difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"):
         out.append(line)
@@ -286,8 +290,8 @@ def exact_fixable(result: FileResult, data: bytes, rules: list[type[Rule]],
         return result  # the fixer re-lints per candidate edit: past these, the rule's own claim stands
     check: Check = functools.partial(check_workflow_bytes, rules=rules, severities=severities)
     fixed = fix_bytes(data, result.path, rules, check)
-    findings = [finding.replace(fixable=fixed.really_fixed(finding)) for finding in result.findings]
-    return dataclasses.replace(result, findings=findings)
+    return _with_findings(result, [finding.replace(fixable=fixed.really_fixed(finding))
+                                   for finding in result.findings])
 
 
 def with_exact_fixable(results: list[FileResult], rules: list[type[Rule]],
@@ -307,5 +311,13 @@ def with_exact_fixable(results: list[FileResult], rules: list[type[Rule]],
 
 def without_fixable(result: FileResult) -> FileResult:
     """What is left after `--fix`: another `--fix` would change nothing, so nothing is fixable."""
-    findings = [finding.replace(fixable=False) for finding in result.findings]
-    return dataclasses.replace(result, findings=findings)
+    return _with_findings(result, [finding.replace(fixable=False) for finding in result.findings])
+
+
+def _with_findings(result: FileResult, findings: list) -> FileResult:
+    """A copy of result with other findings (what `dataclasses.replace` did, without it)."""
+    import copy
+
+    changed = copy.copy(result)
+    changed.findings = findings
+    return changed

@@ -126,10 +126,17 @@ class Rule:
 
     @classmethod
     def documentation(cls) -> str:
-        """The docstring, dedented: what `redis-ci explain` prints."""
-        import inspect
-
-        return inspect.cleandoc(cls.__doc__ or "")
+        """The docstring, dedented: what `redis-ci explain` prints. Dedented as `inspect.cleandoc`
+        does (a test holds them equal): inspect imports ast, dis and tokenize, ~5 ms of the
+        start-up of `--format sarif`, which describes every rule."""
+        lines = (cls.__doc__ or "").expandtabs().split("\n")
+        margin = min((len(line) - len(line.lstrip()) for line in lines[1:] if line.lstrip()), default=0)
+        lines = [lines[0].lstrip()] + [line[margin:] for line in lines[1:]]
+        while lines and not lines[-1]:
+            lines.pop()
+        while lines and not lines[0]:
+            lines.pop(0)
+        return "\n".join(lines)
 
     @classmethod
     def summary(cls) -> str:
