@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 
 from redis_ci.lint.model import Step, Workflow, compose_action, compose_ups
 from redis_ci.lint.model.compose import (
@@ -27,10 +26,11 @@ from redis_ci.lint.model.compose import (
     parse_compose,
     repository_root,
 )
+from redis_ci.lint.patterns import lazy_compile
 
 # A step that starts compose more than this many folders deep gives up the parent search.
 MAX_PARENT_SEARCH = 16
-_CHANGES_DIRECTORY = re.compile(r"(?:^|[\s;&|(])(?:cd|pushd)\s")
+_CHANGES_DIRECTORY = lazy_compile(r"(?:^|[\s;&|(])(?:cd|pushd)\s")
 
 
 def _compose_up(step: Step):

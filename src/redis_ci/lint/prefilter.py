@@ -23,6 +23,8 @@ from __future__ import annotations
 import functools
 import re
 
+from redis_ci.lint.patterns import lazy_compile
+
 # Every Redis image, action, port, URL and client names one of these; a compose start (whose
 # compose file may be Redis) says `compose`. The trigger of every rule about Redis.
 REDIS_WORDS = (b"redis", b"valkey", b"6379", b"keydb", b"dragonfly", b"compose")
@@ -32,8 +34,8 @@ SERVICES = (b"services", b"container")
 NON_LINUX = (b"macos", b"windows", b"osx", b"ubuntu-slim")
 
 # `\\u` is `\\U` lowercased: read both as 4 and as 8 hex digits (`\\u0072abcd` is `r` + `abcd`)
-_ESCAPES = (re.compile(rb"\\(?:x[0-9a-f]{2}|u[0-9a-f]{4})"), re.compile(rb"\\(?:x[0-9a-f]{2}|u[0-9a-f]{8})"))
-_ESCAPED_BREAK = re.compile(rb"\\\r?\n[ \t]*")
+_ESCAPES = (lazy_compile(rb"\\(?:x[0-9a-f]{2}|u[0-9a-f]{4})"), lazy_compile(rb"\\(?:x[0-9a-f]{2}|u[0-9a-f]{8})"))
+_ESCAPED_BREAK = lazy_compile(rb"\\\r?\n[ \t]*")
 
 
 def lowered_forms(data: bytes) -> tuple:
