@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from redis_ci.lint.cache import ResultCache
 from redis_ci.lint.cache_key import MAGIC, content_hash
 from redis_ci.lint.catalogue import CATALOGUE
@@ -146,11 +148,14 @@ def _dense_workflow() -> str:
     return module.workflow(random.Random(7), 0)
 
 
-def test_a_cold_run_of_one_dense_file_imports_no_dataclasses_typing_or_argparse(tmp_path):
+@pytest.mark.parametrize("options", [["--no-cache"], ["--cache-dir", "cold-cache"], ["--no-cache", "--format", "json"],
+                                     ["--no-cache", "--format", "sarif"], ["--no-cache", "--format", "github"]],
+                         ids=" ".join)
+def test_a_cold_run_of_one_dense_file_imports_no_dataclasses_typing_or_argparse(tmp_path, options):
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)
     (folder / "ci-0000.yml").write_text(_dense_workflow())
-    code, importers = _importers_after(["--no-cache", ".github/workflows/ci-0000.yml"], tmp_path)
+    code, importers = _importers_after([*options, ".github/workflows/ci-0000.yml"], tmp_path)
     assert code == 1 and {"yaml", "redis_ci.lint.model", "redis_ci.lint.rules"} <= set(importers)  # it linted
     assert "redis_ci.lint.engine" in importers["redis_ci.lint.rules"]  # the recorder names importers
     unneeded = {name: sorted(set(who) - set(COLD_UNNEEDED)) for name, who in importers.items() if name in COLD_UNNEEDED}
