@@ -26,23 +26,13 @@ if TYPE_CHECKING:
 
 class TextEdit:
     """Replace the text from (line, column) up to (end_line, end_column) with `text`.
-    Immutable, equal and hashed by its fields, as the frozen dataclass it was (a plain class:
-    the rules that make edits are on lint's start-up path, which imports no `dataclasses`)."""
+    Equal and hashed by its fields, as the frozen dataclass it was (never change one); a plain
+    class: the rules that make edits are on lint's start-up path, which imports no `dataclasses`."""
 
     __slots__ = ("line", "column", "end_line", "end_column", "text")
 
     def __init__(self, line: int, column: int, end_line: int, end_column: int, text: str):
-        setter = object.__setattr__
-        setter(self, "line", line)
-        setter(self, "column", column)
-        setter(self, "end_line", end_line)
-        setter(self, "end_column", end_column)
-        setter(self, "text", text)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    __delattr__ = __setattr__
+        self.line, self.column, self.end_line, self.end_column, self.text = line, column, end_line, end_column, text
 
     def _fields(self) -> tuple:
         return (self.line, self.column, self.end_line, self.end_column, self.text)
