@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from redis_ci.lint.model.durations import parse_duration
 from redis_ci.lint.model.expressions import EXPRESSION
@@ -14,23 +13,25 @@ from redis_ci.lint.patterns import lazy_compile
 from redis_ci.runner.arguments import split_arguments
 
 
-@dataclass(frozen=True)
 class ContainerOptions:
     """The parsed `options:` string of a service or container. Durations in seconds
     (None: absent or unparsable). flag_spans maps a flag as written (`--health-cmd`) to
     its span, for findings that point at one option."""
 
-    value: Value | None = None
-    health_cmd: str | None = None
-    health_interval: float | None = None
-    health_timeout: float | None = None
-    health_retries: int | None = None
-    health_start_period: float | None = None
-    health_start_interval: float | None = None
-    no_healthcheck: bool = False
-    sysctls: tuple = ()
-    entrypoint: str | None = None
-    flag_spans: dict = field(default_factory=dict)
+    __slots__ = ("value", "health_cmd", "health_interval", "health_timeout", "health_retries",
+                 "health_start_period", "health_start_interval", "no_healthcheck", "sysctls", "entrypoint",
+                 "flag_spans")
+
+    def __init__(self, value: Value | None = None, health_cmd: str | None = None,
+                 health_interval: float | None = None, health_timeout: float | None = None,
+                 health_retries: int | None = None, health_start_period: float | None = None,
+                 health_start_interval: float | None = None, no_healthcheck: bool = False,
+                 sysctls: tuple = (), entrypoint: str | None = None, flag_spans: dict | None = None):
+        self.value, self.health_cmd = value, health_cmd
+        self.health_interval, self.health_timeout, self.health_retries = health_interval, health_timeout, health_retries
+        self.health_start_period, self.health_start_interval = health_start_period, health_start_interval
+        self.no_healthcheck, self.sysctls, self.entrypoint = no_healthcheck, sysctls, entrypoint
+        self.flag_spans = {} if flag_spans is None else flag_spans
 
     def span_of(self, flag: str) -> Span | None:
         """The span of `flag` in the options text (whole options span if not exact); None if absent."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from redis_ci.lint.model.endpoints import REDIS_URL_PATTERN, find_client_endpoints
 from redis_ci.lint.model.images import is_redis_image, parse_image
@@ -37,18 +36,17 @@ REDIS_ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
 class RedisStart:
     """How a step starts Redis. kind: "action", "docker-run", "redis-server", "compose" (a
     `docker compose up` or a compose action: Redis unknown, no port checks; `compose` holds its
     files, services and `--wait`) or "restart" (`restart` says of what; `redis_in_job` keeps
     only restarts of Redis). image: for docker-run."""
 
-    kind: str
-    span: Span
-    image: str | None = None
-    compose: ComposeUp | None = None
-    restart: Restart | None = None
+    __slots__ = ("kind", "span", "image", "compose", "restart")
+
+    def __init__(self, kind: str, span: Span, image: str | None = None, compose: ComposeUp | None = None,
+                 restart: Restart | None = None):
+        self.kind, self.span, self.image, self.compose, self.restart = kind, span, image, compose, restart
 
 
 def is_project_action(step: Step) -> bool:
@@ -226,17 +224,16 @@ def is_preparation_step(step: Step) -> bool:
     return bool(_PREPARATION_ACTION.search(action.rsplit("/", 1)[-1]))
 
 
-@dataclass(frozen=True)
 class RedisInJob:
     """Redis that a job starts: a Redis service (`service`), or a step that starts or restarts
     it (`step` and `start`). begin: index of the first step that runs once it has been started
     (a position in `job.steps`, which differs from `Step.index` after a step that is not a
     mapping). A compose start counts as described in `compose_starts_redis`."""
 
-    service: Service | None
-    step: Step | None
-    start: RedisStart | None
-    begin: int
+    __slots__ = ("service", "step", "start", "begin")
+
+    def __init__(self, service: Service | None, step: Step | None, start: RedisStart | None, begin: int):
+        self.service, self.step, self.start, self.begin = service, step, start, begin
 
     @property
     def waits_by_itself(self) -> bool:

@@ -4,7 +4,6 @@ compose actions, restarts, containers on the job's network, and servers that are
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from redis_ci.lint.model.images import is_redis_image, parse_image
 from redis_ci.lint.model.tree import Step
@@ -26,7 +25,6 @@ _COMPOSE_UP_VALUES = ("--scale", "-t", "--timeout", "--wait-timeout", "--pull", 
                       "--attach", "--no-attach")
 
 
-@dataclass(frozen=True)
 class ComposeUp:
     """A `docker compose up` (or a compose action). files: the `-f`/`--file` arguments (the
     action's `compose-file` lines) as written, in order; () means the default names.
@@ -34,11 +32,12 @@ class ComposeUp:
     on the command line (the action's `services`); () means all. waits: `--wait` given.
     The compose-file reader resolves files against the repository and the step's directory."""
 
-    span: Span
-    files: tuple = ()
-    project_directory: str | None = None
-    services: tuple = ()
-    waits: bool = False
+    __slots__ = ("span", "files", "project_directory", "services", "waits")
+
+    def __init__(self, span: Span, files: tuple = (), project_directory: str | None = None,
+                 services: tuple = (), waits: bool = False):
+        self.span, self.files, self.project_directory = span, files, project_directory
+        self.services, self.waits = services, waits
 
     @property
     def names_redis(self) -> bool:
@@ -118,15 +117,15 @@ def compose_action(step: Step) -> ComposeUp | None:
                      lines("services"), bool(flags and "--wait" in flags.text.split()))
 
 
-@dataclass(frozen=True)
 class Restart:
     """A restart of something that may be Redis. kind: "docker" (`docker restart NAME`), "compose"
     (`docker compose restart [SERVICE]`) or "system" (`service redis-server restart`,
     `systemctl restart redis`: always Redis). target: the container, the named services."""
 
-    kind: str
-    span: Span
-    targets: tuple = ()
+    __slots__ = ("kind", "span", "targets")
+
+    def __init__(self, kind: str, span: Span, targets: tuple = ()):
+        self.kind, self.span, self.targets = kind, span, targets
 
 
 _DOCKER_RESTART = lazy_compile(_DOCKER + r"(?:\s+container)?\s+restart\b" + _COMMAND_REST)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from redis_ci.lint.model.images import Image
 from redis_ci.lint.model.tree import Job, Service, Step
@@ -12,15 +11,14 @@ from redis_ci.recipe import REDIS_PORT
 from redis_ci.lint.patterns import lazy_compile, word_alternatives
 
 
-@dataclass(frozen=True)
 class TcpWait:
     """A command that waits for a TCP port: tool (`wait-for-it`, `nc -z`, `/dev/tcp`,
     `dockerize`, `wait4x tcp`, `wait-on tcp:`), host (None when not written) and port."""
 
-    tool: str
-    host: str | None
-    port: int | None
-    span: Span
+    __slots__ = ("tool", "host", "port", "span")
+
+    def __init__(self, tool: str, host: str | None, port: int | None, span: Span):
+        self.tool, self.host, self.port, self.span = tool, host, port, span
 
 
 _HOST_PORT = r"(?:(?P<host>[A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]):)?(?P<port>\d{2,5})\b"
