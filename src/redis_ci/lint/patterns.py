@@ -43,3 +43,24 @@ def word_alternatives(*words: str) -> str:
     faster over bench/corpus.py's scripts. Each word must start with a word character."""
     return "(?:" + "|".join(f"{re.escape(word[0])}(?<!\\w{re.escape(word[0])}){re.escape(word[1:])}"
                             for word in words) + ")"
+
+
+def matches_at_words(pattern, text: str, words: tuple) -> list:
+    """The matches `pattern.finditer(text)` yields, for a pattern that can match only where
+    one of words starts. re tries such a pattern at every character where its first letter is
+    (`d` and `p` for docker/podman: most of a script's words); str.find jumps to the words in C,
+    and `match` there sees the text before (look-behinds work as in a search)."""
+    starts = []
+    for word in words:
+        position = text.find(word)
+        while position >= 0:
+            starts.append(position)
+            position = text.find(word, position + 1)
+    found, end = [], 0
+    for start in sorted(starts) if len(words) > 1 else starts:
+        if start >= end:  # matches do not overlap: the search goes on where the last one ended
+            match = pattern.match(text, start)
+            if match:
+                found.append(match)
+                end = match.end()
+    return found

@@ -15,27 +15,31 @@ from redis_ci.runner.arguments import split_arguments
 
 class ContainerOptions:
     """The parsed `options:` string of a service or container. Durations in seconds
-    (None: absent or unparsable). flag_spans maps a flag as written (`--health-cmd`) to
-    its span, for findings that point at one option."""
+    (None: absent or unparsable). flag_offsets maps a flag as written (`--health-cmd`) to
+    where it is in the text (-1: not found as written), for `span_of`."""
 
     __slots__ = ("value", "health_cmd", "health_interval", "health_timeout", "health_retries",
                  "health_start_period", "health_start_interval", "no_healthcheck", "sysctls", "entrypoint",
-                 "flag_spans")
+                 "flag_offsets")
 
     def __init__(self, value: Value | None = None, health_cmd: str | None = None,
                  health_interval: float | None = None, health_timeout: float | None = None,
                  health_retries: int | None = None, health_start_period: float | None = None,
                  health_start_interval: float | None = None, no_healthcheck: bool = False,
-                 sysctls: tuple = (), entrypoint: str | None = None, flag_spans: dict | None = None):
+                 sysctls: tuple = (), entrypoint: str | None = None, flag_offsets: dict | None = None):
         self.value, self.health_cmd = value, health_cmd
         self.health_interval, self.health_timeout, self.health_retries = health_interval, health_timeout, health_retries
         self.health_start_period, self.health_start_interval = health_start_period, health_start_interval
         self.no_healthcheck, self.sysctls, self.entrypoint = no_healthcheck, sysctls, entrypoint
-        self.flag_spans = {} if flag_spans is None else flag_spans
+        self.flag_offsets = {} if flag_offsets is None else flag_offsets
 
     def span_of(self, flag: str) -> Span | None:
-        """The span of `flag` in the options text (whole options span if not exact); None if absent."""
-        return self.flag_spans.get(flag)
+        """The span of `flag` in the options text (whole options span if not exact); None if absent.
+        (Located when asked: only findings need it, and most services have none.)"""
+        offset = self.flag_offsets.get(flag)
+        if offset is None:
+            return None
+        return self.value.locate(offset, offset + len(flag)) if offset >= 0 else self.value.span
 
 
 def split_options(text: str) -> list[str]:
@@ -47,43 +51,43 @@ def split_options(text: str) -> list[str]:
 
 def parse_container_options(value: Value) -> ContainerOptions:
     """Parse a docker `options:` string (`--health-cmd "..." --health-interval 1s ...`)."""
-    tokens = runner_words(value.text)
+    text = value.text
+    tokens = runner_words(text)
     found: dict = {}
-    spans: dict = {}
+    offsets: dict = {}
     sysctls = []
-    index = 0
-    while index < len(tokens):
+    index, count = 0, len(tokens)
+    while index < count:
         token = tokens[index]
         index += 1
         if not token.startswith("-"):
             continue
         flag, equals, argument = token.partition("=")
-        if not equals and flag != "--no-healthcheck" and index < len(tokens):
+        if not equals and flag != "--no-healthcheck" and index < count:
             argument = tokens[index]
             index += 1
-        offset = value.text.find(flag)
-        spans.setdefault(flag, value.locate(offset, offset + len(flag)) if offset >= 0 else value.span)
+        if flag not in offsets:
+            offsets[flag] = text.find(flag)
         if flag == "--sysctl":
             sysctls.append(argument)
         else:
             found[flag] = argument
-
-    def seconds(flag: str) -> float | None:
-        return parse_duration(found[flag]) if flag in found else None
-
-    retries = found.get("--health-retries", "")
+    get = found.get
+    retries = get("--health-retries", "")
+    interval, timeout = get("--health-interval"), get("--health-timeout")
+    start_period, start_interval = get("--health-start-period"), get("--health-start-interval")
     return ContainerOptions(
-        value=value,
-        health_cmd=found.get("--health-cmd"),
-        health_interval=seconds("--health-interval"),
-        health_timeout=seconds("--health-timeout"),
-        health_retries=int(retries) if retries.isdigit() else None,
-        health_start_period=seconds("--health-start-period"),
-        health_start_interval=seconds("--health-start-interval"),
-        no_healthcheck="--no-healthcheck" in found,
-        sysctls=tuple(sysctls),
-        entrypoint=found.get("--entrypoint"),
-        flag_spans=spans,
+        value,
+        get("--health-cmd"),
+        None if interval is None else parse_duration(interval),
+        None if timeout is None else parse_duration(timeout),
+        int(retries) if retries.isdigit() else None,
+        None if start_period is None else parse_duration(start_period),
+        None if start_interval is None else parse_duration(start_interval),
+        "--no-healthcheck" in found,
+        tuple(sysctls),
+        get("--entrypoint"),
+        offsets,
     )
 
 

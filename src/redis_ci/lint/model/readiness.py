@@ -22,7 +22,7 @@ from redis_ci.lint.model.value import Value
 from redis_ci.lint.model.waits import checks_cluster, tcp_waits
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import ACTION_REPOSITORY, REDIS_PORT
-from redis_ci.lint.patterns import lazy_compile, word_alternatives
+from redis_ci.lint.patterns import lazy_compile, matches_at_words, word_alternatives
 
 
 ACTION_NAME = ACTION_REPOSITORY.rsplit("/", 1)[1]
@@ -76,14 +76,15 @@ def is_project_action_stop(step: Step) -> bool:
 _WAIT_COMMAND = lazy_compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
 _LOOP = lazy_compile(word_alternatives("until", "while", "for") + r"\b")
 # Each bound with the text it cannot be without: the substring test skips a pattern that
-# has no literal start (one pattern of all of them would try every character of the script).
+# has no literal start (one pattern of all of them would try every character of the script);
+# `\bword` is written `w(?<!\ww)ord`, as word_alternatives does: tried only where a `w` is.
 _LOOP_BOUNDS = (
-    ("timeout", lazy_compile(r"\btimeout\b")),
-    ("seq", lazy_compile(r"\bseq\b")),
+    ("timeout", lazy_compile(r"t(?<!\wt)imeout\b")),
+    ("seq", lazy_compile(r"s(?<!\ws)eq\b")),
     ("..", lazy_compile(r"\{\d+\.\.\d+\}")),
     ("-", lazy_compile(r"-(?:lt|le|gt|ge)\b")),
     ("((", lazy_compile(r"\(\(")),
-    ("for", lazy_compile(r"\bfor\s+\w+\s+in\b")),
+    ("for", lazy_compile(r"f(?<!\wf)or\s+\w+\s+in\b")),
 )
 
 
@@ -103,7 +104,11 @@ def is_gate(step: Step) -> bool:
     """RULES.md "Gate", for a step: this project's action, `redis-ci wait`, a bounded PING
     loop, `docker compose up --wait`, or an action that waits by itself. (A service's
     own `--health-cmd` is the other kind of gate: see `service_has_health_check`.)"""
-    return kept(step, "is_gate", lambda: _is_gate(step))
+    try:  # kept per step (rules ask several times per step): a hit is one dict look-up
+        return step.cache["is_gate"]
+    except KeyError:
+        gate = step.cache["is_gate"] = _is_gate(step)
+        return gate
 
 
 # Actions that run a command again until it succeeds, and the input that bounds them.
@@ -161,7 +166,11 @@ _NOT_A_START = lazy_compile(r"\b(?:stop|kill|pkill|killall|disable|mask|status|w
 
 def redis_start(step: Step) -> RedisStart | None:
     """RULES.md "Redis started in a step", or None."""
-    return kept(step, "redis_start", lambda: _redis_start(step))
+    try:  # kept per step: five rules ask about every step
+        return step.cache["redis_start"]
+    except KeyError:
+        start = step.cache["redis_start"] = _redis_start(step)
+        return start
 
 
 def _redis_start(step: Step) -> RedisStart | None:
@@ -180,7 +189,7 @@ def _redis_start(step: Step) -> RedisStart | None:
     found = restarts(run)
     if found and found[0].kind == "system":  # `systemctl restart redis-server` names the server too
         return RedisStart("restart", found[0].span, restart=found[0])
-    for match in _DOCKER_RUN.finditer(run.text) if docker or "podman" in run.text else ():
+    for match in matches_at_words(_DOCKER_RUN, run.text, ("docker", "podman")):
         word = docker_run_image(match.group(0))
         if word and is_redis_image(parse_image(Value(word, run.span))):
             return RedisStart("docker-run", run.locate(match.start(), match.end()), word)
@@ -208,6 +217,12 @@ _PREPARATION_ACTION = lazy_compile(r"checkout|setup|cache|toolchain|artifact|ins
 _ONLY_SYSCTL = lazy_compile(r"(?:\s*(?:#[^\n]*|(?:sudo\s+)?sysctl\s[^\n;&|]*))*\s*")
 
 
+def _only_sysctl(text: str) -> bool:
+    """`_ONLY_SYSCTL.fullmatch(text)`: without `sysctl` or `#` only a blank text matches (a
+    string test, not the pattern, for most scripts)."""
+    return bool(_ONLY_SYSCTL.fullmatch(text)) if "sysctl" in text or "#" in text else not text.strip()
+
+
 def is_preparation_step(step: Step) -> bool:
     """A step that does not run commands against Redis: a checkout, setup, cache, artifact,
     login or toolchain action, a step that itself starts Redis (or this action's `start: stop`,
@@ -216,7 +231,7 @@ def is_preparation_step(step: Step) -> bool:
     first `run:`)."""
     if redis_start(step) is not None or is_project_action_stop(step):
         return True
-    if step.run is not None and _ONLY_SYSCTL.fullmatch(step.run.text):
+    if step.run is not None and _only_sysctl(step.run.text):
         return True
     action = step.uses_action
     if step.run is not None or action is None or action.startswith(("./", "docker://")):
@@ -243,10 +258,15 @@ class RedisInJob:
         return is_gate(self.step)
 
 
-def redis_in_job(job: Job, workflow: Workflow | None = None) -> list[RedisInJob]:
-    """Every Redis the job starts: its Redis services, then the steps that start or restart
-    Redis. workflow: lets a compose start with Redis unknown count by the job's clients."""
-    return list(kept(job, "redis", lambda: _redis_in_job(job, workflow)))
+def redis_in_job(job: Job, workflow: Workflow | None = None) -> tuple:
+    """Every Redis the job starts (RedisInJob): its Redis services, then the steps that start or
+    restart Redis. workflow: lets a compose start with Redis unknown count by the job's clients.
+    (A tuple: kept per job and handed out uncopied, as six rules ask.)"""
+    try:
+        return job.cache["redis"]
+    except KeyError:
+        found = job.cache["redis"] = tuple(_redis_in_job(job, workflow))
+        return found
 
 
 _REDIS_NAME = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)

@@ -9,7 +9,7 @@ from redis_ci.lint.model.images import is_redis_image, parse_image
 from redis_ci.lint.model.tree import Step
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
-from redis_ci.lint.patterns import lazy_compile, word_alternatives
+from redis_ci.lint.patterns import lazy_compile, matches_at_words, word_alternatives
 
 # Actions that run `docker compose up` for the step (inputs: compose-file, services, up-flags, cwd).
 COMPOSE_ACTIONS = ("hoverkraft-tech/compose-action", "isbang/compose-action")
@@ -18,6 +18,7 @@ _REDIS_WORD = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)
 # One shell command: up to a newline (a `\` continues it), `;`, `|` or `&`.
 _COMMAND_REST = r"(?:\\\n|[^\n;|&])*"
 _DOCKER = word_alternatives("docker", "podman")  # `\b(?:docker|podman)`
+_DOCKER_WORDS = ("docker", "podman")
 _COMPOSE = lazy_compile(r"\bdocker(?:-compose|\s+compose)\b" + _COMMAND_REST)
 _COMPOSE_GLOBAL_VALUES = ("-f", "--file", "-p", "--project-name", "--project-directory", "--profile",
                           "--env-file", "--ansi", "--progress", "--parallel")
@@ -165,10 +166,9 @@ def restarts(run: Value) -> list[Restart]:
 _DOCKER_RUN = lazy_compile(_DOCKER + r"\s+(?:container\s+)?run\b" + _COMMAND_REST)
 
 
-def _docker_runs(text: str):
-    """`_DOCKER_RUN` matches; none without the words (the pattern has no literal start, so
-    a search tries every character of the script)."""
-    return _DOCKER_RUN.finditer(text) if "docker" in text or "podman" in text else ()
+def _docker_runs(text: str) -> list:
+    """`_DOCKER_RUN` matches, looked for only where `docker` or `podman` is written."""
+    return matches_at_words(_DOCKER_RUN, text, _DOCKER_WORDS)
 _JOB_NETWORK = lazy_compile(
     r"--net(?:work)?[=\s]+[\"']?\$\{\{\s*job\.(?:container|services\.[\w-]+)\.network\s*\}\}"
 )

@@ -17,8 +17,9 @@ _INSTALL = lazy_compile(
     r"\b(?:install|add)\b(?:[^\n;|&]|\\\n)*?\b(?:redis|valkey)",
 )
 _PACKAGE = lazy_compile(r"\bredis-(?:tools|server)\b")  # given to an action that installs packages
-# Any manager's name anywhere (one search in C, not a substring test per manager).
-_MANAGER_NAME = lazy_compile("|".join(_PACKAGE_MANAGERS))
+# Any manager's name anywhere: a substring test per name (`apt` stands for `apt-get`) is
+# faster than one search for all of them, which stops at every a, b, c, d, p, s, y and z.
+_MANAGER_NAMES = tuple(name for name in _PACKAGE_MANAGERS if name != "apt-get")
 
 
 class RedisCliNotInstalled(Rule):
@@ -100,6 +101,6 @@ def _installs_redis(step) -> bool:
         return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
     if step.uses is not None:
         return any(_PACKAGE.search(value.text) for value in step.with_.values())
-    if step.run is None or not _MANAGER_NAME.search(step.run.text):
+    if step.run is None or not any(name in step.run.text for name in _MANAGER_NAMES):
         return False  # no package manager named: skip the pattern, which tries every character
     return bool(_INSTALL.search(step.run.text))

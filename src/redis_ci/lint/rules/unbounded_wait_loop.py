@@ -10,9 +10,12 @@ from redis_ci.lint.rule import Rule
 from redis_ci.lint.patterns import lazy_compile
 
 # `until`/`while` ... `done` (not nested); a PING of Redis in it makes it a wait for Redis.
-_LOOP = lazy_compile(r"(?<![\w-])(until|while)\b.*?(?<![\w-])done\b", re.S)
-_REDIS_PING = lazy_compile(r"(?:redis|valkey|keydb)-cli\b[^\n;|&]*\b(?i:ping)\b|\bPING\b")
-_TIMEOUT = lazy_compile(r"(?<![\w-])timeout\b")
+# Each look-behind (no word character or `-` before the keyword) comes after the keyword's
+# first letter: a pattern that starts with a letter is tried only where that letter is (re
+# finds them in C), and `.*?` followed by the literal `d` skips to the next `d` in C too.
+_LOOP = lazy_compile(r"(u(?<![\w-]u)ntil|w(?<![\w-]w)hile)\b.*?done(?<![\w-]done)\b", re.S)
+_REDIS_PING = lazy_compile(r"(?:redis|valkey|keydb)-cli\b[^\n;|&]*\b(?i:ping)\b|P(?<!\wP)ING\b")
+_TIMEOUT = lazy_compile(r"t(?<![\w-]t)imeout\b")
 
 
 class UnboundedWaitLoop(Rule):
