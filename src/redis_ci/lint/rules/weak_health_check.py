@@ -86,14 +86,15 @@ class WeakHealthCheck(Rule):
             command = service.options.health_cmd
             if not service_has_health_check(service) or "${{" in command:
                 continue
-            problem = _problem(command, service)
+            password = requirepass(service)  # asked once: the helpers below all need it
+            problem = _problem(command, service, password)
             if problem is None:
                 continue
             span = option_argument_span(workflow.lines, service.options, "--health-cmd")
             span = span or service.options.span_of("--health-cmd")
-            replacement, fixable = _replacement(command, service)
+            replacement, fixable = _replacement(command, service, password)
             advice = f"use `--health-cmd \"{_redacted(replacement)}\"`"
-            if not fixable and requirepass(service) is not None:
+            if not fixable and password is not None:
                 advice = f"set `{recipe.PASSWORD_ENV}` to the password in the service's `env:` and {advice}"
             key = (span.line, span.column, problem)
             if key in self._reported:  # a service shared through an alias: report it once
@@ -119,11 +120,12 @@ class WeakHealthCheck(Rule):
                 command = definition.healthcheck.command if definition else None
                 if command is None or "$" in command.text:
                     continue
-                problem = _problem(command.text, definition)
+                password = requirepass(definition)
+                problem = _problem(command.text, definition, password)
                 if problem is None:
                     continue
-                replacement, _ = _replacement(command.text, definition)
-                if (requirepass(definition) is not None and not _authenticates(command.text, definition)
+                replacement, _ = _replacement(command.text, definition, password)
+                if (password is not None and not _authenticates(command.text, definition)
                         and not replacement.startswith(recipe.PASSWORD_ENV)):
                     replacement = f"{recipe.PASSWORD_ENV}=<password> {replacement}"
                 yield self.finding(
@@ -144,21 +146,21 @@ class WeakHealthCheck(Rule):
         return [edits.replace(span, f"{quote}{finding.data['replacement']}{quote}")]
 
 
-def _replacement(command: str, service) -> tuple:
+def _replacement(command: str, service, password) -> tuple:
     """(the command to write instead, whether the fix may write it): the recipe's command with
     the user's client and its arguments (`-p 6380`, `--tls`, ...), or the port a TCP check
-    used, and the password from the container's own variable when there is one."""
-    call = _CLI_PING.search(command)
+    used, and the password from the container's own variable when there is one (password:
+    `requirepass(service)`)."""
+    cli = _CLI.search(command)
+    call = _CLI_PING.search(command) if cli else None  # (no client, no client's ping)
     if call:
         client = call.group(1) + call.group(2)
     else:
-        cli = _CLI.search(command)
         client = cli.group(1) if cli else "redis-cli"
         ports = [] if cli else [port for port in _TCP_PORT.findall(command) if int(port) != recipe.REDIS_PORT]
         client += f" -p {ports[-1]}" if ports else ""
     replacement = recipe.HEALTH_CMD.replace("redis-cli", client, 1)
-    fixable = _CLI.search(command) is not None or all(image.name in _CLI_IMAGES for image in service.images)
-    password = requirepass(service)
+    fixable = cli is not None or all(image.name in _CLI_IMAGES for image in service.images)
     if password is not None and not _authenticates(command, service):
         if password.env_name is None:
             return replacement, False
@@ -170,11 +172,12 @@ def _authenticates(command: str, service) -> bool:
     return bool(_AUTH.search(command)) or any(env.name == recipe.PASSWORD_ENV for env in service.env)
 
 
-def _problem(command: str, service) -> str | None:
-    """What is weak about `command`, said as the middle of the message; None when it is fine."""
+def _problem(command: str, service, password) -> str | None:
+    """What is weak about `command`, said as the middle of the message; None when it is fine
+    (password: `requirepass(service)`)."""
     checks_reply = "pong" in command.lower()
-    password = requirepass(service)
-    if _CLI.search(command) and password is not None and not _authenticates(command, service):
+    cli = _CLI.search(command)
+    if cli and password is not None and not _authenticates(command, service):
         if checks_reply:
             return "sends no password to a server started with `--requirepass`: it never passes and the job fails"
         return "sends no password to a server started with `--requirepass`: it passes on the NOAUTH error"
@@ -182,7 +185,6 @@ def _problem(command: str, service) -> str | None:
         return None
     if _TCP_ONLY.search(command):
         return "only checks that the port is open: Redis accepts connections while it is still loading"
-    cli = _CLI.search(command)
     if cli and re.search(r"\bping\b", command, re.I) and not re.search(r"(?:^|\s)-e(?:\s|$)", command):
         return f"passes on error replies: `{cli.group(1)} ping` exits 0 on NOAUTH and LOADING"
     return None
