@@ -101,6 +101,6 @@ def _installs_redis(step) -> bool:
         return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
     if step.uses is not None:
         return any(_PACKAGE.search(value.text) for value in step.with_.values())
-    if step.run is None or not any(name in step.run.text for name in _MANAGER_NAMES):
+    if step.run is None or not any(map(step.run.text.__contains__, _MANAGER_NAMES)):
         return False  # no package manager named: skip the pattern, which tries every character
     return bool(_INSTALL.search(step.run.text))
