@@ -8,6 +8,7 @@ from redis_ci.lint.model.endpoints import REDIS_URL_PATTERN, find_client_endpoin
 from redis_ci.lint.model.images import is_redis_image, parse_image
 from redis_ci.lint.model.shell import redis_cli_calls
 from redis_ci.lint.model.starts import (
+    COMPOSE_ACTIONS,
     SYSTEM_START,
     ComposeUp,
     Restart,
@@ -97,7 +98,10 @@ def has_wait_loop(text: str) -> bool:
 
 def is_bounded_loop(text: str) -> bool:
     """The loop has a bound: `timeout`, a counter (`seq`, `{1..30}`, `-lt`, `(( ))`) or `for x in`."""
-    return any(word in text and pattern.search(text) for word, pattern in _LOOP_BOUNDS)
+    for word, pattern in _LOOP_BOUNDS:  # (a loop, not any() over a generator: asked of every loop)
+        if word in text and pattern.search(text):
+            return True
+    return False
 
 
 def is_gate(step: Step) -> bool:
@@ -125,6 +129,8 @@ def is_bounded_retry(step: Step) -> bool:
 
 
 def _is_gate(step: Step) -> bool:
+    if step.uses is None:  # a `run:` step (most): none of the action tests below can pass
+        return step.run is not None and _script_is_gate(step)
     if is_project_action(step) or REDIS_ACTIONS.get(step.uses_action or "", False):
         return not is_project_action_stop(step)
     if is_bounded_retry(step):
@@ -132,8 +138,11 @@ def _is_gate(step: Step) -> bool:
     compose = compose_action(step)
     if compose is not None:
         return compose.waits and compose_wait_holds(step)
-    if step.run is None:
-        return False
+    return step.run is not None and _script_is_gate(step)
+
+
+def _script_is_gate(step: Step) -> bool:
+    """The `run:` waits: `redis-ci wait`, `docker compose up --wait`, a bounded PING loop."""
     text = step.run.text
     return bool(  # the `in` tests skip patterns that cannot match (each one scans the whole script)
         ("wait" in text and _WAIT_COMMAND.search(text))
@@ -177,7 +186,7 @@ def _redis_start(step: Step) -> RedisStart | None:
     action = step.uses_action
     if action in REDIS_ACTIONS:
         return RedisStart("action", step.uses.span)
-    compose = compose_action(step)
+    compose = compose_action(step) if action in COMPOSE_ACTIONS else None  # (spares a second uses_action)
     if compose is not None:
         return RedisStart("compose", compose.span, compose=compose)
     if step.run is None:
