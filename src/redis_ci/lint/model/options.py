@@ -33,6 +33,10 @@ class ContainerOptions:
         self.no_healthcheck, self.sysctls, self.entrypoint = no_healthcheck, sysctls, entrypoint
         self.flag_offsets = {} if flag_offsets is None else flag_offsets
 
+    def has(self, flag: str) -> bool:
+        """`flag` is given (`span_of(flag)` is not None, without locating it)."""
+        return flag in self.flag_offsets
+
     def span_of(self, flag: str) -> Span | None:
         """The span of `flag` in the options text (whole options span if not exact); None if absent.
         (Located when asked: only findings need it, and most services have none.)"""

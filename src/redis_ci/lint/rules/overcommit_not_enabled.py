@@ -151,9 +151,10 @@ def _persistence_off(arguments: list[str]) -> bool:
 
 
 def _overcommits(step) -> bool:
-    if is_project_action_stop(step):
-        return False
-    if is_project_action(step):
-        return step.with_.get("overcommit") is None or step.with_["overcommit"].text.strip().lower() != "false"
+    if step.uses is not None:  # (a `run:` step, most of them, is no action of ours)
+        if is_project_action_stop(step):
+            return False
+        if is_project_action(step):
+            return step.with_.get("overcommit") is None or step.with_["overcommit"].text.strip().lower() != "false"
     # both forms name overcommit_memory: the substring test spares most scripts the pattern
     return step.run is not None and "overcommit_memory" in step.run.text and bool(_OVERCOMMIT.search(step.run.text))

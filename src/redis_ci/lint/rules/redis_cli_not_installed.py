@@ -91,6 +91,8 @@ def _on_hosted_runner(job) -> bool:
 
 
 def _installs_redis(step) -> bool:
+    if step.uses is None:  # a `run:` step (most): only its script can install
+        return step.run is not None and _script_installs_redis(step.run.text)
     action = step.uses_action or ""
     if REDIS_ACTIONS.get(action, False):
         return True  # it installs native binaries, redis-cli included
@@ -99,8 +101,10 @@ def _installs_redis(step) -> bool:
         return start is not None and start.text.strip() == "native"  # it apt/brew-installs redis-server
     if "redis" in action and action not in REDIS_ACTIONS:
         return True  # e.g. `./.github/actions/setup-redis`: what it installs is not visible here
-    if step.uses is not None:
-        return any(_PACKAGE.search(value.text) for value in step.with_.values())
-    if step.run is None or not any(map(step.run.text.__contains__, _MANAGER_NAMES)):
+    return any(_PACKAGE.search(value.text) for value in step.with_.values())
+
+
+def _script_installs_redis(text: str) -> bool:
+    if not any(map(text.__contains__, _MANAGER_NAMES)):
         return False  # no package manager named: skip the pattern, which tries every character
-    return bool(_INSTALL.search(step.run.text))
+    return bool(_INSTALL.search(text))

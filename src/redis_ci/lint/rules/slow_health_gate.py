@@ -86,8 +86,9 @@ class SlowHealthGate(Rule):
                 continue
             first = first_probe_seconds(interval, period, start_interval)
             flag = "--health-start-interval" if period else "--health-interval"
-            cause = f"`{flag} {_written(first)}`" if options.span_of(flag) else f"Docker's default {flag} of {_written(first)}"
-            span = options.span_of(flag) or options.span_of("--health-cmd")
+            flag_span = options.span_of(flag)
+            cause = f"`{flag} {_written(first)}`" if flag_span else f"Docker's default {flag} of {_written(first)}"
+            span = flag_span or options.span_of("--health-cmd")
             if (span.line, span.column) in self._reported:
                 continue
             self._reported.add((span.line, span.column))
@@ -108,7 +109,7 @@ class SlowHealthGate(Rule):
             wanted["--health-start-interval"] = RECIPE_VALUES["--health-interval"]
         replaced, appended = [], []
         for flag, value in wanted.items():
-            if options.span_of(flag) is None:
+            if not options.has(flag):
                 appended.append(f" {flag} {value}")
                 continue
             span = option_argument_span(workflow.lines, options, flag)
@@ -124,7 +125,7 @@ class SlowHealthGate(Rule):
 def _unknown_timing(options) -> bool:
     """A timing flag is present but not a duration we can read (an expression, a typo)."""
     values = (options.health_interval, options.health_start_period, options.health_start_interval)
-    return any(options.span_of(flag) and value is None for flag, value in zip(_TIMING_FLAGS, values))
+    return any(value is None and options.has(flag) for flag, value in zip(_TIMING_FLAGS, values))
 
 
 def _written(seconds: float) -> str:

@@ -7,12 +7,12 @@ import re
 from redis_ci.lint.model import is_bounded_loop
 from redis_ci.lint.prefilter import REDIS_WORDS
 from redis_ci.lint.rule import Rule
-from redis_ci.lint.patterns import lazy_compile
+from redis_ci.lint.patterns import lazy_compile, matches_at_words
 
 # `until`/`while` ... `done` (not nested); a PING of Redis in it makes it a wait for Redis.
-# Each look-behind (no word character or `-` before the keyword) comes after the keyword's
-# first letter: a pattern that starts with a letter is tried only where that letter is (re
-# finds them in C), and `.*?` followed by the literal `d` skips to the next `d` in C too.
+# The look-behind before `done` (no word character or `-` before it) comes after the word:
+# `.*?` followed by the literal `d` skips to the next `d` in C. (`_TIMEOUT` starts with its
+# first letter, as word_alternatives writes `\b`: tried only where a `t` is.)
 _LOOP = lazy_compile(r"(u(?<![\w-]u)ntil|w(?<![\w-]w)hile)\b.*?done(?<![\w-]done)\b", re.S)
 _REDIS_PING = lazy_compile(r"(?:redis|valkey|keydb)-cli\b[^\n;|&]*\b(?i:ping)\b|P(?<!\wP)ING\b")
 _TIMEOUT = lazy_compile(r"t(?<![\w-]t)imeout\b")
@@ -59,12 +59,10 @@ class UnboundedWaitLoop(Rule):
         if step.run is None or step.timeout_minutes is not None:
             return
         text = step.run.text
-        keywords = [found for found in (text.find("until"), text.find("while")) if found >= 0]
-        if not keywords:
+        if "until" not in text and "while" not in text:
             return
-        # from the first keyword on: the pattern has no literal start, so a search from 0
-        # tries every character of the script (the look-behind still sees what is before)
-        for loop in _LOOP.finditer(text, min(keywords)):
+        # tried only where a keyword is (str.find), not at every `u` and `w` of the script
+        for loop in matches_at_words(_LOOP, text, ("until", "while")):
             body = loop.group(0)
             if not _REDIS_PING.search(body) or is_bounded_loop(body):
                 continue
