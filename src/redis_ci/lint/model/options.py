@@ -15,34 +15,34 @@ from redis_ci.runner.arguments import split_arguments
 
 class ContainerOptions:
     """The parsed `options:` string of a service or container. Durations in seconds
-    (None: absent or unparsable). flag_offsets maps a flag as written (`--health-cmd`) to
-    where it is in the text (-1: not found as written), for `span_of`."""
+    (None: absent or unparsable). flags: every flag given, as written (`--health-cmd`),
+    for `has` and `span_of`."""
 
     __slots__ = ("value", "health_cmd", "health_interval", "health_timeout", "health_retries",
                  "health_start_period", "health_start_interval", "no_healthcheck", "sysctls", "entrypoint",
-                 "flag_offsets")
+                 "flags")
 
     def __init__(self, value: Value | None = None, health_cmd: str | None = None,
                  health_interval: float | None = None, health_timeout: float | None = None,
                  health_retries: int | None = None, health_start_period: float | None = None,
                  health_start_interval: float | None = None, no_healthcheck: bool = False,
-                 sysctls: tuple = (), entrypoint: str | None = None, flag_offsets: dict | None = None):
+                 sysctls: tuple = (), entrypoint: str | None = None, flags: set | frozenset = frozenset()):
         self.value, self.health_cmd = value, health_cmd
         self.health_interval, self.health_timeout, self.health_retries = health_interval, health_timeout, health_retries
         self.health_start_period, self.health_start_interval = health_start_period, health_start_interval
         self.no_healthcheck, self.sysctls, self.entrypoint = no_healthcheck, sysctls, entrypoint
-        self.flag_offsets = {} if flag_offsets is None else flag_offsets
+        self.flags = flags
 
     def has(self, flag: str) -> bool:
         """`flag` is given (`span_of(flag)` is not None, without locating it)."""
-        return flag in self.flag_offsets
+        return flag in self.flags
 
     def span_of(self, flag: str) -> Span | None:
         """The span of `flag` in the options text (whole options span if not exact); None if absent.
-        (Located when asked: only findings need it, and most services have none.)"""
-        offset = self.flag_offsets.get(flag)
-        if offset is None:
+        (Found and located when asked: only findings need it, and most services have none.)"""
+        if flag not in self.flags:
             return None
+        offset = self.value.text.find(flag)
         return self.value.locate(offset, offset + len(flag)) if offset >= 0 else self.value.span
 
 
@@ -55,10 +55,9 @@ def split_options(text: str) -> list[str]:
 
 def parse_container_options(value: Value) -> ContainerOptions:
     """Parse a docker `options:` string (`--health-cmd "..." --health-interval 1s ...`)."""
-    text = value.text
-    tokens = runner_words(text)
+    tokens = runner_words(value.text)
     found: dict = {}
-    offsets: dict = {}
+    flags = set()
     sysctls = []
     index, count = 0, len(tokens)
     while index < count:
@@ -70,8 +69,7 @@ def parse_container_options(value: Value) -> ContainerOptions:
         if not equals and flag != "--no-healthcheck" and index < count:
             argument = tokens[index]
             index += 1
-        if flag not in offsets:
-            offsets[flag] = text.find(flag)
+        flags.add(flag)
         if flag == "--sysctl":
             sysctls.append(argument)
         else:
@@ -91,7 +89,7 @@ def parse_container_options(value: Value) -> ContainerOptions:
         "--no-healthcheck" in found,
         tuple(sysctls),
         get("--entrypoint"),
-        offsets,
+        flags,
     )
 
 
