@@ -64,3 +64,15 @@ def matches_at_words(pattern, text: str, words: tuple) -> list:
                 found.append(match)
                 end = match.end()
     return found
+
+
+def search_at_words(pattern, text: str, words: tuple) -> bool:
+    """`bool(pattern.search(text))` for a pattern that can match only where one of words
+    starts (as `matches_at_words`), without trying it at every letter of the script."""
+    for word in words:
+        position = text.find(word)
+        while position >= 0:
+            if pattern.match(text, position):
+                return True
+            position = text.find(word, position + 1)
+    return False

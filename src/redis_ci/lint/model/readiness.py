@@ -23,7 +23,7 @@ from redis_ci.lint.model.value import Value
 from redis_ci.lint.model.waits import checks_cluster, tcp_waits
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.recipe import ACTION_REPOSITORY, REDIS_PORT
-from redis_ci.lint.patterns import lazy_compile, matches_at_words, word_alternatives
+from redis_ci.lint.patterns import lazy_compile, matches_at_words, search_at_words, word_alternatives
 
 
 ACTION_NAME = ACTION_REPOSITORY.rsplit("/", 1)[1]
@@ -75,7 +75,8 @@ def is_project_action_stop(step: Step) -> bool:
 
 
 _WAIT_COMMAND = lazy_compile(r"\bredis-ci\s+wait\b|\bredis_ci\s+wait\b")
-_LOOP = lazy_compile(word_alternatives("until", "while", "for") + r"\b")
+_LOOP_WORDS = ("until", "while", "for")
+_LOOP = lazy_compile(word_alternatives(*_LOOP_WORDS) + r"\b")
 # Each bound with the text it cannot be without: the substring test skips a pattern that
 # has no literal start (one pattern of all of them would try every character of the script);
 # `\bword` is written `w(?<!\ww)ord`, as word_alternatives does: tried only where a `w` is.
@@ -93,7 +94,8 @@ def has_wait_loop(text: str) -> bool:
     """A shell loop that runs a PING (`until redis-cli ping ...; do sleep 1; done`) or asks the
     cluster (`... cluster info | grep -q cluster_state:ok`)."""
     lowered = text.lower()
-    return ("ping" in lowered or "cluster" in lowered and checks_cluster(text)) and bool(_LOOP.search(text))
+    asks = "ping" in lowered or "cluster" in lowered and checks_cluster(text)
+    return asks and search_at_words(_LOOP, text, _LOOP_WORDS)
 
 
 def is_bounded_loop(text: str) -> bool:
