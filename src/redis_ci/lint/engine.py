@@ -10,8 +10,6 @@ The prefilter (`can_skip`) passes over a file whose bytes cannot interest any ru
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
-from typing import Callable
 
 from redis_ci.lint.compose_files import load_compose_projects, workflow_dependencies
 from redis_ci.lint.model import build_workflow
@@ -28,19 +26,28 @@ UNUSED_SUPPRESSION = "RC000"
 # make it speak; a file runs only the rules whose triggers it holds, and none (skipped) when
 # it holds no rule's. Only RC001/RC002 then go unsaid about a skipped file: README, "The prefilter".
 
-@dataclass
 class FileResult:
     """The outcome for one file: its findings (sorted, no exact duplicates) and, when it has
-    findings, its lines (for source excerpts), or read_error when the file could not be read (exit 3)."""
+    findings, its lines (for source excerpts), or read_error when the file could not be read (exit 3).
+    notices: `line:col: text` about bad ignore comments; dependencies: the other files the
+    result read (compose files), for the cache; other_lines: path -> lines of the other files
+    findings point into (compose files), for excerpts."""
 
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-    read_error: str | None = None
-    notices: list[str] = field(default_factory=list)  # `line:col: text` about bad ignore comments
-    dependencies: tuple = ()  # the other files the result read (compose files), for the cache
-    # path -> lines of the other files findings point into (compose files), for excerpts
-    other_lines: dict = field(default_factory=dict)
+    __slots__ = ("path", "findings", "lines", "read_error", "notices", "dependencies", "other_lines")
+
+    def __init__(self, path: str, findings: list | None = None, lines: list | None = None,
+                 read_error: str | None = None, notices: list | None = None, dependencies: tuple = (),
+                 other_lines: dict | None = None):
+        self.path = path
+        self.findings = [] if findings is None else findings
+        self.lines = [] if lines is None else lines
+        self.read_error = read_error
+        self.notices = [] if notices is None else notices
+        self.dependencies = dependencies
+        self.other_lines = {} if other_lines is None else other_lines
+
+    def __repr__(self) -> str:
+        return f"FileResult(path={self.path!r}, findings={self.findings!r}, read_error={self.read_error!r})"
 
     def path_of(self, finding: Finding) -> str:
         """The file a finding is in: its own (a compose file) or this workflow."""
@@ -48,6 +55,15 @@ class FileResult:
 
     def lines_of(self, finding: Finding) -> list[str]:
         return self.other_lines.get(finding.file, []) if finding.file else self.lines
+
+
+@functools.lru_cache(maxsize=64)
+def _hooks(rules: tuple) -> tuple:
+    """Which of rules override check_workflow, check_job, check_step (as indices into rules):
+    most rules look at jobs or at steps, not both, and a call that yields nothing still costs."""
+    def overriding(hook: str) -> tuple:
+        return tuple(index for index, rule in enumerate(rules) if getattr(rule, hook) is not getattr(Rule, hook))
+    return overriding("check_workflow"), overriding("check_job"), overriding("check_step")
 
 
 def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
@@ -60,13 +76,14 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
     workflow = build_workflow(document, path)
     # only a file under .github/ with a compose step looks further (rules never read files)
     compose_files = load_compose_projects(workflow) if b"compose" in data else {}
-    instances = [rule_class() for rule_class in (rules if run is None else run)]
-    # only the hooks a rule overrides: most rules look at jobs or at steps, not both
-    job_hooks = [rule.check_job for rule in instances if type(rule).check_job is not Rule.check_job]
-    step_hooks = [rule.check_step for rule in instances if type(rule).check_step is not Rule.check_step]
+    running = tuple(rules if run is None else run)
+    instances = [rule_class() for rule_class in running]
+    workflow_hooks, job_hooks, step_hooks = _hooks(running)  # only the hooks a rule overrides
+    job_hooks = [instances[index].check_job for index in job_hooks]
+    step_hooks = [instances[index].check_step for index in step_hooks]
     findings: set[Finding] = set()  # drops exact duplicates (an aliased node visited twice)
-    for rule in instances:
-        findings.update(rule.check_workflow(workflow))
+    for index in workflow_hooks:
+        findings.update(instances[index].check_workflow(workflow))
     for job in workflow.jobs:
         for check_job in job_hooks:
             findings.update(check_job(job, workflow))
@@ -182,21 +199,27 @@ def lint_file(path: str, rules: list[type[Rule]], severities: dict | None = None
     return check_workflow_bytes(data, path, rules, severities)
 
 
-@dataclass(frozen=True)
 class LintSettings:
     """How to lint every file of one config: its rules and severities, what to render, and
-    the cache (folder and the settings part of its keys; no folder: no cache)."""
+    the cache (folder and the settings part of its keys; no folder: no cache). Immutable by
+    convention (one is shared by every file and sent to the pool's workers).
 
-    rules: tuple
-    severities: dict | None = None
-    output: Output = Output("text")
-    prefilter: bool = True
-    cache_folder: str | None = None
-    cache_settings: bytes = b""
-    # (result, data, rules, severities) -> result, run on each linted file before packing: the
-    # command passes fixer.exact_fixable for json/sarif, whose `fixable` must be exact (the engine
-    # cannot import the fixer, which stands on it)
-    refine: Callable | None = None
+    refine: (result, data, rules, severities) -> result, run on each linted file before packing:
+    the command passes fixer.exact_fixable for json/sarif, whose `fixable` must be exact (the
+    engine cannot import the fixer, which stands on it)."""
+
+    __slots__ = ("rules", "severities", "output", "prefilter", "cache_folder", "cache_settings", "refine")
+
+    def __init__(self, rules: tuple, severities: dict | None = None, output: Output = Output("text"),
+                 prefilter: bool = True, cache_folder: str | None = None, cache_settings: bytes = b"",
+                 refine=None):
+        self.rules = rules
+        self.severities = severities
+        self.output = output
+        self.prefilter = prefilter
+        self.cache_folder = cache_folder
+        self.cache_settings = cache_settings
+        self.refine = refine
 
 
 def lint_packed(path: str, settings: LintSettings, light_only: bool = False) -> tuple | None:

@@ -13,8 +13,6 @@ too deep (libyaml's scanner slows down with depth, so it must not run to the end
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 from redis_ci.lint.patterns import lazy_compile
 
@@ -22,7 +20,7 @@ from redis_ci.lint.patterns import lazy_compile
 MAX_DEPTH = 64
 
 try:
-    _Parser: Any = yaml.CSafeLoader
+    _Parser = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _Parser = yaml.SafeLoader
 
@@ -75,7 +73,7 @@ def first_too_deep(text: str) -> tuple[int, int, bool] | None:
         return None
 
 
-def _walk_events(text: str, loader: Any) -> tuple[int, int, bool] | None:
+def _walk_events(text: str, loader) -> tuple[int, int, bool] | None:
     """first_too_deep with one parser; a syntax error propagates."""
     heights: dict[str, int] = {}  # anchor -> collections in its node, aliases expanded
     open_collections: list[list] = []  # per open collection: [anchor, tallest child]

@@ -11,9 +11,6 @@ Only this module and `model.py` know PyYAML exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import yaml
 
 from redis_ci.lint.lines import split_lines
@@ -25,25 +22,35 @@ ScalarNode = yaml.ScalarNode
 Node = yaml.Node
 
 try:
-    _SafeLoader: Any = yaml.CSafeLoader
+    _SafeLoader = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _SafeLoader = yaml.SafeLoader
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# The tag every node without one written gets (_ComposeLoader.resolve).
+UNTAGGED = "tag:yaml.org,2002:str"
 
 
 class _ComposeLoader(_SafeLoader):
-    """The safe loader without implicit tag resolution (PyYAML's tries regular expressions
-    on every plain scalar): nothing reads a scalar's tag, values are read from their text as
-    written, so every plain scalar is a string, except `<<`, which keeps its merge tag."""
+    """The safe loader without tag resolution. The composer (libyaml's C one too) calls three
+    Python hooks per node, ~7 % of its time as Python functions (bench/lint_cpu.py: 221k calls
+    each over the corpus), so they are C callables here, which a class attribute that is not a
+    function leaves unbound:
+    - resolve(kind, value, implicit): PyYAML's tries regular expressions on every plain
+      scalar. Nothing reads the tag of a node written without one (values are read from their
+      text as written, so every plain scalar is a string, `on` stays "on"; a plain `<<` key is
+      found by its text: find_merge_keys), so every such node gets one constant: `str.format`
+      of a string without a field returns the string, whatever its arguments.
+    - descend_resolver(parent, index) and ascend_resolver(): path resolvers, of which a
+      loader has none unless `add_path_resolver` is called: `slice` and `tuple` make a small
+      object (tuple: the shared empty one) that is dropped."""
 
-    def resolve(self, kind, value, implicit):
-        if kind is ScalarNode:
-            return MERGE_TAG if implicit[0] and value == "<<" else self.DEFAULT_SCALAR_TAG
-        return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
+    resolve = UNTAGGED.format
+    descend_resolver = slice
+    ascend_resolver = tuple
 
 
-_Loader: Any = _ComposeLoader
+_Loader = _ComposeLoader
 
 # GitHub refuses workflow files larger than this (RC003).
 MAX_WORKFLOW_BYTES = 512_000
@@ -97,26 +104,41 @@ def node_span(node: Node, path: tuple = ()) -> Span:
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, path)
 
 
-@dataclass(frozen=True)
 class FileProblem:
-    """A problem of the file itself, found before any rule runs.
+    """A problem of the file itself, found before any rule runs. Immutable by convention.
 
     kind is the code of the rule that reports it: "RC001" (not YAML / not UTF-8 /
     nested too deep / aliases over budget), "RC002" (merge key), "RC003" (too large)."""
 
-    kind: str
-    message: str
-    span: Span
+    __slots__ = ("kind", "message", "span")
+
+    def __init__(self, kind: str, message: str, span: Span):
+        self.kind = kind
+        self.message = message
+        self.span = span
+
+    def __eq__(self, other):
+        if other.__class__ is not FileProblem:
+            return NotImplemented
+        return (self.kind, self.message, self.span) == (other.kind, other.message, other.span)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.message, self.span))
+
+    def __repr__(self) -> str:
+        return f"FileProblem(kind={self.kind!r}, message={self.message!r}, span={self.span!r})"
 
 
-@dataclass
 class Document:
     """One parsed file: the root node (None when the file is empty or unparsable), the raw
     text split in lines (for renderers and inline ignores), and the file problems."""
 
-    root: Node | None
-    lines: list[str]
-    problems: list[FileProblem] = field(default_factory=list)
+    __slots__ = ("root", "lines", "problems")
+
+    def __init__(self, root: Node | None, lines: list[str], problems: list[FileProblem] | None = None):
+        self.root = root
+        self.lines = lines
+        self.problems = [] if problems is None else problems
 
 
 class BudgetExceeded(Exception):

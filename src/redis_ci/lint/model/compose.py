@@ -9,7 +9,6 @@ guessed. A view of a file that is not valid YAML, too large or too deep is None:
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 
 from redis_ci.lint.model.images import Image, is_redis_image, parse_image
 from redis_ci.lint.model.ports import ServicePort, parse_service_port
@@ -40,30 +39,57 @@ MAX_COMPOSE_BYTES = MAX_WORKFLOW_BYTES
 COMPOSE_NODE_BUDGET = 20_000
 
 
-@dataclass(frozen=True)
 class ComposeHealthcheck:
     """`healthcheck:` of a service. command: the test as one shell-like string (`CMD` words
-    joined by spaces, `CMD-SHELL`'s string), None when disabled (`disable: true`, `NONE`)."""
+    joined by spaces, `CMD-SHELL`'s string), None when disabled (`disable: true`, `NONE`);
+    span: of the `test:` value (of `disable:` when that turns it off). Immutable by convention."""
 
-    command: Value | None
-    span: Span  # of the `test:` value (of `disable:` when that turns it off)
+    __slots__ = ("command", "span")
+
+    def __init__(self, command: Value | None, span: Span):
+        self.command = command
+        self.span = span
+
+    def __eq__(self, other):
+        if other.__class__ is not ComposeHealthcheck:
+            return NotImplemented
+        return (self.command, self.span) == (other.command, other.span)
+
+    def __hash__(self) -> int:
+        return hash((self.command, self.span))
 
 
-@dataclass
 class ComposeService:
     """One `services.<name>` entry. ports: the published ports (`ports:`; host None where Docker
     picks one or the entry is interpolated). command/env: as a workflow Service's, so the
-    password of `--requirepass` reads the same (`secrets.requirepass`)."""
+    password of `--requirepass` reads the same (`secrets.requirepass`). file: the compose
+    file's path as the output shows it."""
 
-    name: str
-    span: Span
-    image: Image | None
-    ports: list[ServicePort]
-    healthcheck: ComposeHealthcheck | None
-    command: Value | None
-    env: list[EnvVar]
-    depends_on: tuple = ()
-    file: str = ""  # the compose file's path as the output shows it
+    __slots__ = ("name", "span", "image", "ports", "healthcheck", "command", "env", "depends_on", "file")
+
+    def __init__(self, name: str, span: Span, image: Image | None, ports: list[ServicePort],
+                 healthcheck: ComposeHealthcheck | None, command: Value | None, env: list[EnvVar],
+                 depends_on: tuple = (), file: str = ""):
+        self.name = name
+        self.span = span
+        self.image = image
+        self.ports = ports
+        self.healthcheck = healthcheck
+        self.command = command
+        self.env = env
+        self.depends_on = depends_on
+        self.file = file
+
+    def _fields(self) -> tuple:
+        return (self.name, self.span, self.image, self.ports, self.healthcheck, self.command, self.env,
+                self.depends_on, self.file)
+
+    def __eq__(self, other):
+        if other.__class__ is not ComposeService:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # mutable, compared by value (as the dataclass it was)
 
     @property
     def images(self) -> list[Image]:
@@ -74,24 +100,28 @@ class ComposeService:
         return self.name
 
 
-@dataclass
 class ComposeFile:
     """One compose file: its path as the output shows it, its lines, its services."""
 
-    path: str
-    lines: list[str]
-    services: list[ComposeService] = field(default_factory=list)
+    __slots__ = ("path", "lines", "services")
+
+    def __init__(self, path: str, lines: list[str], services: list[ComposeService] | None = None):
+        self.path = path
+        self.lines = lines
+        self.services = [] if services is None else services
 
 
-@dataclass
 class ComposeProject:
     """What one `docker compose up` starts, read from its files (in `-f` order; a later file's
     image, ports or healthcheck replace an earlier one's for the same service). redis: for each
     Redis service it starts (the named services and their dependencies, or all), its
-    definitions in file order."""
+    definitions in file order (service name -> [ComposeService, ...])."""
 
-    files: list[ComposeFile]
-    redis: dict  # service name -> [ComposeService, ...]
+    __slots__ = ("files", "redis")
+
+    def __init__(self, files: list[ComposeFile], redis: dict):
+        self.files = files
+        self.redis = redis
 
     def last(self, name: str, attribute: str) -> ComposeService | None:
         """The definition of service `name` whose `attribute` (image, ports, healthcheck) wins."""
