@@ -4,11 +4,16 @@ with or without a tag, lines split at YAML's line breaks."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
+import yaml
 
+from redis_ci.lint import yaml_nodes
 from redis_ci.lint.lines import LINE_BREAK, split_lines
 from redis_ci.lint.yaml_nodes import parse_document
+
+ROOT = Path(__file__).parent
 
 
 @pytest.mark.parametrize("text, merge_keys", [
@@ -47,3 +52,37 @@ def test_split_lines_with_breaks_is_the_text_again_and_the_same_lines():
         with_breaks = split_lines(text, keep_breaks=True)
         assert "".join(with_breaks) == text, repr(text)
         assert [LINE_BREAK.sub("", line) for line in with_breaks] == split_lines(text), repr(text)
+
+
+def _shape(node, seen=None) -> tuple:
+    """A node tree as plain data: kind, text and style of scalars, both marks of every node."""
+    seen = set() if seen is None else seen
+    marks = (node.start_mark.line, node.start_mark.column, node.start_mark.index,
+             node.end_mark.line, node.end_mark.column, node.end_mark.index)
+    if id(node) in seen:  # an alias: the anchor's node again
+        return ("alias", marks)
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        return ("scalar", node.value, node.style, marks)
+    if isinstance(node, yaml.SequenceNode):
+        return ("sequence", node.flow_style, marks, [_shape(item, seen) for item in node.value])
+    return ("mapping", node.flow_style, marks, [(_shape(key, seen), _shape(value, seen)) for key, value in node.value])
+
+
+def test_the_composer_hooks_change_no_node_nor_mark():
+    # yaml_nodes' loader replaces the composer's per-node hooks with C callables: every fixture
+    # and corpus file composes to the tree (values, styles, marks, shared aliases) PyYAML's own gives
+    files = sorted((ROOT / "fixtures").rglob("*.yml")) + sorted((ROOT / "corpus").rglob("*.yml"))
+    composed = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            expected = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except (yaml.YAMLError, RecursionError):
+            continue
+        root = yaml.compose(text, Loader=yaml_nodes._Loader)
+        assert (root is None) == (expected is None), path
+        if root is not None:
+            assert _shape(root) == _shape(expected), path
+            composed += 1
+    assert composed > 100

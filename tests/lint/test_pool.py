@@ -4,6 +4,7 @@ are the serial ones."""
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import random
@@ -59,3 +60,17 @@ def test_a_pooled_repository_mix_gives_the_serial_results(tmp_path):
     pooled = lint_paths_packed([str(tmp_path)], settings, workers=2)
     assert pooled == serial
     assert sum(1 for packed in serial if packed[3]) > pool.PARALLEL_MIN_FILES  # the pool did start
+
+
+def _collector_settings(path: str) -> tuple:
+    return path, gc.get_threshold()[0], gc.get_freeze_count() > 0
+
+
+def test_files_are_linted_with_fewer_collections_and_the_settings_come_back():
+    before = gc.get_threshold(), gc.get_freeze_count()
+    for workers in (1, 2):
+        files = [str(number) for number in range(80)]
+        results = pool.map_in_order(_collector_settings, files, workers=workers)
+        assert [path for path, _threshold, _frozen in results] == files
+        assert all(threshold >= pool.GC_YOUNG_THRESHOLD and frozen for _path, threshold, frozen in results)
+        assert (gc.get_threshold(), gc.get_freeze_count()) == before

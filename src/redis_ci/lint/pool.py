@@ -25,13 +25,15 @@ PARALLEL_MIN_FILES = 32
 # (bench/README.md); sending a chunk and collecting it costs ~0.1 ms (paths out, packed results back).
 CHUNKS_PER_PROCESS = 24
 MAX_CHUNK = 8
-# Linting a dense file makes and drops ~15,000 objects the collector tracks (nodes, marks, spans,
-# the model, findings), almost none in a cycle. At the default threshold (700) its youngest
-# generation is collected ~20 times per file and its oldest walks, now and then, everything the
-# imports made (rules, patterns, PyYAML): 10-15 % of the CPU of a dense file (bench/README.md).
-# While files are linted, what exists before is frozen (gc.freeze: never garbage; forked workers
-# inherit it and do not write to those pages either) and the youngest generation is collected
-# every GC_YOUNG_THRESHOLD allocations. Cycles (a hostile file's aliases) are still collected.
+# Linting a dense file makes and drops thousands of objects the collector tracks (nodes, the
+# model, findings), almost none in a cycle. At the default thresholds (700, 10, 10) the youngest
+# generation is collected about once a file and, every ~100 files, the oldest walks everything
+# the imports made (rules, patterns, PyYAML): ~4 % of a dense file's instructions in one process,
+# more of its time (the walk misses the caches; bench/README.md). While files are linted, what
+# exists is frozen (gc.freeze: never garbage; forked workers inherit it and do not write to those
+# pages either) and the youngest generation is collected every GC_YOUNG_THRESHOLD allocations.
+# Cycles (a hostile file's aliases) are still collected. `redis-ci lint` (command.py) sets its
+# own thresholds before it imports the engine; this covers every caller (tests, bench, the fixer).
 GC_YOUNG_THRESHOLD = 20_000
 
 
@@ -62,9 +64,10 @@ def map_in_order(lint_one, files: list[str], workers: int | None = None,
     the result, or None when lint_one must look at the file (the same result lint_one gives)."""
     workers = worker_count() if workers is None else workers
     threshold = gc.get_threshold()
-    freeze = gc.get_freeze_count() == 0  # else the caller froze: its to undo
-    if freeze:
-        gc.freeze()
+    # `redis-ci lint` froze before it imported the engine, model and rules: those are frozen now.
+    # A caller that froze keeps it so; one that did not (tests, bench/lint_cpu.py) gets it undone.
+    unfreeze = gc.get_freeze_count() == 0
+    gc.freeze()
     gc.set_threshold(max(threshold[0], GC_YOUNG_THRESHOLD), *threshold[1:])
     try:
         if workers < 2 or len(files) <= PARALLEL_MIN_FILES:
@@ -75,7 +78,7 @@ def map_in_order(lint_one, files: list[str], workers: int | None = None,
             return [lint_one(path) for path in files]
     finally:
         gc.set_threshold(*threshold)
-        if freeze:
+        if unfreeze:
             gc.unfreeze()
 
 
