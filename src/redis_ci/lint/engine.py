@@ -141,7 +141,8 @@ def prefilter_plan(data: bytes, rules) -> tuple | None:
         chosen = [rule for rule in chosen if rule.gate is None or rule in passed]
         if not passed:
             chosen = []
-    if chosen or not _skippable(data):
+    # parsed for a gate and found broken (RC001/RC002): reported as without the prefilter, at no cost
+    if chosen or not _skippable(data) or (document is not None and document.problems):
         return chosen or [rule for rule in rules if rule.file_level], document
     return None
 
