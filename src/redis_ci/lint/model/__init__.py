@@ -9,7 +9,7 @@ defined in ../shared/docs/RULES.md.
 One module per idea, lowest first (each imports only the ones above it):
 - value: a scalar as written; expressions: `${{ }}` shapes; durations: Go durations;
 - images, ports, options: parsing of `image:`, `ports:`, `options:` (its word splitter);
-- tree: the dataclasses; builder: the tree from the YAML nodes;
+- records: the base of the model's slotted classes; tree: workflow, jobs, steps...; builder: the tree from the YAML nodes;
 - shell: words of `run:` and its `redis-cli` calls; endpoints: where steps connect;
 - starts: compose ups, compose actions, restarts, job-network containers, other servers;
 - compose: a compose file as services, images, ports, healthchecks; where compose finds its files;

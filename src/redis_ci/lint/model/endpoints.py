@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator  # not typing's: ~2 ms of start-up to import
 
 from redis_ci.lint.model.expressions import EXPRESSION, SERVICE_PORT_REF
 from redis_ci.lint.model.shell import SEPARATOR_CHARS, in_container_command, shell_tokens, word_indices
+from redis_ci.lint.model.records import Record
 from redis_ci.lint.model.tree import EnvVar, Job, Step, Workflow, kept
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
@@ -15,8 +15,7 @@ from redis_ci.recipe import REDIS_PORT
 from redis_ci.lint.patterns import lazy_compile, word_alternatives
 
 
-@dataclass(frozen=True, init=False)
-class ClientEndpoint:
+class ClientEndpoint(Record):
     """Where steps connect (RULES.md "Client endpoint").
 
     source: "env" or "run"; level: "workflow"/"job"/"step" (for run: "step").
@@ -25,26 +24,23 @@ class ClientEndpoint:
     `${{ job.services.<label>.ports[...] }}`. text: the whole value/URL/argument.
     step: the step it belongs to (None for workflow/job env). host_span: where the host
     is written (brackets of `[::1]` included); approximate for folded or escaped scalars,
-    so a fixer checks it with `Workflow.text_at`."""
+    so a fixer checks it with `Workflow.text_at`. Immutable by convention."""
 
-    source: str
-    level: str
-    name: str
-    host: str | None
-    port: int | None
-    port_ref: tuple | None
-    text: str
-    span: Span
-    step: Step | None
-    host_span: Span | None = None
+    __slots__ = _fields = ("source", "level", "name", "host", "port", "port_ref", "text", "span", "step", "host_span")
+    __hash__ = Record.hash_fields
 
     def __init__(self, source: str, level: str, name: str, host: str | None, port: int | None,
                  port_ref: tuple | None, text: str, span: Span, step: Step | None, host_span: Span | None = None):
-        # as Span's: a frozen dataclass's own __init__ is slow, and every client makes one
-        fields = self.__dict__
-        fields["source"], fields["level"], fields["name"], fields["host"], fields["port"] = source, level, name, host, port
-        fields["port_ref"], fields["text"], fields["span"], fields["step"] = port_ref, text, span, step
-        fields["host_span"] = host_span
+        self.source = source
+        self.level = level
+        self.name = name
+        self.host = host
+        self.port = port
+        self.port_ref = port_ref
+        self.text = text
+        self.span = span
+        self.step = step
+        self.host_span = host_span
 
     @property
     def is_localhost(self) -> bool:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from redis_ci.lint.model.records import Record
 from redis_ci.lint.model.value import Value
 
 
-@dataclass(frozen=True, init=False)
-class Image:
-    """A container image reference split Docker's way; fields may contain expressions."""
+class Image(Record):
+    """A container image reference split Docker's way; fields may contain expressions.
+    Immutable by convention (it is hashed)."""
 
-    value: Value
-    registry: str | None
-    repository: str
-    tag: str | None
-    digest: str | None
+    __slots__ = _fields = ("value", "registry", "repository", "tag", "digest")
+    __hash__ = Record.hash_fields
 
     def __init__(self, value: Value, registry: str | None, repository: str, tag: str | None, digest: str | None):
-        # as Span's: a frozen dataclass's own __init__ is slow, and every image reference makes one
-        fields = self.__dict__
-        fields["value"], fields["registry"], fields["repository"], fields["tag"], fields["digest"] = (
-            value, registry, repository, tag, digest)
+        self.value = value
+        self.registry = registry
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
 
     @property
     def name(self) -> str:

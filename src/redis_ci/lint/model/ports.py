@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from redis_ci.lint.model.records import Record
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.patterns import lazy_compile
 
 
-@dataclass(frozen=True)
-class ServicePort:
+class ServicePort(Record):
     """One `ports:` entry. host is None when Docker picks a free host port (`- 6379`,
     `6379/tcp`, `127.0.0.1::6379`); host and container are both None when the entry is
-    an expression. A range (`7000-7002:7000-7002`) gives one ServicePort per port."""
+    an expression. A range (`7000-7002:7000-7002`) gives one ServicePort per port.
+    Immutable by convention (it is hashed)."""
 
-    host: int | None
-    container: int | None
-    host_ip: str | None
-    protocol: str
-    value: Value
+    __slots__ = _fields = ("host", "container", "host_ip", "protocol", "value")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, host: int | None, container: int | None, host_ip: str | None, protocol: str, value: Value):
+        self.host = host
+        self.container = container
+        self.host_ip = host_ip
+        self.protocol = protocol
+        self.value = value
 
     @property
     def is_random_host_port(self) -> bool:

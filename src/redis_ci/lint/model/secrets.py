@@ -3,24 +3,26 @@ where the image reads it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from redis_ci.lint.model.expressions import EXPRESSION
 from redis_ci.lint.model.options import runner_words
+from redis_ci.lint.model.records import Record
 from redis_ci.lint.model.tree import Service
 from redis_ci.lint.patterns import lazy_compile
 
 
-@dataclass(frozen=True)
-class RequirePass:
+class RequirePass(Record):
     """The password a Redis service is started with: `--requirepass X` in `command:` or in a
     REDIS_ARGS env (which redis-stack-server reads). text: X without quotes; env_name: NAME
     when X is `$NAME`/`${NAME}` (a variable of the container); expression: the `${{ }}`
     expression the password comes from (X itself or that variable's value), else None."""
 
-    text: str
-    env_name: str | None
-    expression: str | None
+    __slots__ = _fields = ("text", "env_name", "expression")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, text: str, env_name: str | None, expression: str | None):
+        self.text = text
+        self.env_name = env_name
+        self.expression = expression
 
 
 _REQUIREPASS = lazy_compile(r"--requirepass[=\s]+[\\\"']*(\$\{\{.*?\}\}|[^\s\\\"']+)")

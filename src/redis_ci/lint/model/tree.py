@@ -1,119 +1,127 @@
-"""The typed workflow tree rules read: workflow, jobs, services, container, steps, env entries."""
+"""The typed workflow tree rules read: workflow, jobs, services, container, steps, env entries.
+
+Plain classes with `__slots__` (`records.Record`): the builder makes thousands per file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from redis_ci.lint.model.images import Image
-from redis_ci.lint.model.options import ContainerOptions
-from redis_ci.lint.model.ports import ServicePort
-from redis_ci.lint.model.value import Value
-from redis_ci.lint.yaml_nodes import FileProblem, Span
+from redis_ci.lint.model.records import Record
 
 
-@dataclass(frozen=True, init=False)
-class EnvVar:
+class EnvVar(Record):
     """One `env:` entry. level: "workflow", "job", "step", "service" or "container"."""
 
-    name: str
-    value: Value
-    level: str
-    name_span: Span
+    __slots__ = _fields = ("name", "value", "level", "name_span")
+    __hash__ = Record.hash_fields
 
-    def __init__(self, name: str, value: Value, level: str, name_span: Span):
-        # as Span's: a frozen dataclass's own __init__ is slow, and every env entry makes one
-        fields = self.__dict__
-        fields["name"], fields["value"], fields["level"], fields["name_span"] = name, value, level, name_span
+    def __init__(self, name: str, value, level: str, name_span):
+        self.name = name
+        self.value = value
+        self.level = level
+        self.name_span = name_span
 
 
-@dataclass
-class Service:
+class Service(Record):
     """A job service (`jobs.<id>.services.<label>`).
 
     images: the possible images: `[image]` for a literal, one per matrix value when the
     image uses `${{ matrix.* }}`. ports_span: the `ports:` key (None when absent);
-    ports_unknown: `ports:` is an expression."""
+    ports_unknown: `ports:` is an expression. entrypoint: `entrypoint:` (runners since
+    2026-04), like `--entrypoint`."""
 
-    label: str
-    span: Span
-    image: Image | None
-    images: list[Image]
-    ports: list[ServicePort]
-    ports_span: Span | None
-    ports_unknown: bool
-    options: ContainerOptions
-    env: list[EnvVar]
-    command: Value | None
-    is_redis: bool
-    entrypoint: Value | None = None  # `entrypoint:` (runners since 2026-04), like `--entrypoint`
+    __slots__ = _fields = ("label", "span", "image", "images", "ports", "ports_span", "ports_unknown",
+                           "options", "env", "command", "is_redis", "entrypoint")
+
+    def __init__(self, label, span, image, images, ports, ports_span, ports_unknown, options, env,
+                 command, is_redis, entrypoint=None):
+        self.label = label
+        self.span = span
+        self.image = image
+        self.images = images
+        self.ports = ports
+        self.ports_span = ports_span
+        self.ports_unknown = ports_unknown
+        self.options = options
+        self.env = env
+        self.command = command
+        self.is_redis = is_redis
+        self.entrypoint = entrypoint
 
 
-@dataclass
-class Container:
+class Container(Record):
     """`jobs.<id>.container` (a string is the image)."""
 
-    span: Span
-    image: Image | None
-    options: ContainerOptions
-    env: list[EnvVar]
+    __slots__ = _fields = ("span", "image", "options", "env")
+
+    def __init__(self, span, image, options, env):
+        self.span = span
+        self.image = image
+        self.options = options
+        self.env = env
 
 
-@dataclass
-class Step:
-    """One step. index: 0-based position in the job; id: `id:` if any."""
+class Step(Record):
+    """One step. index: 0-based position in the job; id: `id:` if any.
 
-    index: int
-    span: Span
-    id: str | None
-    name: Value | None
-    uses: Value | None
-    run: Value | None
-    shell: Value | None
-    with_: dict
-    env: list[EnvVar]
-    timeout_minutes: Value | None = None  # the step's own `timeout-minutes:` (bounds a wait loop)
-    # `working-directory:` of the step, else of the job's or workflow's `defaults.run` (text)
-    working_directory: str | None = None
-    # what its `docker compose up` starts, read by the engine from the compose files (None: unknown)
-    compose: object = field(default=None, repr=False, compare=False)
-    # answers of redis_start/is_gate/redis_cli_calls and the run: tokens, kept: several rules ask them
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
+    timeout_minutes: the step's own `timeout-minutes:` (bounds a wait loop). working_directory:
+    `working-directory:` of the step, else of the job's or workflow's `defaults.run` (text).
+    compose: what its `docker compose up` starts, read by the engine from the compose files
+    (None: unknown). cache: answers of redis_start/is_gate/redis_cli_calls and the run: tokens,
+    kept (`kept`): several rules ask them. Neither is compared nor in the repr.
+    uses_action: `owner/repo` (or `./path`, `docker://...`) of `uses:` with the `@ref` removed,
+    lower case; computed here once: rules ask it ~8 times per step."""
 
-    @property
-    def uses_action(self) -> str | None:
-        """`owner/repo` (or `./path`, `docker://...`) of `uses:` with the `@ref` removed."""
-        if self.uses is None:
-            return None
-        return self.uses.text.split("@", 1)[0].strip().lower()
+    __slots__ = ("index", "span", "id", "name", "uses", "run", "shell", "with_", "env", "timeout_minutes",
+                 "working_directory", "compose", "cache", "uses_action")
+    _fields = __slots__[:11]
+
+    def __init__(self, index, span, id, name, uses, run, shell, with_, env, timeout_minutes=None,
+                 working_directory=None, compose=None, cache=None):
+        self.index = index
+        self.span = span
+        self.id = id
+        self.name = name
+        self.uses = uses
+        self.run = run
+        self.shell = shell
+        self.with_ = with_
+        self.env = env
+        self.timeout_minutes = timeout_minutes
+        self.working_directory = working_directory
+        self.compose = compose
+        self.cache = {} if cache is None else cache
+        self.uses_action = None if uses is None else uses.text.split("@", 1)[0].strip().lower()
 
 
-@dataclass
-class Job:
+class Job(Record):
     """One job. runs_on: each label, with `${{ matrix.x }}` replaced by every matrix value
     (those Values point at the matrix entries). matrix: key -> scalar values (incl. include:).
-    uses: set for a reusable-workflow call (then steps/services are empty)."""
+    uses: set for a reusable-workflow call (then steps/services are empty). cache: answers of
+    find_client_endpoints/redis_in_job/redis_client_steps, kept: several rules ask them."""
 
-    id: str
-    span: Span
-    runs_on: list[Value]
-    container: Container | None
-    services: list[Service]
-    steps: list[Step]
-    env: list[EnvVar]
-    matrix: dict
-    uses: Value | None
-    # answers of find_client_endpoints/redis_in_job/redis_client_steps, kept: several rules ask them
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
+    __slots__ = ("id", "span", "runs_on", "container", "services", "steps", "env", "matrix", "uses", "cache")
+    _fields = __slots__[:9]
+
+    def __init__(self, id, span, runs_on, container, services, steps, env, matrix, uses, cache=None):
+        self.id = id
+        self.span = span
+        self.runs_on = runs_on
+        self.container = container
+        self.services = services
+        self.steps = steps
+        self.env = env
+        self.matrix = matrix
+        self.uses = uses
+        self.cache = {} if cache is None else cache
 
     @property
     def is_container_job(self) -> bool:
         return self.container is not None
 
     @property
-    def redis_services(self) -> list[Service]:
+    def redis_services(self) -> list:
         return [service for service in self.services if service.is_redis]
 
-    def service(self, label: str) -> Service | None:
+    def service(self, label: str):
         for service in self.services:
             if service.label == label:
                 return service
@@ -124,21 +132,26 @@ class Job:
         return next(step for step in self.steps if step.index == index)
 
 
-@dataclass
-class Workflow:
-    """One workflow file. lines: the raw text lines. problems: file problems (RC001-RC003)."""
+class Workflow(Record):
+    """One workflow file. lines: the raw text lines. problems: file problems (RC001-RC003).
+    cache: what is computed once per file for every job (workflow-level client endpoints)."""
 
-    path: str
-    lines: list[str]
-    env: list[EnvVar]
-    jobs: list[Job]
-    problems: list[FileProblem]
+    __slots__ = ("path", "lines", "env", "jobs", "problems", "cache")
+    _fields = __slots__[:5]
+
+    def __init__(self, path, lines, env, jobs, problems, cache=None):
+        self.path = path
+        self.lines = lines
+        self.env = env
+        self.jobs = jobs
+        self.problems = problems
+        self.cache = {} if cache is None else cache
 
     def job(self, job_id: str) -> Job:
         """The job with this id (findings record it for their fix)."""
         return next(job for job in self.jobs if job.id == job_id)
 
-    def text_at(self, span: Span) -> str:
+    def text_at(self, span) -> str:
         """The file's text that a single-line span covers ("" for a multi-line span): lets a
         fixer check that a span located inside a scalar really covers what it means to edit."""
         if span.line != span.end_line or not 0 < span.line <= len(self.lines):
@@ -146,8 +159,12 @@ class Workflow:
         return self.lines[span.line - 1][span.column - 1:span.end_column - 1]
 
 
-def kept(owner: Step | Job, name: str, compute):
-    """owner.cache[name], computed by compute() the first time it is asked for."""
-    if name not in owner.cache:
-        owner.cache[name] = compute()
-    return owner.cache[name]
+def kept(owner, name: str, compute):
+    """owner.cache[name], computed by compute() the first time it is asked for (one dict
+    lookup when it is there: rules ask ~100k times per 1,000 files)."""
+    cache = owner.cache
+    try:
+        return cache[name]
+    except KeyError:
+        value = cache[name] = compute()
+        return value
