@@ -39,44 +39,55 @@ def _items(node: Node | None) -> list:
     return [(key.value, key, value) for key, value in node.value if isinstance(key, ScalarNode)]
 
 
+def _fields(node: Node | None) -> dict:
+    """key text -> value node of a mapping (the first of a repeated key); {} for anything else.
+    The builder indexes each step, job and service once and reads its keys from the dict."""
+    if not isinstance(node, MappingNode):
+        return {}
+    # reversed: the first of a repeated key is written last, and stays
+    return {key.value: value for key, value in reversed(node.value) if isinstance(key, ScalarNode)}
+
+
+def _get(node: Node | None, key: str) -> Node | None:
+    """The value node of `key` in a mapping; None when absent or not a mapping."""
+    return _fields(node).get(key) if isinstance(node, MappingNode) else None
+
+
+def _key_node(node: MappingNode, key: str) -> Node | None:
+    """The first key node `key` of a mapping (where a finding about the key points)."""
+    return next((item for item, _value in node.value if isinstance(item, ScalarNode) and item.value == key), None)
+
+
 class _Builder:
+    """Budget: every scalar read (present or not) and every list read spends one visit, so a
+    file of aliases stops at NODE_BUDGET. The hot builders (step, service) spend for their
+    fixed keys at once: the same total, in fewer calls."""
+
     def __init__(self, document: Document, path: str):
         self.document = document
         self.path = path
         self.budget = NodeBudget()
         self.default_directory: str | None = None  # the workflow's defaults.run.working-directory
-        self._fields: dict = {}  # id(mapping node) -> {key text: (key node, value node)}
 
-    def _field(self, node: Node | None, key: str) -> tuple | None:
-        """(key node, value node) of the first `key` of a mapping; None when absent or not a
-        mapping. Each mapping is indexed once: the builder asks a step or job for many keys."""
-        if not isinstance(node, MappingNode):
-            return None
-        fields = self._fields.get(id(node))
-        if fields is None:
-            fields = self._fields[id(node)] = {}
-            for key_node, value_node in node.value:
-                if isinstance(key_node, ScalarNode):
-                    fields.setdefault(key_node.value, (key_node, value_node))
-        return fields.get(key)
-
-    def get(self, node: Node | None, key: str) -> Node | None:
-        """The value node of `key` in a mapping; None when absent or not a mapping."""
-        field = self._field(node, key)
-        return None if field is None else field[1]
-
-    def key_span(self, node: Node | None, key: str, path: tuple) -> Span | None:
-        field = self._field(node, key)
-        return None if field is None else node_span(field[0], path + (key,))
+    def scalar(self, node: Node | None, path: tuple, key) -> Value | None:
+        """The scalar at node, the value of `key` under path, as a Value; None for a mapping,
+        a sequence or nothing. Spends no budget (the caller does) and makes no path for an
+        absent key: a step is asked for ten keys and has three."""
+        return self._value(node, path + (key,)) if isinstance(node, ScalarNode) else None
 
     def value(self, node: Node | None, path: tuple) -> Value | None:
         """The scalar at node as a Value; None for a mapping, a sequence or nothing."""
         self.budget.spend()
-        if not isinstance(node, ScalarNode):
-            return None
-        indent = self._block_indent(node.start_mark.line + 1) if node.style == "|" else 0
+        return self._value(node, path) if isinstance(node, ScalarNode) else None
+
+    def _value(self, node: ScalarNode, path: tuple) -> Value:
+        start, end = node.start_mark, node.end_mark  # node_span written out: ~150 Values per file
+        span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, path)
+        style = node.style
+        if style == "|":
+            return Value(node.value, span, style, self._block_indent(start.line + 1))
         # libyaml reports a plain scalar's style as "", the pure-Python parser as None
-        return Value(node.value, node_span(node, path), node.style or None, indent)
+        return Value(node.value, span, style or None)
 
     def _block_indent(self, header_line: int) -> int:
         lines = self.document.lines
@@ -86,11 +97,15 @@ class _Builder:
         return 0
 
     def env(self, node: Node | None, level: str, path: tuple) -> list[EnvVar]:
+        items = _items(node)
+        if not items:
+            return []
+        self.budget.spend(len(items))
         env = []
-        for name, key, value_node in _items(node):
-            value = self.value(value_node, path + (name,))
+        for name, key, value_node in items:
+            value = self.scalar(value_node, path, name)
             if value is not None:
-                env.append(EnvVar(name, value, level, node_span(key, path + (name,))))
+                env.append(EnvVar(name, value, level, node_span(key, value.span.path)))
         return env
 
     def scalar_list(self, node: Node | None, path: tuple) -> list[Value]:
@@ -105,7 +120,7 @@ class _Builder:
         return values
 
     def matrix(self, job_node: Node, path: tuple) -> dict:
-        node = self.get(self.get(job_node, "strategy"), "matrix")
+        node = _get(_get(job_node, "strategy"), "matrix")
         path = path + ("strategy", "matrix")
         matrix: dict = {}
         for key, _key_node, value_node in _items(node):
@@ -148,7 +163,11 @@ class _Builder:
         value = self.value(node, path)
         if value is None:
             return None, []
-        return parse_image(value), [parse_image(item) for item in self.expand(value, matrix)]
+        image = parse_image(value)
+        expanded = self.expand(value, matrix)
+        if len(expanded) == 1 and expanded[0] is value:  # no matrix value in it: the same image
+            return image, [image]
+        return image, [parse_image(item) for item in expanded]
 
     def ports(self, node: Node | None, path: tuple) -> list[ServicePort]:
         ports = []
@@ -157,25 +176,27 @@ class _Builder:
         return ports
 
     def service(self, label: str, key: Node, node: Node, path: tuple, matrix: dict) -> Service:
-        image, images = self.image(self.get(node, "image"), path + ("image",), matrix)
-        ports_node = self.get(node, "ports")
+        fields = _fields(node)
+        image, images = self.image(fields.get("image"), path + ("image",), matrix)
+        ports_node = fields.get("ports")
         known = [item for item in images if "${{" not in item.repository]
         redis = any(is_redis_image(item) for item in known)
         if images and not known:  # `${{ vars.IMAGE }}`: the label is all we have
             redis = any(word in label.lower() for word in ("redis", "valkey"))
+        self.budget.spend(2)  # command, entrypoint
         return Service(
-            label=label,
-            span=node_span(key, path),
-            image=image,
-            images=images,
-            ports=self.ports(ports_node, path + ("ports",)),
-            ports_span=self.key_span(node, "ports", path),
-            ports_unknown=isinstance(ports_node, ScalarNode) and "${{" in ports_node.value,
-            options=self.options(self.get(node, "options"), path + ("options",)),
-            env=self.env(self.get(node, "env"), "service", path + ("env",)),
-            command=self.value(self.get(node, "command"), path + ("command",)),
-            is_redis=redis,
-            entrypoint=self.value(self.get(node, "entrypoint"), path + ("entrypoint",)),
+            label,
+            node_span(key, path),
+            image,
+            images,
+            self.ports(ports_node, path + ("ports",)),
+            None if ports_node is None else node_span(_key_node(node, "ports"), path + ("ports",)),
+            isinstance(ports_node, ScalarNode) and "${{" in ports_node.value,
+            self.options(fields.get("options"), path + ("options",)),
+            self.env(fields.get("env"), "service", path + ("env",)),
+            self.scalar(fields.get("command"), path, "command"),
+            redis,
+            self.scalar(fields.get("entrypoint"), path, "entrypoint"),
         )
 
     def container(self, node: Node | None, path: tuple, matrix: dict) -> Container | None:
@@ -186,71 +207,83 @@ class _Builder:
             return Container(node_span(node, path), image, ContainerOptions(), [])
         if not isinstance(node, MappingNode):
             return None
-        image, _images = self.image(self.get(node, "image"), path + ("image",), matrix)
+        fields = _fields(node)
+        image, _images = self.image(fields.get("image"), path + ("image",), matrix)
         return Container(
             node_span(node, path),
             image,
-            self.options(self.get(node, "options"), path + ("options",)),
-            self.env(self.get(node, "env"), "container", path + ("env",)),
+            self.options(fields.get("options"), path + ("options",)),
+            self.env(fields.get("env"), "container", path + ("env",)),
         )
 
     def working_directory(self, node: Node | None, path: tuple) -> str | None:
         """`defaults.run.working-directory` of a job or the workflow."""
-        value = self.value(self.get(self.get(self.get(node, "defaults"), "run"), "working-directory"), path)
+        value = self.value(_get(_get(_get(node, "defaults"), "run"), "working-directory"), path)
         return value.text if value else None
 
     def step(self, index: int, node: Node, path: tuple, working_directory: str | None = None) -> Step:
-        step_id = self.value(self.get(node, "id"), path + ("id",))
-        directory = self.value(self.get(node, "working-directory"), path + ("working-directory",))
+        # the hottest builder (~14 steps per file): one index of the step's keys, one budget
+        # spend for its 7 scalars and its `with:` entries, a path only for the keys present
+        fields = _fields(node)
+        scalar = self.scalar
+        step_id = scalar(fields.get("id"), path, "id")
+        directory = scalar(fields.get("working-directory"), path, "working-directory")
+        with_items = _items(fields.get("with"))
+        self.budget.spend(7 + len(with_items))
+        with_ = {}
+        if with_items:
+            with_path = path + ("with",)
+            for name, _key, item in with_items:
+                value = scalar(item, with_path, name)
+                if value is not None:
+                    with_[name] = value
         return Step(
-            index=index,
-            span=node_span(node, path),
-            id=step_id.text if step_id else None,
-            name=self.value(self.get(node, "name"), path + ("name",)),
-            uses=self.value(self.get(node, "uses"), path + ("uses",)),
-            run=self.value(self.get(node, "run"), path + ("run",)),
-            shell=self.value(self.get(node, "shell"), path + ("shell",)),
-            with_={
-                name: value
-                for name, _key, item in _items(self.get(node, "with"))
-                if (value := self.value(item, path + ("with", name))) is not None
-            },
-            env=self.env(self.get(node, "env"), "step", path + ("env",)),
-            timeout_minutes=self.value(self.get(node, "timeout-minutes"), path + ("timeout-minutes",)),
-            working_directory=directory.text if directory else working_directory,
+            index,
+            node_span(node, path),
+            step_id.text if step_id else None,
+            scalar(fields.get("name"), path, "name"),
+            scalar(fields.get("uses"), path, "uses"),
+            scalar(fields.get("run"), path, "run"),
+            scalar(fields.get("shell"), path, "shell"),
+            with_,
+            self.env(fields.get("env"), "step", path + ("env",)),
+            scalar(fields.get("timeout-minutes"), path, "timeout-minutes"),
+            directory.text if directory else working_directory,
         )
 
     def runs_on(self, node: Node | None, path: tuple, matrix: dict) -> list[Value]:
         labels = self.scalar_list(node, path)
         if isinstance(node, MappingNode):  # {group:, labels:}
-            labels = self.scalar_list(self.get(node, "labels"), path + ("labels",))
+            labels = self.scalar_list(_get(node, "labels"), path + ("labels",))
         return [item for label in labels for item in self.expand(label, matrix)]
 
     def job(self, job_id: str, key: Node, node: Node) -> Job:
         path = ("jobs", job_id)
+        fields = _fields(node)
         matrix = self.matrix(node, path)
         services = [
             self.service(label, label_key, service_node, path + ("services", label), matrix)
-            for label, label_key, service_node in _items(self.get(node, "services"))
+            for label, label_key, service_node in _items(fields.get("services"))
             if isinstance(service_node, MappingNode)
         ]
-        steps_node = self.get(node, "steps")
+        steps_node = fields.get("steps")
         steps = []
         directory = self.working_directory(node, path) or self.default_directory
         if isinstance(steps_node, SequenceNode):
+            steps_path = path + ("steps",)
             for index, step_node in enumerate(steps_node.value):
                 if isinstance(step_node, MappingNode):
-                    steps.append(self.step(index, step_node, path + ("steps", index), directory))
+                    steps.append(self.step(index, step_node, steps_path + (index,), directory))
         return Job(
-            id=job_id,
-            span=node_span(key, path),
-            runs_on=self.runs_on(self.get(node, "runs-on"), path + ("runs-on",), matrix),
-            container=self.container(self.get(node, "container"), path + ("container",), matrix),
-            services=services,
-            steps=steps,
-            env=self.env(self.get(node, "env"), "job", path + ("env",)),
-            matrix=matrix,
-            uses=self.value(self.get(node, "uses"), path + ("uses",)),
+            job_id,
+            node_span(key, path),
+            self.runs_on(fields.get("runs-on"), path + ("runs-on",), matrix),
+            self.container(fields.get("container"), path + ("container",), matrix),
+            services,
+            steps,
+            self.env(fields.get("env"), "job", path + ("env",)),
+            matrix,
+            self.value(fields.get("uses"), path + ("uses",)),
         )
 
     def workflow(self) -> Workflow:
@@ -260,9 +293,10 @@ class _Builder:
         if not isinstance(root, MappingNode):  # empty file, a list, a scalar: nothing to check
             return workflow
         try:
-            workflow.env = self.env(self.get(root, "env"), "workflow", ("env",))
+            fields = _fields(root)
+            workflow.env = self.env(fields.get("env"), "workflow", ("env",))
             self.default_directory = self.working_directory(root, ("defaults",))
-            for job_id, key, job_node in _items(self.get(root, "jobs")):
+            for job_id, key, job_node in _items(fields.get("jobs")):
                 if isinstance(job_node, MappingNode):
                     workflow.jobs.append(self.job(job_id, key, job_node))
         except BudgetExceeded:
