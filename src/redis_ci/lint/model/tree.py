@@ -96,9 +96,12 @@ class Job(Record):
     """One job. runs_on: each label, with `${{ matrix.x }}` replaced by every matrix value
     (those Values point at the matrix entries). matrix: key -> scalar values (incl. include:).
     uses: set for a reusable-workflow call (then steps/services are empty). cache: answers of
-    find_client_endpoints/redis_in_job/redis_client_steps, kept: several rules ask them."""
+    find_client_endpoints/redis_in_job/redis_client_steps, kept: several rules ask them.
+    redis_services: the services that are Redis (`Service.is_redis`), listed once here: rules
+    ask ~11 times per job; never change the list."""
 
-    __slots__ = ("id", "span", "runs_on", "container", "services", "steps", "env", "matrix", "uses", "cache")
+    __slots__ = ("id", "span", "runs_on", "container", "services", "steps", "env", "matrix", "uses", "cache",
+                 "redis_services")
     _fields = __slots__[:9]
 
     def __init__(self, id, span, runs_on, container, services, steps, env, matrix, uses, cache=None):
@@ -112,14 +115,11 @@ class Job(Record):
         self.matrix = matrix
         self.uses = uses
         self.cache = {} if cache is None else cache
+        self.redis_services = [service for service in services if service.is_redis]
 
     @property
     def is_container_job(self) -> bool:
         return self.container is not None
-
-    @property
-    def redis_services(self) -> list:
-        return [service for service in self.services if service.is_redis]
 
     def service(self, label: str):
         for service in self.services:

@@ -39,14 +39,14 @@ class Value:
     def locate(self, start: int, end: int) -> Span:
         """The span of text[start:end] in the file; the whole value's span when the scalar's
         layout (folded `>`, multi-line flow) does not allow an exact answer."""
-        row = self.text.count("\n", 0, start)
-        col = start - (self.text.rfind("\n", 0, start) + 1)
-        width = max(end - start, 1)
-        if self.style == "|":
-            line = self.span.line + 1 + row
-            column = self.block_indent + col + 1
-            return Span(line, column, line, column + width, self.span.path)
-        if self.style in (None, "'", '"') and "\n" not in self.text and self.span.line == self.span.end_line:
-            column = self.span.column + (1 if self.style else 0) + col
-            return Span(self.span.line, column, self.span.line, column + width, self.span.path)
-        return self.span
+        span, style, text = self.span, self.style, self.text
+        width = end - start if end > start else 1
+        if style == "|":
+            row = text.count("\n", 0, start)
+            line = span.line + 1 + row
+            column = self.block_indent + start - text.rfind("\n", 0, start)  # rfind: -1 on the first row
+            return Span(line, column, line, column + width, span.path)
+        if style in (None, "'", '"') and span.line == span.end_line and "\n" not in text:
+            column = span.column + (1 if style else 0) + start  # one line: the offset is the column
+            return Span(span.line, column, span.line, column + width, span.path)
+        return span
