@@ -46,6 +46,12 @@ def parse_service_port(value: Value) -> list[ServicePort]:
     `127.0.0.1:6380:6379`, ranges). Expressions and unparsable text give one ServicePort
     with host and container None."""
     text = value.text.strip()
+    host, colon, container = text.partition(":")
+    # the common `6379:6379` and `6379` without the pattern (isdecimal: what its \d matches)
+    if host.isdecimal() and (container.isdecimal() or not colon):
+        if not colon:
+            return [ServicePort(None, int(host), None, "tcp", value)]
+        return [ServicePort(int(host), int(container), None, "tcp", value)]
     match = _PORT_ENTRY.match(text) if "${{" not in text else None
     if match is None:
         return [ServicePort(None, None, None, "tcp", value)]
