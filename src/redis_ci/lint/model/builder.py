@@ -103,9 +103,9 @@ class _Builder:
         self.budget.spend(len(items))
         env = []
         for name, key, value_node in items:
-            value = self.scalar(value_node, path, name)
-            if value is not None:
-                env.append(EnvVar(name, value, level, node_span(key, value.span.path)))
+            if isinstance(value_node, ScalarNode):
+                name_path = path + (name,)
+                env.append(EnvVar(name, self._value(value_node, name_path), level, node_span(key, name_path)))
         return env
 
     def scalar_list(self, node: Node | None, path: tuple) -> list[Value]:
@@ -119,8 +119,8 @@ class _Builder:
                 values.extend(self.scalar_list(item, path + (index,)))
         return values
 
-    def matrix(self, job_node: Node, path: tuple) -> dict:
-        node = _get(_get(job_node, "strategy"), "matrix")
+    def matrix(self, strategy: Node | None, path: tuple) -> dict:
+        node = _get(strategy, "matrix")
         path = path + ("strategy", "matrix")
         matrix: dict = {}
         for key, _key_node, value_node in _items(node):
@@ -216,9 +216,9 @@ class _Builder:
             self.env(fields.get("env"), "container", path + ("env",)),
         )
 
-    def working_directory(self, node: Node | None, path: tuple) -> str | None:
-        """`defaults.run.working-directory` of a job or the workflow."""
-        value = self.value(_get(_get(_get(node, "defaults"), "run"), "working-directory"), path)
+    def working_directory(self, defaults: Node | None, path: tuple) -> str | None:
+        """`defaults.run.working-directory` of a job or the workflow (defaults: its `defaults:`)."""
+        value = self.value(_get(_get(defaults, "run"), "working-directory"), path)
         return value.text if value else None
 
     def step(self, index: int, node: Node, path: tuple, working_directory: str | None = None) -> Step:
@@ -260,7 +260,7 @@ class _Builder:
     def job(self, job_id: str, key: Node, node: Node) -> Job:
         path = ("jobs", job_id)
         fields = _fields(node)
-        matrix = self.matrix(node, path)
+        matrix = self.matrix(fields.get("strategy"), path)
         services = [
             self.service(label, label_key, service_node, path + ("services", label), matrix)
             for label, label_key, service_node in _items(fields.get("services"))
@@ -268,7 +268,7 @@ class _Builder:
         ]
         steps_node = fields.get("steps")
         steps = []
-        directory = self.working_directory(node, path) or self.default_directory
+        directory = self.working_directory(fields.get("defaults"), path) or self.default_directory
         if isinstance(steps_node, SequenceNode):
             steps_path = path + ("steps",)
             for index, step_node in enumerate(steps_node.value):
@@ -295,7 +295,7 @@ class _Builder:
         try:
             fields = _fields(root)
             workflow.env = self.env(fields.get("env"), "workflow", ("env",))
-            self.default_directory = self.working_directory(root, ("defaults",))
+            self.default_directory = self.working_directory(fields.get("defaults"), ("defaults",))
             for job_id, key, job_node in _items(fields.get("jobs")):
                 if isinstance(job_node, MappingNode):
                     workflow.jobs.append(self.job(job_id, key, job_node))
