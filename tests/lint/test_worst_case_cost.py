@@ -50,6 +50,16 @@ def started_in_steps(starts: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def aliased_wide_step(keys: int) -> str:
+    """One step of `keys` keys, anchored, then aliased as every other step: the builder must
+    index that mapping once, not once per alias (the budget counts the keys it reads)."""
+    wide = ", ".join(f"k{number}: v" for number in range(keys))
+    lines = ["on: push", "jobs:", "  test:", "    runs-on: ubuntu-latest", "    steps:",
+             f"      - &wide {{run: redis-cli ping, {wide}}}"]
+    lines += ["      - *wide"] * keys
+    return "\n".join(lines) + "\n"
+
+
 def largest(make, *sizes) -> str:
     """make(n) for the largest n (from a doubling search) whose text GitHub still accepts."""
     low, high = 1, 2
@@ -66,6 +76,7 @@ SHAPES = {
     "services_x_clients_then_gate": lambda: largest(lambda n: services_and_steps(n, 3 * n, "redis-cli ping", True)),
     "services_x_preparation_steps": lambda: largest(lambda n: services_and_steps(n, 3 * n, "sudo sysctl -w a=1")),
     "docker_run_starts_x_sleeps": lambda: largest(started_in_steps),
+    "aliased_wide_step": lambda: largest(aliased_wide_step),
     "nesting_at_the_limit_repeated": lambda: largest(lambda n: "on: push\njobs:\n" + "".join(
         f"  j{k}: " + "[" * 60 + "redis" + "]" * 60 + "\n" for k in range(n))),
 }

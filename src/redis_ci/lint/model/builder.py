@@ -39,35 +39,44 @@ def _items(node: Node | None) -> list:
     return [(key.value, key, value) for key, value in node.value if isinstance(key, ScalarNode)]
 
 
-def _fields(node: Node | None) -> dict:
-    """key text -> value node of a mapping (the first of a repeated key); {} for anything else.
-    The builder indexes each step, job and service once and reads its keys from the dict."""
-    if not isinstance(node, MappingNode):
-        return {}
-    # reversed: the first of a repeated key is written last, and stays
-    return {key.value: value for key, value in reversed(node.value) if isinstance(key, ScalarNode)}
-
-
-def _get(node: Node | None, key: str) -> Node | None:
-    """The value node of `key` in a mapping; None when absent or not a mapping."""
-    return _fields(node).get(key) if isinstance(node, MappingNode) else None
-
-
-def _key_node(node: MappingNode, key: str) -> Node | None:
-    """The first key node `key` of a mapping (where a finding about the key points)."""
-    return next((item for item, _value in node.value if isinstance(item, ScalarNode) and item.value == key), None)
-
-
 class _Builder:
     """Budget: every scalar read (present or not) and every list read spends one visit, so a
     file of aliases stops at NODE_BUDGET. The hot builders (step, service) spend for their
-    fixed keys at once: the same total, in fewer calls."""
+    fixed keys at once: the same total, in fewer calls. A builder reads a step, job or service
+    mapping through one index of its keys (`fields`)."""
 
     def __init__(self, document: Document, path: str):
         self.document = document
         self.path = path
         self.budget = NodeBudget()
         self.default_directory: str | None = None  # the workflow's defaults.run.working-directory
+        self._indexes: dict = {}  # id(mapping node) -> fields(node)
+        self._key_nodes: dict = {}  # id(mapping node) -> {key text: its first key node}
+
+    def fields(self, node: Node | None) -> dict:
+        """key text -> value node of a mapping (the first of a repeated key); {} for anything
+        else. Each mapping is indexed once, also when aliases make the builder visit it again
+        and again (the budget counts the keys read, not the keys a mapping has)."""
+        if not isinstance(node, MappingNode):
+            return {}
+        index = self._indexes.get(id(node))
+        if index is None:
+            # reversed: the first of a repeated key is written last, and stays
+            index = self._indexes[id(node)] = {
+                key.value: value for key, value in reversed(node.value) if isinstance(key, ScalarNode)}
+        return index
+
+    def get(self, node: Node | None, key: str) -> Node | None:
+        """The value node of `key` in a mapping; None when absent or not a mapping."""
+        return self.fields(node).get(key)
+
+    def key_node(self, node: MappingNode, key: str) -> Node | None:
+        """The first key node `key` of a mapping (where a finding about the key points)."""
+        keys = self._key_nodes.get(id(node))
+        if keys is None:
+            keys = self._key_nodes[id(node)] = {
+                item.value: item for item, _value in reversed(node.value) if isinstance(item, ScalarNode)}
+        return keys.get(key)
 
     def scalar(self, node: Node | None, path: tuple, key) -> Value | None:
         """The scalar at node, the value of `key` under path, as a Value; None for a mapping,
@@ -120,7 +129,7 @@ class _Builder:
         return values
 
     def matrix(self, strategy: Node | None, path: tuple) -> dict:
-        node = _get(strategy, "matrix")
+        node = self.get(strategy, "matrix")
         path = path + ("strategy", "matrix")
         matrix: dict = {}
         for key, _key_node, value_node in _items(node):
@@ -176,7 +185,7 @@ class _Builder:
         return ports
 
     def service(self, label: str, key: Node, node: Node, path: tuple, matrix: dict) -> Service:
-        fields = _fields(node)
+        fields = self.fields(node)
         image, images = self.image(fields.get("image"), path + ("image",), matrix)
         ports_node = fields.get("ports")
         known = [item for item in images if "${{" not in item.repository]
@@ -190,7 +199,7 @@ class _Builder:
             image,
             images,
             self.ports(ports_node, path + ("ports",)),
-            None if ports_node is None else node_span(_key_node(node, "ports"), path + ("ports",)),
+            None if ports_node is None else node_span(self.key_node(node, "ports"), path + ("ports",)),
             isinstance(ports_node, ScalarNode) and "${{" in ports_node.value,
             self.options(fields.get("options"), path + ("options",)),
             self.env(fields.get("env"), "service", path + ("env",)),
@@ -207,7 +216,7 @@ class _Builder:
             return Container(node_span(node, path), image, ContainerOptions(), [])
         if not isinstance(node, MappingNode):
             return None
-        fields = _fields(node)
+        fields = self.fields(node)
         image, _images = self.image(fields.get("image"), path + ("image",), matrix)
         return Container(
             node_span(node, path),
@@ -218,13 +227,13 @@ class _Builder:
 
     def working_directory(self, defaults: Node | None, path: tuple) -> str | None:
         """`defaults.run.working-directory` of a job or the workflow (defaults: its `defaults:`)."""
-        value = self.value(_get(_get(defaults, "run"), "working-directory"), path)
+        value = self.value(self.get(self.get(defaults, "run"), "working-directory"), path)
         return value.text if value else None
 
     def step(self, index: int, node: Node, path: tuple, working_directory: str | None = None) -> Step:
         # the hottest builder (~14 steps per file): one index of the step's keys, one budget
         # spend for its 7 scalars and its `with:` entries, a path only for the keys present
-        fields = _fields(node)
+        fields = self.fields(node)
         scalar = self.scalar
         step_id = scalar(fields.get("id"), path, "id")
         directory = scalar(fields.get("working-directory"), path, "working-directory")
@@ -254,12 +263,12 @@ class _Builder:
     def runs_on(self, node: Node | None, path: tuple, matrix: dict) -> list[Value]:
         labels = self.scalar_list(node, path)
         if isinstance(node, MappingNode):  # {group:, labels:}
-            labels = self.scalar_list(_get(node, "labels"), path + ("labels",))
+            labels = self.scalar_list(self.get(node, "labels"), path + ("labels",))
         return [item for label in labels for item in self.expand(label, matrix)]
 
     def job(self, job_id: str, key: Node, node: Node) -> Job:
         path = ("jobs", job_id)
-        fields = _fields(node)
+        fields = self.fields(node)
         matrix = self.matrix(fields.get("strategy"), path)
         services = [
             self.service(label, label_key, service_node, path + ("services", label), matrix)
@@ -293,7 +302,7 @@ class _Builder:
         if not isinstance(root, MappingNode):  # empty file, a list, a scalar: nothing to check
             return workflow
         try:
-            fields = _fields(root)
+            fields = self.fields(root)
             workflow.env = self.env(fields.get("env"), "workflow", ("env",))
             self.default_directory = self.working_directory(fields.get("defaults"), ("defaults",))
             for job_id, key, job_node in _items(fields.get("jobs")):
