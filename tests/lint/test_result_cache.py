@@ -110,15 +110,6 @@ def test_a_warm_run_with_a_yaml_config_imports_no_yaml_either(tmp_path):
 # argparse with gettext and locale (~8 ms: command.quick_arguments reads the usual command
 # lines), random (runner/hold.py needs it for annotations only).
 COLD_UNNEEDED = ("dataclasses", "inspect", "ast", "dis", "typing", "argparse", "gettext", "locale", "random")
-# The modules on that path that still import one of them; session 3's model, rules and parse
-# branches convert theirs. Once they have landed this set is empty: then nothing imports them.
-STILL_CONVERTING = {"redis_ci.lint.engine", "redis_ci.lint.yaml_nodes", "redis_ci.lint.nesting", "redis_ci.lint.pool",
-                    "redis_ci.lint.model.tree", "redis_ci.lint.model.images", "redis_ci.lint.model.options",
-                    "redis_ci.lint.model.ports", "redis_ci.lint.model.endpoints", "redis_ci.lint.model.readiness",
-                    "redis_ci.lint.model.starts", "redis_ci.lint.model.waits", "redis_ci.lint.model.secrets",
-                    "redis_ci.lint.model.compose"}
-
-
 def _importers_after(args: list, cwd: Path) -> tuple[int, dict]:
     """The exit code of `redis-ci lint ARGS` run in a fresh interpreter, and for each module an
     import statement named in it, the modules whose code did (already imported or not: this
@@ -159,7 +150,7 @@ def test_a_cold_run_of_one_dense_file_imports_no_dataclasses_typing_or_argparse(
     assert code == 1 and {"yaml", "redis_ci.lint.model", "redis_ci.lint.rules"} <= set(importers)  # it linted
     assert "redis_ci.lint.engine" in importers["redis_ci.lint.rules"]  # the recorder names importers
     unneeded = {name: sorted(set(who) - set(COLD_UNNEEDED)) for name, who in importers.items() if name in COLD_UNNEEDED}
-    assert {importer for who in unneeded.values() for importer in who} <= STILL_CONVERTING, unneeded
+    assert not {importer for who in unneeded.values() for importer in who}, unneeded
 
 
 def _writer(folder: str, worker: int, rounds: int, paths: list) -> None:
