@@ -59,12 +59,18 @@ def _modules_after(args: list, cwd: Path) -> tuple[int, set]:
     probe = ("import sys\nbefore = set(sys.modules)\nfrom redis_ci.cli import run_command\n"
              "code = run_command(sys.argv[1:])\nimport json\nsys.stdout.flush()\n"
              "print(json.dumps([code, sorted(set(sys.modules) - before)]), file=sys.stderr)\n")
+    code, modules = _run_lint_under(probe, args, cwd)
+    return code, set(modules)
+
+
+def _run_lint_under(probe: str, args: list, cwd: Path):
+    """Run `probe` (a script that runs `redis-ci lint ARGS` and prints a JSON line last on
+    stderr) in a fresh interpreter that imports this checkout; that JSON line, read."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("GITHUB_ACTIONS", None)
     done = subprocess.run([sys.executable, "-c", probe, "lint", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=60)
-    code, modules = json.loads(done.stderr.strip().splitlines()[-1])
-    return code, set(modules)
+    return json.loads(done.stderr.strip().splitlines()[-1])
 
 
 HEAVY = ("yaml", "redis_ci.lint.model", "redis_ci.lint.rules", "redis_ci.lint.engine", "redis_ci.lint.yaml_nodes",
@@ -123,11 +129,7 @@ def _importers_after(args: list, cwd: Path) -> tuple[int, dict]:
              "from redis_ci.cli import run_command\ncode = run_command(sys.argv[1:])\n"
              "builtins.__import__ = real_import\nimport json\nsys.stdout.flush()\n"
              "print(json.dumps([code, {name: sorted(who) for name, who in importers.items()}]), file=sys.stderr)\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("GITHUB_ACTIONS", None)
-    done = subprocess.run([sys.executable, "-c", probe, "lint", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60)
-    code, importers = json.loads(done.stderr.strip().splitlines()[-1])
+    code, importers = _run_lint_under(probe, args, cwd)
     return code, importers
 
 
