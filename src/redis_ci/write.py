@@ -1,5 +1,5 @@
 """The one atomic writer (`lint --fix`, `generate -o`, `generate --into`): a user's file is
-the old file or the whole new one, never half of it, and no temporary file stays behind.
+the old file or the whole new one, never half of it, and no temporary file stays behind (a kill -9: below).
 
 - A symlink is followed: its target gets the new bytes and the link stays a link.
 - An existing file keeps its mode and (where allowed) its owner; a new one gets 0666 minus
@@ -8,7 +8,9 @@ the old file or the whole new one, never half of it, and no temporary file stays
 - The bytes are fsynced before the rename, the folder after it.
 - On Linux the bytes go to an unnamed `O_TMPFILE` in the target's folder, which gets a
   name (`linkat` through /proc/self/fd) only once it is complete, just before the rename:
-  a `kill -9` while writing leaves nothing. Elsewhere (or where the file system has no
+  a `kill -9` while writing leaves nothing (Linux has no link that replaces, so one in the
+  microseconds between the link and the rename leaves the whole new file under its temporary
+  name, which a later write removes once stale). Elsewhere (or where the file system has no
   O_TMPFILE) the temporary file is named `.NAME.redis-ci-RANDOM.tmp` from the start; every
   write removes such files in its folder that are older than STALE_SECONDS, left by a
   writer that was killed.
