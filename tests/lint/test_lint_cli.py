@@ -50,7 +50,7 @@ def test_default_path_is_github_workflows(tmp_path):
     (workflows / "bad.yml").write_text("redis: [\n")  # mentions Redis: the prefilter keeps it
     result = redis_ci("lint", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.startswith(".github/workflows/bad.yml:2:1: RC001 ")
+    assert result.stdout.startswith(".github/workflows/bad.yml:1:9: RC001 ")
 
 
 ONLY_RC201 = """\

@@ -47,4 +47,4 @@ def test_entry_lints_the_files_pre_commit_passes(tmp_path):
                              ".github/workflows/broken.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1
     assert ".github/workflows/bad.yml:6:7: RC201 " in result.stdout
-    assert ".github/workflows/broken.yml:2:1: RC001 " in result.stdout
+    assert ".github/workflows/broken.yml:1:9: RC001 " in result.stdout

@@ -97,9 +97,13 @@ def _parse_yaml(path: str, text: str) -> dict:
     try:
         document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise UsageError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        from redis_ci.lint.lines import split_lines
+        from redis_ci.lint.yaml_errors import error_message, error_position
+
+        lines = split_lines(text)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" (line {error_position(mark, lines)[0]})" if mark is not None else ""
+        raise UsageError(f"{path}: invalid YAML{where}: {error_message(exc, lines)}") from None
     return {} if document is None else document
 
 

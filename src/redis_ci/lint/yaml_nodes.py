@@ -15,6 +15,7 @@ import yaml
 
 from redis_ci.lint.lines import split_lines
 from redis_ci.lint.nesting import MAX_DEPTH, too_deep
+from redis_ci.lint.yaml_errors import error_message, error_position
 
 MappingNode = yaml.MappingNode
 SequenceNode = yaml.SequenceNode
@@ -167,13 +168,10 @@ def _decode(data: bytes) -> tuple[str | None, FileProblem | None]:
         return None, FileProblem("RC001", message, Span(line, column, line, column + 1))
 
 
-def _syntax_problem(exc: yaml.YAMLError) -> FileProblem:
+def _syntax_problem(exc: yaml.YAMLError, lines: list[str]) -> FileProblem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context = getattr(exc, "context", None)
-    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-    return FileProblem("RC001", message, Span(line, column, line, column + 1))
+    line, column = error_position(mark, lines)
+    return FileProblem("RC001", f"invalid YAML: {error_message(exc, lines)}", Span(line, column, line, column + 1))
 
 
 def find_merge_keys(root: Node) -> list[FileProblem]:
@@ -221,7 +219,7 @@ def parse_document(data: bytes) -> Document:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        return Document(None, lines, problems + [_syntax_problem(exc)])
+        return Document(None, lines, problems + [_syntax_problem(exc, lines)])
     except RecursionError:
         message = "invalid YAML: nesting too deep"
         return Document(None, lines, problems + [FileProblem("RC001", message, FILE_START)])
