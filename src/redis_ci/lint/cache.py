@@ -8,14 +8,16 @@ Where: `--cache-dir`, else $REDIS_CI_CACHE_DIR, else the user cache directory
 One index file per settings key (`cache_key.settings_key`: redis-ci's version and the size and mtime of
 its own source files, Python's version, the rules that run, their severities, the config
 file's bytes, the output format and colour): path -> (a hash of the file's bytes (BLAKE2b),
-the other files its result read (compose files) with their hashes, the packed result (itself
-marshalled: a lookup decodes only the results it serves), the file's stat when it was read). A lookup is a hit only when the bytes and those files hash the
-same: keys are on bytes, not mtimes (a CI checkout gives every file a fresh mtime, and
-actions/cache restores the index beside it). The stat only spares reading: a file whose
-device, inode, size, mtime and ctime are those its entry saw is not read again, and a stat is
-recorded only for a file that had not changed for SETTLED_NS before it was read (`_seen`). A
-warm run reads one index file, not one per workflow, and imports nothing of the engine (no
-rule, no model, no PyYAML): this module is standard library only.
+the other files its result read (compose files) with their hashes, the result's detail (rows
+and lines, marshalled: decoded only when findings are needed), the file's stat when it was
+read, the result's head (rendered text, counts): packed.stored_parts). A lookup is a hit only
+when the bytes and those files hash the same: keys are on bytes, not mtimes (a CI checkout
+gives every file a fresh mtime, and actions/cache restores the index beside it). The stat only
+spares reading: a file whose device, inode, size, mtime and ctime are those its entry saw is
+not read again, and a stat is recorded only for a file that had not changed for SETTLED_NS
+before it was read (`_seen`), by a run that saves anyway (a warm run writes nothing). A warm
+run reads one index file, not one per workflow, and imports nothing of the engine (no rule,
+no model, no PyYAML): this module is standard library only.
 
 Two processes at once: a run that linted something re-reads the index, adds its entries and
 renames a temporary file into place, so a reader sees a whole index or the previous one; no
@@ -34,8 +36,8 @@ import sys
 import time
 
 from redis_ci.lint.cache_key import MAGIC, blake2b, content_hash, dependency_stamps, read_bytes, read_rest
+from redis_ci.lint.packed import PackedResult, from_parts, stored_parts
 
-PACKED_FIELDS = 7  # lint/packed.py's tuple
 MAX_BYTES = 64 * 1024 * 1024
 INDEX_SUFFIX = ".index"
 OLD_ENTRY_SUFFIX = ".entry"  # redis-ci-cache/1 kept one file per workflow: trimmed like an index
@@ -139,7 +141,8 @@ class ResultCache:
         self._entries: dict | None = None
         self._loaded_stat = None
         self._fresh: dict = {}  # where -> entry, linted by this run
-        self._seen_now: dict = {}  # where -> (digest, stat key) of hits read and hashed by this run
+        self._read_hits: dict = {}  # where -> (path, digest) of hits read and hashed by this run
+        self._read_started_ns = 0  # before the first of those reads
 
     def _read_index(self) -> dict:
         """The index on disk (empty when missing or undecodable); remembers its stat."""
@@ -169,48 +172,58 @@ class ResultCache:
             self._entries = self._read_index()
         return self._entries
 
-    def get(self, path: str, now_ns: int | None = None) -> tuple | None:
+    def _lookup(self, files: list[str], make) -> list:
+        """For each file, make(path, head, detail) of its entry (packed.stored_parts) if its
+        bytes and the files it read are unchanged, else None (also when make raises ValueError,
+        TypeError or EOFError: a damaged entry is a miss). The bytes are read and hashed unless the
+        file's stat is the one the entry saw (`_seen`); a file read is stat'ed only if this
+        run saves (`save`): a warm run makes one or three system calls per file, not four."""
+        entries = self.entries()
+        if not entries:
+            return [None] * len(files)
+        self._read_started_ns = time.time_ns()
+        read_hits = self._read_hits
+        stat, isabs, cwd = os.stat, os.path.isabs, None
+        found = []
+        for path in files:
+            if isabs(path):  # the path is in the rendered text; a relative path's URI depends on the current folder
+                cwd = cwd or os.getcwd()
+                where = f"{cwd}\0{path}"
+            else:
+                where = path
+            try:
+                digest, dependencies, detail, seen, head = entries[where]
+                if seen is None or _stat_key_of_file(stat(path)) != seen:
+                    if content_hash(read_bytes(path)) != digest:
+                        found.append(None)
+                        continue
+                    read_hits[where] = (path, digest)
+                if dependencies and dependency_stamps(other for other, _ in dependencies) != dependencies:
+                    found.append(None)
+                    continue
+                found.append(make(path, head, detail))
+            except (KeyError, OSError, ValueError, TypeError, EOFError):  # none, unreadable (linting says why), damaged
+                found.append(None)
+        return found
+
+    def get(self, path: str) -> tuple | None:
         """The packed result stored for path if its bytes and the files it read are unchanged,
-        else None. The bytes are read and hashed unless the file's stat is the one the entry
-        saw (`_seen`)."""
-        where = _where(path)
-        entry = self.entries().get(where)
-        if not (isinstance(entry, tuple) and len(entry) == 4):
-            return None
-        digest, dependencies, blob, seen = entry
-        try:
-            stat = os.stat(path)  # before the read: a write after it changes the stat next time
-            if seen is None or _stat_key_of_file(stat) != seen:
-                if content_hash(read_bytes(path)) != digest:
-                    return None
-                settled = _seen(stat, time.time_ns() if now_ns is None else now_ns)
-                if settled is not None:  # recorded if this run saves anyway (a warm run writes nothing)
-                    self._seen_now[where] = (digest, settled)
-        except OSError:  # linting it reports why
-            return None
-        if dependencies and dependency_stamps(path for path, _ in dependencies) != dependencies:
-            return None
-        try:
-            packed = marshal.loads(blob)
-        except (ValueError, EOFError, TypeError):
-            return None
-        if not (isinstance(packed, tuple) and len(packed) == PACKED_FIELDS and packed[0] == path):
-            return None
-        return packed
+        else None."""
+        return self._lookup([path], from_parts)[0]
 
     def put(self, path: str, digest: bytes | None, dependencies: tuple, packed: tuple, stat=None) -> None:
         """Keep a result for the next save (digest None: the file could not be read; not kept).
         stat: the file's, taken before the bytes that were hashed were read."""
         if digest is not None:
             seen = None if stat is None else _seen(stat, time.time_ns())
-            self._fresh[_where(path)] = (digest, dependencies, marshal.dumps(packed), seen)
+            head, detail = stored_parts(packed)
+            self._fresh[_where(path)] = (digest, dependencies, detail, seen, head)
 
-    def through(self, files: list[str], lint_misses) -> list[tuple]:
-        """Packed results of files in order: hits from the index, the rest from
-        lint_misses(missed files) -> [(packed, content_hash of the bytes linted, dependency stamps)],
-        which are stored."""
-        now_ns = time.time_ns()
-        found = [self.get(path, now_ns) for path in files] if self.entries() else [None] * len(files)
+    def through(self, files: list[str], lint_misses, make=from_parts, wrap=None) -> list:
+        """Results of files in order: make(path, head, detail) of the hits, lint_misses(missed
+        files) -> [(packed, content_hash of the bytes linted, dependency stamps)] for the rest,
+        which are stored (and given as wrap(packed); default: the packed tuples themselves)."""
+        found = self._lookup(files, make)
         missed = [number for number, hit in enumerate(found) if hit is None]
         if not missed:
             self._touch()
@@ -222,10 +235,19 @@ class ResultCache:
             except OSError:
                 pass
         for number, (packed, digest, dependencies) in zip(missed, lint_misses([files[n] for n in missed])):
-            found[number] = packed
+            found[number] = packed if wrap is None else wrap(packed)
             self.put(files[number], digest, dependencies, packed, stats.get(number))
         self.save()
         return found
+
+    def results(self, files: list[str], lint_misses, rows_needed: bool) -> list:
+        """through() as packed.PackedResults: a hit decodes its rows now only if rows_needed
+        (a damaged one is then a miss), else on first use (which a pre-rendered format without
+        a step summary never makes)."""
+        def make(path, head, detail):
+            return PackedResult.stored(path, head, marshal.loads(detail) if rows_needed else detail)
+
+        return self.through(files, lint_misses, make, PackedResult)
 
     def _touch(self) -> None:
         """A run served from this index marks it used (the trim removes the least recently used)."""
@@ -249,10 +271,7 @@ class ResultCache:
                     entries = self._read_index()
             except OSError:
                 entries = {}
-            for where, (digest, seen) in self._seen_now.items():  # hits whose stat is settled now
-                entry = entries.get(where)
-                if isinstance(entry, tuple) and len(entry) == 4 and entry[0] == digest:
-                    entries[where] = (*entry[:3], seen)
+            self._settle_read_hits(entries)
             for where in self._fresh:  # this run's entries go last: the newest, dropped last
                 entries.pop(where, None)
             entries.update(self._fresh)
@@ -267,7 +286,7 @@ class ResultCache:
                 os.close(handle)
             os.replace(temp, self.path)
             temp = None
-            self._entries, self._fresh, self._seen_now = entries, {}, {}
+            self._entries, self._fresh, self._read_hits = entries, {}, {}
             self._loaded_stat = _stat_key(os.stat(self.path))
         except (OSError, ValueError):
             pass
@@ -278,6 +297,20 @@ class ResultCache:
                 except OSError:
                     pass
         self.trim()
+
+    def _settle_read_hits(self, entries: dict) -> None:
+        """Record the stat of each hit this run read and hashed, if it had settled before the
+        reads began: stat'ed after its read, a file changed since has a ctime past that point."""
+        for where, (path, digest) in self._read_hits.items():
+            entry = entries.get(where)
+            if not (isinstance(entry, tuple) and len(entry) == 5 and entry[0] == digest):
+                continue
+            try:
+                seen = _seen(os.stat(path), self._read_started_ns)
+            except OSError:
+                continue
+            if seen is not None:
+                entries[where] = (*entry[:3], seen, entry[4])
 
     def _bounded(self, entries: dict) -> bytes:
         """The index's bytes; over max_bytes, the oldest entries are dropped down to 3/4 of it."""

@@ -12,8 +12,9 @@ try:  # hashlib's own blake2b, without the OpenSSL library `import hashlib` load
 except ImportError:  # an interpreter built without it
     from hashlib import blake2b
 
-MAGIC = "redis-ci-cache/2"
+MAGIC = "redis-ci-cache/3"  # /3: entries keep head and detail apart (packed.stored_parts)
 READ_CHUNK = 1 << 16
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # Windows would translate line ends
 
 
 def _source_stamp() -> str:
@@ -59,7 +60,7 @@ def read_bytes(path: str) -> bytes:
     """A file's bytes with the fewest system calls (no buffered file object, no fstat): a
     read shorter than asked for is taken as the end. Were it not (a signal), the hash would
     differ from the stored one: a miss, never a wrong hit."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    handle = os.open(path, _READ_FLAGS)
     try:
         data = os.read(handle, READ_CHUNK)
         return data if len(data) < READ_CHUNK else data + read_rest(handle)

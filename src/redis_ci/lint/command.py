@@ -191,9 +191,11 @@ class _Plan:
         return self._selected[key]
 
 
-def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: str | None, output):
+def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: str | None, output,
+          rows_needed: bool = True):
     """Packed results (lint/packed.py) in the order of files (stdin's last), and the
-    --fix/--diff status."""
+    --fix/--diff status. rows_needed: anything but the pre-rendered text reads findings (a
+    cached result decodes them only then)."""
     from redis_ci.lint.packed import PackedResult
     from redis_ci.lint.selection import rule_classes
 
@@ -215,20 +217,20 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
             from redis_ci.lint.packed import pack
 
             fixed, status = run_fixes(paths, rule_classes(rules), config.severity, dry_run=args.diff)
-            packed = [pack(result, output) for result in fixed]
+            packed = [PackedResult(pack(result, output)) for result in fixed]
             fix_status = max(fix_status, status)
         elif cache_folder is not None:
             from redis_ci.lint.cache import ResultCache
             from redis_ci.lint.cache_key import settings_key
 
             key = settings_key(rules, config.severity, config.path, output)
-            packed = ResultCache(cache_folder, key).through(
-                paths, lambda misses: _lint_files(misses, rules, config, output, cache_folder, key))
+            packed = ResultCache(cache_folder, key).results(
+                paths, lambda misses: _lint_files(misses, rules, config, output, cache_folder, key), rows_needed)
         else:
-            packed = _lint_files(paths, rules, config, output)
+            packed = [PackedResult(one) for one in _lint_files(paths, rules, config, output)]
         for (position, _), one in zip(members, packed):
             placed[position] = one
-    results = [PackedResult(placed[position]) for position in range(len(files))]
+    results = [placed[position] for position in range(len(files))]
     if stdin_path is not None:
         from redis_ci.lint.engine import check_workflow_bytes
         from redis_ci.lint.packed import pack
@@ -301,7 +303,9 @@ def run(args: argparse.Namespace) -> int:
     color = format_name == "text" and use_color(args.color, args.output_file is None and sys.stdout.isatty())
     # what the workers render: nothing for --statistics and --diff, which print no findings
     output = Output(format_name if not (args.statistics or args.diff) else "none", color)
-    results, fix_status = _lint(args, plan, files, stdin_path, output)
+    step_summary = bool(os.environ.get("GITHUB_STEP_SUMMARY")) and not args.diff
+    results, fix_status = _lint(args, plan, files, stdin_path, output,
+                                rows_needed=output.format not in PRE_RENDERED or step_summary)
     readable = [result for result in results if result.read_error is None]
     if not results and not args.quiet:
         where = " ".join(path for path in paths if path != STDIN)
@@ -326,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
                 write_output_file(args.output_file, report)
             except OSError as exc:
                 raise FatalError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
-        if os.environ.get("GITHUB_STEP_SUMMARY"):
+        if step_summary:
             _step_summary(readable, artifact_uri)
     for result in readable:
         if not args.quiet:
@@ -347,9 +351,9 @@ def run(args: argparse.Namespace) -> int:
 
     def fails(result) -> bool:
         fail_on = args.fail_on or plan.settings(result.path)[0].fail_on or "warning"
-        return result.worst_rank() <= severity_rank(fail_on)
+        return result.worst_rank <= severity_rank(fail_on)
 
-    return 1 if any(fails(result) for result in readable if result.rows) else 0
+    return 1 if any(fails(result) for result in readable if result.count) else 0
 
 
 def _step_summary(results, artifact_uri) -> None:

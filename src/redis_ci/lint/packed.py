@@ -14,6 +14,7 @@ same for findings in another file (file: a compose file; None: the workflow).
 
 from __future__ import annotations
 
+import marshal
 from collections import namedtuple
 
 from redis_ci.lint.severities import SEVERITIES, severity_rank
@@ -53,14 +54,69 @@ def pack(result, output: Output) -> tuple:
     return (result.path, result.read_error, tuple(result.notices), rows, line_map, text, other_lines)
 
 
-class PackedResult:
-    """A packed tuple with the FileResult interface the renderers and reports read."""
+def tally(rows) -> tuple:
+    """(findings, fixable ones, the most severe one's severity_rank or len(SEVERITIES)) of
+    rows: all the summary line and the exit code read."""
+    return (len(rows), sum(1 for row in rows if row[8]),
+            min((severity_rank(row[2]) for row in rows), default=len(SEVERITIES)))
 
-    __slots__ = ("path", "read_error", "notices", "rows", "line_map", "text", "other_lines", "_findings")
+
+def stored_parts(packed: tuple) -> tuple[tuple, bytes]:
+    """A packed tuple -> (head, detail), as the result cache keeps it: head = (read_error,
+    notices, text) + tally(rows), all a run of a pre-rendered format reads; detail = the rows
+    and lines, marshalled, decoded only when findings themselves are needed (json, sarif,
+    --statistics, the step summary). A warm text run decodes no row (most of an index's objects)."""
+    _path, read_error, notices, rows, line_map, text, other_lines = packed
+    return (read_error, notices, text, *tally(rows)), marshal.dumps((rows, line_map, other_lines))
+
+
+def from_parts(path: str, head: tuple, detail: bytes) -> tuple:
+    """stored_parts' inverse: the packed tuple."""
+    rows, line_map, other_lines = marshal.loads(detail)
+    read_error, notices, text = head[:3]
+    return (path, read_error, notices, rows, line_map, text, other_lines)
+
+
+class PackedResult:
+    """A packed tuple with the FileResult interface the renderers and reports read. count,
+    fixable_count and worst_rank are tally's; a result from the cache (`stored`) decodes its
+    rows and lines on first use."""
+
+    __slots__ = ("path", "read_error", "notices", "text", "count", "fixable_count", "worst_rank", "_detail",
+                 "_findings")
 
     def __init__(self, packed: tuple):
-        self.path, self.read_error, self.notices, self.rows, self.line_map, self.text, self.other_lines = packed
+        self.path, self.read_error, self.notices, rows, line_map, self.text, other_lines = packed
+        self.count, self.fixable_count, self.worst_rank = tally(rows)
+        self._detail = (rows, line_map, other_lines)
         self._findings = None
+
+    @classmethod
+    def stored(cls, path: str, head: tuple, detail) -> PackedResult:
+        """From stored_parts' head and detail (bytes, or already decoded)."""
+        result = cls.__new__(cls)
+        result.path = path
+        result.read_error, result.notices, result.text, result.count, result.fixable_count, result.worst_rank = head
+        result._detail = detail
+        result._findings = None
+        return result
+
+    def _details(self) -> tuple:
+        if isinstance(self._detail, bytes):
+            self._detail = marshal.loads(self._detail)
+        return self._detail
+
+    @property
+    def rows(self) -> tuple:
+        return self._details()[0]
+
+    @property
+    def line_map(self) -> dict:
+        return self._details()[1]
+
+    @property
+    def other_lines(self) -> dict:
+        return self._details()[2]
 
     @property
     def findings(self) -> list:
@@ -87,14 +143,6 @@ class PackedResult:
     def lines_of(self, finding) -> list:
         file = getattr(finding, "file", None)
         return _sparse(self.other_lines.get(file, {})) if file else self.lines
-
-    @property
-    def fixable_count(self) -> int:
-        return sum(1 for row in self.rows if row[8])
-
-    def worst_rank(self) -> int:
-        """severity_rank of the most severe finding (len(SEVERITIES) when there is none)."""
-        return min((severity_rank(row[2]) for row in self.rows), default=len(SEVERITIES))
 
 
 def _sparse(line_map: dict) -> list:

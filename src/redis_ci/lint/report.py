@@ -13,12 +13,12 @@ def _plural(count: int, word: str) -> str:
 
 def summary_line(results) -> str:
     """`Found 7 findings (3 fixable) in 2 files.` or `All checks passed (5 files).`
-    results: packed results (lint/packed.py: counted from their rows, no Finding built)."""
-    count = sum(len(result.rows) for result in results)
+    results: packed results (lint/packed.py: their counts, no row decoded, no Finding built)."""
+    count = sum(result.count for result in results)
     if not count:
         return f"All checks passed ({_plural(len(results), 'file')})."
     fixable = sum(result.fixable_count for result in results)
-    files = sum(1 for result in results if result.rows)
+    files = sum(1 for result in results if result.count)
     fixable_note = f" ({fixable} fixable)" if fixable else ""
     return f"Found {_plural(count, 'finding')}{fixable_note} in {_plural(files, 'file')}."
 
