@@ -3,8 +3,8 @@
 A worker renders its file's findings itself (text and github formats) and returns strings,
 ints and tuples only: pickling and unpickling those is several times cheaper than
 `FileResult`s with `Finding`s, `Span`s and every line of the file (bench/lint_speed.py).
-The parent writes the rendered text in path order; `PackedResult` rebuilds `Finding`s only
-for what needs them (json, sarif, --statistics, the step summary).
+The parent writes the rendered text in path order; `PackedResult` makes finding objects
+(`RowFinding`) only for what needs them (json, sarif, --statistics, the step summary).
 
 The packed tuple: (path, read_error, notices, rows, line_map, text, other_lines), where a
 row is (code, name, severity, message, line, column, end_line, end_column, fixable, file),
@@ -77,6 +77,29 @@ def from_parts(path: str, head: tuple, detail: bytes) -> tuple:
     return (path, read_error, notices, rows, line_map, text, other_lines)
 
 
+class RowSpan:
+    """A finding's position, as yaml_nodes.Span gives it (1-based lines and columns)."""
+
+    __slots__ = ("line", "column", "end_line", "end_column")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int):
+        self.line, self.column, self.end_line, self.end_column = line, column, end_line, end_column
+
+
+class RowFinding:
+    """A packed row with the attributes of rule.Finding that renderers and reports read. Not
+    rule.Finding itself: that module imports the prefilter, and its Span PyYAML, which a run
+    served from the cache (json, sarif, the step summary) has no other use for."""
+
+    __slots__ = ("code", "name", "severity", "message", "span", "fixable", "file")
+
+    def __init__(self, code: str, name: str, severity: str, message: str, line: int, column: int, end_line: int,
+                 end_column: int, fixable: bool, file: str | None):
+        self.code, self.name, self.severity, self.message = code, name, severity, message
+        self.span = RowSpan(line, column, end_line, end_column)
+        self.fixable, self.file = fixable, file
+
+
 class PackedResult:
     """A packed tuple with the FileResult interface the renderers and reports read. count,
     fixable_count and worst_rank are tally's; a result from the cache (`stored`) decodes its
@@ -120,16 +143,9 @@ class PackedResult:
 
     @property
     def findings(self) -> list:
+        """The rows as RowFindings (what renderers and reports read of a rule.Finding)."""
         if self._findings is None:
-            from redis_ci.lint.rule import Finding
-            from redis_ci.lint.yaml_nodes import Span
-
-            findings = []
-            for code, name, severity, message, line, column, end_line, end_column, fixable, file in self.rows:
-                where = {"file": file} if file else {}  # only findings in a compose file name theirs
-                findings.append(Finding(code, name, severity, message, Span(line, column, end_line, end_column),
-                                        fixable, **where))
-            self._findings = findings
+            self._findings = [RowFinding(*row) for row in self.rows]
         return self._findings
 
     @property

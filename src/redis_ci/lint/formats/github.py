@@ -8,7 +8,7 @@ runner shows at most 10 error and 10 warning annotations per step.
 
 from __future__ import annotations
 
-from redis_ci.lint.rule import severity_rank
+from redis_ci.lint.severities import severity_rank
 from redis_ci.probe.report import escape_data  # the probe's workflow commands escape data the same way
 
 # Finding severity -> workflow command.
