@@ -201,9 +201,13 @@ def _lint(args: argparse.Namespace, plan: _Plan, files: list[str], stdin_path: s
 
     groups: dict = {}
     folder = None
+    # files come folder by folder: one config lookup each. On POSIX the folder is told by the
+    # text before the last "/" (equal texts, equal folders) without os.path.dirname per file.
+    separator = os.sep if os.altsep is None else None
     for position, path in enumerate(files):
-        if os.path.dirname(path) != folder:  # files come folder by folder: one config lookup each
-            folder = os.path.dirname(path)
+        here = path[:path.rfind(separator) + 1] if separator else os.path.dirname(path)
+        if here != folder:
+            folder = here
             config, rules = plan.settings(path)
             members = groups.setdefault(id(config), (config, rules, []))[2]
         members.append((position, path))

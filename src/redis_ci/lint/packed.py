@@ -15,7 +15,6 @@ same for findings in another file (file: a compose file; None: the workflow).
 from __future__ import annotations
 
 import marshal
-from collections import namedtuple
 
 from redis_ci.lint.severities import SEVERITIES, severity_rank
 
@@ -25,9 +24,27 @@ PRE_RENDERED = ("text", "github")
 _GITHUB_PREFIX = {"error": "::error ", "warning": "::warning ", "info": "::notice "}
 
 
-# What a worker renders: the resolved format and whether text is coloured. (A
-# collections.namedtuple: typing.NamedTuple costs a cached lint ~7 ms of start-up.)
-Output = namedtuple("Output", ("format", "color"), defaults=(False,))
+class Output:
+    """What a worker renders: the resolved format and whether text is coloured. A plain class:
+    collections.namedtuple builds its class when imported (~0.1 ms of every start, and
+    `collections` itself, which a cached lint has no other use for)."""
+
+    __slots__ = ("format", "color")
+
+    def __init__(self, format: str, color: bool = False):  # noqa: A002 - the option's name
+        self.format, self.color = format, color
+
+    def __iter__(self):  # cache_key.settings_key keys on tuple(output)
+        return iter((self.format, self.color))
+
+    def __eq__(self, other) -> bool:
+        return other.__class__ is self.__class__ and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Output(format={self.format!r}, color={self.color!r})"
 
 
 def pack(result, output: Output) -> tuple:
@@ -67,7 +84,12 @@ def stored_parts(packed: tuple) -> tuple[tuple, bytes]:
     and lines, marshalled, decoded only when findings themselves are needed (json, sarif,
     --statistics, the step summary). A warm text run decodes no row (most of an index's objects)."""
     _path, read_error, notices, rows, line_map, text, other_lines = packed
+    if read_error is None and not (notices or rows or line_map or text or other_lines):
+        return _CLEAN  # most files: one object each, which marshal writes once and refers back to
     return (read_error, notices, text, *tally(rows)), marshal.dumps((rows, line_map, other_lines))
+
+
+_CLEAN = ((None, (), "", *tally(())), marshal.dumps(((), {}, {})))  # stored_parts of a file with nothing to say
 
 
 def from_parts(path: str, head: tuple, detail: bytes) -> tuple:

@@ -4,7 +4,6 @@ decision and `--output-file`. The findings themselves are rendered by `render.py
 from __future__ import annotations
 
 import os
-from collections import Counter
 
 
 def _plural(count: int, word: str) -> str:
@@ -25,6 +24,8 @@ def summary_line(results) -> str:
 
 def statistics(results, as_json: bool) -> str:
     """Findings counted per rule, most frequent first (ruff's --statistics)."""
+    from collections import Counter  # only here: a cached lint starts without it
+
     counts = Counter()
     first = {}
     for result in results:
