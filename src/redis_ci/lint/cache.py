@@ -60,7 +60,7 @@ def default_cache_dir() -> str:
 
 
 def _where(path: str) -> str:
-    # the path is in the rendered text; a relative path's URI depends on the current folder
+    # the path is in the rendered text, and an absolute path's URI (render.artifact_uri) depends on the current folder
     return f"{os.getcwd()}\0{path}" if os.path.isabs(path) else path
 
 
@@ -178,32 +178,29 @@ class ResultCache:
         TypeError or EOFError: a damaged entry is a miss). The bytes are read and hashed unless the
         file's stat is the one the entry saw (`_seen`); a file read is stat'ed only if this
         run saves (`save`): a warm run makes one or three system calls per file, not four."""
+        found = [None] * len(files)
         entries = self.entries()
         if not entries:
-            return [None] * len(files)
+            return found
         self._read_started_ns = time.time_ns()
         read_hits = self._read_hits
-        stat, isabs, cwd = os.stat, os.path.isabs, None
-        found = []
-        for path in files:
-            if isabs(path):  # the path is in the rendered text; a relative path's URI depends on the current folder
+        stat, isabs, posix, cwd = os.stat, os.path.isabs, os.sep == "/" and os.altsep is None, None
+        for number, path in enumerate(files):
+            where = path
+            if path.startswith("/") if posix else isabs(path):  # see _where
                 cwd = cwd or os.getcwd()
                 where = f"{cwd}\0{path}"
-            else:
-                where = path
             try:
                 digest, dependencies, detail, seen, head = entries[where]
                 if seen is None or _stat_key_of_file(stat(path)) != seen:
                     if content_hash(read_bytes(path)) != digest:
-                        found.append(None)
                         continue
                     read_hits[where] = (path, digest)
                 if dependencies and dependency_stamps(other for other, _ in dependencies) != dependencies:
-                    found.append(None)
                     continue
-                found.append(make(path, head, detail))
+                found[number] = make(path, head, detail)
             except (KeyError, OSError, ValueError, TypeError, EOFError):  # none, unreadable (linting says why), damaged
-                found.append(None)
+                pass
         return found
 
     def get(self, path: str) -> tuple | None:
@@ -244,10 +241,10 @@ class ResultCache:
         """through() as packed.PackedResults: a hit decodes its rows now only if rows_needed
         (a damaged one is then a miss), else on first use (which a pre-rendered format without
         a step summary never makes)."""
-        def make(path, head, detail):
-            return PackedResult.stored(path, head, marshal.loads(detail) if rows_needed else detail)
+        def decoded(path, head, detail):
+            return PackedResult.stored(path, head, marshal.loads(detail))
 
-        return self.through(files, lint_misses, make, PackedResult)
+        return self.through(files, lint_misses, decoded if rows_needed else PackedResult.stored, PackedResult)
 
     def _touch(self) -> None:
         """A run served from this index marks it used (the trim removes the least recently used)."""
