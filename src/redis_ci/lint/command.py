@@ -102,10 +102,16 @@ _CODE_LISTS = {"--select": "select", "--extend-select": "extend_select", "--igno
                "--extend-ignore": "extend_ignore"}
 
 
+class _Arguments:
+    """The parsed options as attributes, as argparse.Namespace holds them (types.SimpleNamespace
+    would import `types`, which pip's console script has loaded but a lean entry point has not)."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
 def quick_arguments(words: list[str]):
     """The namespace argparse would make of `redis-ci lint WORDS`, or None: let argparse read them."""
-    from types import SimpleNamespace
-
     values = {"command": "lint", "paths": [], "format": "auto", "output_file": None, "fail_on": None,
               "exit_zero": False, "config": None, "select": None, "extend_select": [], "ignore": None,
               "extend_ignore": [], "quiet": False, "statistics": False, "color": "auto", "stdin_filename": None,
@@ -141,7 +147,7 @@ def quick_arguments(words: list[str]):
         if choices is not None and value not in choices:
             return None
         values[dest] = value
-    return SimpleNamespace(**values)
+    return _Arguments(values)
 
 
 def _check_usage(args: argparse.Namespace, paths: list[str]) -> None:
