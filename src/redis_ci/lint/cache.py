@@ -242,7 +242,8 @@ class ResultCache:
         (a damaged one is then a miss), else on first use (which a pre-rendered format without
         a step summary never makes)."""
         def decoded(path, head, detail):
-            return PackedResult.stored(path, head, marshal.loads(detail))
+            rows, line_map, other_lines = marshal.loads(detail)  # damaged: ValueError or TypeError, a miss
+            return PackedResult.stored(path, head, (rows, line_map, other_lines))
 
         return self.through(files, lint_misses, decoded if rows_needed else PackedResult.stored, PackedResult)
 
