@@ -72,10 +72,12 @@ def lint(cwd: Path, *args: str, summary: Path | None = None) -> tuple:
     """(exit code, stdout, stderr, the step summary written) of `python -X importtime -m
     redis_ci lint ARGS`, and the redis_ci modules it imported (import lines left out of stderr)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR", "FORCE_COLOR"):
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA",
+                 "NO_COLOR", "FORCE_COLOR"):
         env.pop(name, None)
-    if summary is not None:
-        env["GITHUB_STEP_SUMMARY"] = str(summary)
+    if summary is not None:  # with the commit to link each finding to
+        env.update(GITHUB_STEP_SUMMARY=str(summary), GITHUB_SERVER_URL="https://github.com",
+                   GITHUB_REPOSITORY="owner/repo", GITHUB_SHA="0123abc")
         summary.write_text("")
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "redis_ci", "lint", *args], cwd=cwd, env=env,
                           capture_output=True, timeout=120)
@@ -86,7 +88,7 @@ def lint(cwd: Path, *args: str, summary: Path | None = None) -> tuple:
     return (done.returncode, done.stdout, stderr, written), modules
 
 
-def _cold_then_warm(cwd: Path, cache: Path, args: list, summary: Path | None = None) -> None:
+def _cold_then_warm(cwd: Path, cache: Path, args: list, summary: Path | None = None) -> tuple:
     started_ns = time.time_ns()
     expected, _ = lint(cwd, "--no-cache", *args, summary=summary)
     assert expected[0] == 1 and expected[1]
@@ -99,6 +101,7 @@ def _cold_then_warm(cwd: Path, cache: Path, args: list, summary: Path | None = N
     assert index.stat().st_ino == saved  # served from the cache: no save renamed a new index into place
     if "sarif" not in args:  # SARIF documents the rules that ran: it imports them (and PyYAML)
         assert "yaml" not in warm_modules and "redis_ci.lint.rule" not in warm_modules
+    return expected
 
 
 @pytest.mark.parametrize("args", FORMATS, ids=" ".join)
@@ -108,7 +111,8 @@ def test_a_warm_run_prints_what_a_cold_run_prints(repository, tmp_path, args):
 
 @pytest.mark.parametrize("args", [["--format", "github"], ["--format", "text"]], ids=" ".join)
 def test_a_warm_run_writes_the_same_step_summary(repository, tmp_path, args):
-    _cold_then_warm(repository, tmp_path / "cache", args, summary=tmp_path / "summary.md")
+    expected = _cold_then_warm(repository, tmp_path / "cache", args, summary=tmp_path / "summary.md")
+    assert "](https://github.com/owner/repo/blob/0123abc/docker-compose.yml#L" in expected[3]  # a compose finding's link
 
 
 def test_absolute_paths_and_explicit_files(repository, tmp_path):

@@ -20,8 +20,9 @@ from redis_ci.lint.severities import SEVERITIES, severity_rank
 
 # Formats whose output a worker renders per file (the parent only joins it).
 PRE_RENDERED = ("text", "github")
-# The github format's lines start with the command for the severity (formats/github.py).
-_GITHUB_PREFIX = {"error": "::error ", "warning": "::warning ", "info": "::notice "}
+# The github format's lines start with the command for the severity (formats/github.py):
+# "::error ", "::warning ", "::notice ", told apart by their first three characters.
+_GITHUB_MARK = {"::e": "error", "::w": "warning", "::n": "info"}
 
 
 class Output:
@@ -200,6 +201,6 @@ def joined_report(format_name: str, results: list) -> str:
     by_severity: dict = {severity: [] for severity in SEVERITIES}
     for result in results:
         for line in result.text.splitlines(keepends=True):
-            severity = next((name for name, prefix in _GITHUB_PREFIX.items() if line.startswith(prefix)), "info")
-            by_severity[severity].append(line)
+            # one annotation per line (escape_data turns line breaks into %0A), its command first
+            by_severity[_GITHUB_MARK.get(line[:3], "info")].append(line)
     return "".join(line for severity in SEVERITIES for line in by_severity[severity])

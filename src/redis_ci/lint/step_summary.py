@@ -14,14 +14,24 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _file_link(uri: str, line: int | None = None) -> str:
-    """A link to the file (at a line) at the commit being built, when Actions says which."""
+def _linker(artifact_uri):
+    """link(path, line=None): a link to the file (at a line) at the commit being built, when
+    Actions says which (the environment read once, each path's URI made once: a summary has a
+    link per finding)."""
     server, repository, sha = (os.environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
-    label = f"{uri}:{line}" if line else uri
-    if not (server and repository and sha):
-        return f"`{label}`"
-    anchor = f"#L{line}" if line else ""
-    return f"[`{label}`]({server}/{repository}/blob/{sha}/{uri}{anchor})"
+    uris: dict = {}
+
+    def link(path: str, line: int | None = None) -> str:
+        uri = uris.get(path)
+        if uri is None:
+            uri = uris[path] = artifact_uri(path)
+        label = f"{uri}:{line}" if line else uri
+        if not (server and repository and sha):
+            return f"`{label}`"
+        anchor = f"#L{line}" if line else ""
+        return f"[`{label}`]({server}/{repository}/blob/{sha}/{uri}{anchor})"
+
+    return link
 
 
 def render_step_summary(results, artifact_uri) -> str:
@@ -29,6 +39,7 @@ def render_step_summary(results, artifact_uri) -> str:
     findings = [(result.path_of(finding), finding) for result in results for finding in result.findings]
     if not findings:
         return "\n".join(lines) + "\n"
+    link = _linker(artifact_uri)
     per_rule = Counter(finding.code for _, finding in findings)
     names = {finding.code: finding for _, finding in findings}
     lines += ["| rule | findings | fixable |", "|---|---:|---|"]
@@ -39,10 +50,10 @@ def render_step_summary(results, artifact_uri) -> str:
     lines += ["", "| file | findings |", "|---|---:|"]
     for result in results:
         if result.findings:
-            lines.append(f"| {_file_link(artifact_uri(result.path))} | {len(result.findings)} |")
+            lines.append(f"| {link(result.path)} | {len(result.findings)} |")
     lines += ["", "<details><summary>Every finding</summary>", ""]
     for path, finding in findings:
-        lines.append(f"- {_file_link(artifact_uri(path), finding.span.line)} {finding.severity} "
+        lines.append(f"- {link(path, finding.span.line)} {finding.severity} "
                      f"[{finding.code}]({rule_url(finding.code)}): {_cell(finding.message)}")
     lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
