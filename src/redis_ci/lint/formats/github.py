@@ -20,18 +20,12 @@ def escape_property(text: str) -> str:
 
 
 def annotation(uri: str, finding) -> str:
-    """One workflow command for one finding; uri is the repository-relative path."""
+    """One workflow command for one finding; uri is the repository-relative path. The numbers
+    need no escaping (digits and "-" only)."""
     span = finding.span
-    properties = {
-        "file": uri,
-        "line": span.line,
-        "col": span.column,
-        "endLine": span.end_line,
-        "endColumn": span.end_column,
-        "title": finding.code,
-    }
-    joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{COMMANDS[finding.severity]} {joined}::{escape_data(finding.message)}"
+    return (f"::{COMMANDS[finding.severity]} file={escape_property(uri)},line={span.line},col={span.column},"
+            f"endLine={span.end_line},endColumn={span.end_column},title={escape_property(finding.code)}"
+            f"::{escape_data(finding.message)}")
 
 
 def render_github(results, artifact_uri) -> str:
