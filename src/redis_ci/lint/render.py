@@ -27,18 +27,20 @@ def finding_line(path: str, finding) -> str:
     return f"{path}:{finding.span.line}:{finding.span.column}: {finding.code}{mark} {finding.severity}: {finding.message}"
 
 
-def _excerpt(lines: list[str], finding, color: bool) -> list[str]:
+def _excerpt(lines: list[str], finding, color: bool) -> str | None:
+    """The source line with a gutter above and a caret underline below (three lines, one string)."""
     span = finding.span
     if not 1 <= span.line <= len(lines):
-        return []
+        return None
     source = lines[span.line - 1].replace("\t", " ")
     end = span.end_column if span.end_line == span.line else len(source) + 1
     width = max(min(end, len(source) + 1) - span.column, 1)
-    gutter = " " * len(str(span.line))
+    number = str(span.line)
+    gutter = " " * len(number)
     underline = " " * (span.column - 1) + "^" + "~" * (width - 1)
     if color:
         underline = _COLOR[finding.severity] + underline + _RESET
-    return [f"{gutter} |", f"{span.line} | {source}", f"{gutter} | {underline}"]
+    return f"{gutter} |\n{number} | {source}\n{gutter} | {underline}"
 
 
 def render_text(results: list, show_source: bool = True, color: bool = False) -> str:
@@ -55,8 +57,10 @@ def render_text(results: list, show_source: bool = True, color: bool = False) ->
                           f"{paint}{finding.severity}{_RESET}: {finding.message}")
             out.append(header)
             if show_source:
-                out.extend(_excerpt(result.lines_of(finding), finding, color))
-    return "".join(line + "\n" for line in out)
+                excerpt = _excerpt(result.lines_of(finding), finding, color)
+                if excerpt is not None:
+                    out.append(excerpt)
+    return "\n".join(out) + "\n" if out else ""
 
 
 def render_json(results: list) -> str:

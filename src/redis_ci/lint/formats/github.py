@@ -32,4 +32,8 @@ def render_github(results, artifact_uri) -> str:
     """All findings, most severe first, in path and position order within a severity."""
     located = [(result.path_of(finding), finding) for result in results for finding in result.findings]
     located.sort(key=lambda item: severity_rank(item[1].severity))  # stable: keeps file order
-    return "".join(annotation(artifact_uri(path), finding) + "\n" for path, finding in located)
+    uris: dict = {}  # each path's URI made once: a file has many findings
+    for path, _ in located:
+        if path not in uris:
+            uris[path] = artifact_uri(path)
+    return "".join(annotation(uris[path], finding) + "\n" for path, finding in located)
