@@ -161,6 +161,8 @@ def test_a_stalled_worker_is_killed_and_its_files_linted_here(tmp_path):
 
 def _fails_on_40(pid_folder: Path, path: str) -> tuple:
     (pid_folder / str(os.getpid())).touch()
+    if os.getpid() == PARENT:
+        time.sleep(0.005)  # slow: a worker gets to file 40 first
     if path == "40":
         raise ValueError("file 40")
     return path, os.getpid()

