@@ -199,8 +199,10 @@ class ForkPool:
         for worker in list(self.workers):
             if self.queue:
                 self._give(worker)
-            elif not worker.held and not self.triaging and worker.tasks >= 0:
-                os.close(worker.tasks)  # no more work: it exits (EOF) while the parent ends its own
+            elif not self.triaging and worker.tasks >= 0:
+                # no more work: it reads what it holds, then EOF, and exits as soon as it is done
+                # (a worker's exit takes 2-6 ms here, the parent need not wait for it at the end)
+                os.close(worker.tasks)
                 worker.tasks = -1
 
     def _receive(self, worker: _Worker) -> None:
