@@ -288,7 +288,7 @@ def _serve(lint_one, files: list, tasks: int, results: int) -> None:
             return
         chunk = marshal.loads(_read_exactly(tasks, int.from_bytes(header, "little")))
         linted = [lint_one(files[index]) for index in chunk]
-        try:
+        try:  # exact built-in types round-trip (a bytearray would come back as bytes: none here)
             kind, payload = 0, marshal.dumps(linted)
         except ValueError:  # not plain data (FileResults, from engine.lint_paths)
             import pickle
@@ -311,7 +311,8 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
 
 
 # Where there is no fork: the parent triages, then the files rules must look at go in chunks to
-# a ProcessPoolExecutor of one worker per core (spawned: lint_one must pickle) and it waits.
+# a ProcessPoolExecutor of one worker per core (spawned: lint_one must pickle, and is sent with
+# every chunk, so chunks are larger) and it waits.
 def map_with_executor(lint_one, files: list[str], workers: int, triage=None, context=None) -> list:
     results = [triage(path) if triage is not None else None for path in files]
     left = [index for index, result in enumerate(results) if result is None]
@@ -319,7 +320,7 @@ def map_with_executor(lint_one, files: list[str], workers: int, triage=None, con
         for index in left:
             results[index] = lint_one(files[index])
         return results
-    size = max(1, min(MAX_CHUNK, len(left) // (workers * CHUNKS_PER_PROCESS)))
+    size = max(1, len(left) // (workers * CHUNKS_PER_PROCESS))
     chunks = [left[start:start + size] for start in range(0, len(left), size)]
     try:
         from concurrent.futures import ProcessPoolExecutor
