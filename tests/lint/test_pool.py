@@ -151,7 +151,7 @@ def test_a_stalled_worker_is_killed_and_its_files_linted_here(tmp_path):
     files = [str(number) for number in range(200)]
     started = time.monotonic()
     results = pool.ForkPool(functools.partial(_dies_in_a_worker, signal.SIGSTOP, tmp_path), files, 2,
-                            stall_s=0.5).run(None)
+                            stall_s=2.0).run(None)
     assert time.monotonic() - started < 20
     assert [path for path, _who in results] == files
     stopped = _killed(tmp_path)
