@@ -92,6 +92,7 @@ def _opaque_words(text: str) -> tuple:
     looks for all three costs ~170 instructions per character of script)."""
     starts, ends = [], []
     position, length = 0, len(text)
+    closes = True  # a `}}` may follow
     expression, double, single = _next(text, "${{", 0), _next(text, '"', 0), _next(text, "'", 0)
     while True:  # each of the three: the next at or after position (length: none)
         if expression < position:
@@ -106,8 +107,9 @@ def _opaque_words(text: str) -> tuple:
         if start == position or _WORD_END.match(text, start - 1):  # a word starts here
             char = text[start]
             if char == "$":
-                close = text.find("}}", start + 3)
-                end = close + 2 if close >= 0 else -1
+                close = text.find("}}", start + 3) if closes else -1
+                closes = close >= 0  # none after this one: none after a later one either (no rescans)
+                end = close + 2 if closes else -1
             elif char == '"':
                 quoted = _DOUBLE_QUOTED.match(text, start)
                 end = quoted.end() if quoted else -1
