@@ -92,7 +92,10 @@ def check_workflow_bytes(data: bytes, path: str, rules: list[type[Rule]],
                 findings.update(check_step(step, job, workflow))
     # most files have no directive: skip the line scan unless the marker is in the bytes
     suppressions = parse_suppressions(document.lines, ALL_RULES) if MARKER.encode() in data else Suppressions()
-    kept = [finding for finding in findings if finding.file is None and not suppressions.silences(finding)]
+    if suppressions.directives:
+        kept = [finding for finding in findings if finding.file is None and not suppressions.silences(finding)]
+    else:  # nothing to silence (the common file): no call per finding
+        kept = [finding for finding in findings if finding.file is None]
     if suppressions.directives and any(rule.code == UNUSED_SUPPRESSION for rule in rules):
         unused = unused_suppressions(suppressions, rules)
         kept.extend(finding for finding in unused if not suppressions.silences(finding, whole_file=False))

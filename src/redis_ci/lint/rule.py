@@ -55,8 +55,8 @@ class Finding:
             return NotImplemented
         return self._compared() == other._compared()
 
-    def __hash__(self):
-        return hash(self._compared())
+    def __hash__(self):  # _compared(), written out: a set takes every finding's hash
+        return hash((self.code, self.name, self.severity, self.message, self.span, self.fixable, self.file))
 
     def __repr__(self) -> str:
         return (f"Finding(code={self.code!r}, name={self.name!r}, severity={self.severity!r}, "

@@ -93,15 +93,17 @@ def _opaque_words(text: str) -> tuple:
     starts, ends = [], []
     position, length = 0, len(text)
     closes = True  # a `}}` may follow
-    expression, double, single = _next(text, "${{", 0), _next(text, '"', 0), _next(text, "'", 0)
-    while True:  # each of the three: the next at or after position (length: none)
-        if expression < position:
-            expression = _next(text, "${{", position)
-        if double < position:
-            double = _next(text, '"', position)
-        if single < position:
-            single = _next(text, "'", position)
-        start = min(expression, double, single)
+    find = text.find
+    expression, double, single = find("${{"), find('"'), find("'")
+    while True:  # each of the three: the next at or after position, -1 when none is left
+        if 0 <= expression < position:
+            expression = find("${{", position)
+        if 0 <= double < position:
+            double = find('"', position)
+        if 0 <= single < position:
+            single = find("'", position)
+        start = min(expression if expression >= 0 else length, double if double >= 0 else length,
+                    single if single >= 0 else length)
         if start == length:
             return starts, ends
         if start == position or _WORD_END.match(text, start - 1):  # a word starts here
@@ -125,12 +127,6 @@ def _opaque_words(text: str) -> tuple:
         if word_end is None:
             return starts, ends
         position = word_end.start()
-
-
-def _next(text: str, marker: str, position: int) -> int:
-    """Where marker is next in text at or after position; len(text) when nowhere."""
-    found = text.find(marker, position)
-    return len(text) if found < 0 else found
 
 
 def _command_around(text: str, position: int, opaque: tuple, floor: int) -> tuple:
