@@ -41,8 +41,9 @@ def command_tokens(text: str) -> tuple:
     other commands: tokenizing all of it was ~18 % of lint's instructions on bench/corpus.py.
     tests/lint/test_shell_tokens.py holds the searches' answers equal to those over every word."""
     stretches = _stretches(text)
-    if len(stretches) == 1 and stretches[0] == (0, len(text)):
-        return _tokens(text, 0)
+    if len(stretches) == 1:  # the common script: one command, or one stretch of them
+        begin, end = stretches[0]
+        return _tokens(text[begin:end] if (begin, end) != (0, len(text)) else text, begin)
     words, starts, ends = [], [], []
     for begin, end in stretches:
         some_words, some_starts, some_ends = _tokens(text[begin:end], begin)
