@@ -85,7 +85,9 @@ class UnavailableOrEolImage(Rule):
                                    service.image.value.locate(0, len(text)), service.file)
 
     def check_step(self, step, job, workflow):
-        for verb, word, span in docker_images(step.run) if step.run is not None else ():
+        run = step.run  # docker_images finds only `docker`/`podman` commands: most scripts have none
+        docker = run is not None and ("docker" in run.text or "podman" in run.text)
+        for verb, word, span in docker_images(run) if docker else ():
             image = parse_image(Value(word, span))
             problem = _problem(image) if is_redis_image(image) else None
             if problem:
