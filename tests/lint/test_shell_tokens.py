@@ -47,7 +47,7 @@ def step_running(text: str, tokens: tuple | None = None) -> Step:
 @given(SCRIPTS)
 def test_the_opaque_words_are_those_the_tokenizer_reads_whole(text):
     expected = [match.span(1) for match in _OPAQUE_OR_NOT.finditer(text) if match.group(1) is not None]
-    starts, ends = _opaque_words(text)
+    starts, ends = _opaque_words(text, len(text))
     assert list(zip(starts, ends)) == expected
 
 
@@ -95,3 +95,8 @@ def test_a_quoted_newline_does_not_end_the_command():
 def test_a_flag_before_a_separator_takes_the_next_command_too():
     text = "make\nredis-cli -h\nlocalhost -p 1\nmake"
     assert command_tokens(text)[0] == ["\n", "redis-cli", "-h", "\n", "localhost", "-p", "1", "\n"]
+
+
+def test_a_quoted_newline_on_the_line_after_the_last_command_is_seen():
+    text = "redis-cli -h\n'a\nb' -p 1\nmake"  # the opaque words after the first line are looked for too
+    assert command_tokens(text)[0] == ["redis-cli", "-h", "\n", "'a\nb'", "-p", "1", "\n"]

@@ -71,9 +71,24 @@ def _stretches(text: str) -> list:
             position = text.find(sought, position + 1)
     if not found:
         return []
-    opaque = _opaque_words(text)
+    found.sort()
+    # The opaque words that matter are those before the separator that ends the last command:
+    # first looked for up to the end of its line only (what follows is often most of a script).
+    newline = text.find("\n", found[-1])
+    limit = len(text) if newline < 0 else newline + 1
+    stretches = _stretches_with(text, found, _opaque_words(text, limit))
+    if limit < len(text):
+        last = stretches[-1][1]
+        while last and text[last - 1] in SEPARATOR_CHARS:
+            last -= 1  # the separator the last command's search stopped at (or the end: none)
+        if last >= limit:  # the search looked past the words known: again, knowing them all
+            stretches = _stretches_with(text, found, _opaque_words(text, len(text)))
+    return stretches
+
+
+def _stretches_with(text: str, found: list, opaque: tuple) -> list:
     stretches = []
-    for position in sorted(found):
+    for position in found:
         if stretches and position < stretches[-1][1]:
             continue  # in the stretch already
         begin, end = _command_around(text, position, opaque, stretches[-1][1] if stretches else 0)
@@ -84,13 +99,14 @@ def _stretches(text: str) -> list:
     return stretches
 
 
-def _opaque_words(text: str) -> tuple:
+def _opaque_words(text: str, limit: int) -> tuple:
     """(starts, ends) of the words `_TOKEN` reads whole, whatever they hold (`${{ }}`, quoted
     strings: only inside those is a separator or a newline not one), found as `_TOKEN` finds
     them without tokenizing the rest: such a word starts where a word may start, at `${{`,
     `"` or `'`, and is one when it is closed (else it is a plain word, which ends at a blank
     or a separator). One step per such character (str.find jumps to them: a pattern that
-    looks for all three costs ~170 instructions per character of script)."""
+    looks for all three costs ~170 instructions per character of script). Only those that
+    start before limit: whether a position before it is in one is known."""
     starts, ends = [], []
     position, length = 0, len(text)
     closes = True  # a `}}` may follow
@@ -105,7 +121,7 @@ def _opaque_words(text: str) -> tuple:
             single = find("'", position)
         start = min(expression if expression >= 0 else length, double if double >= 0 else length,
                     single if single >= 0 else length)
-        if start == length:
+        if start >= limit:
             return starts, ends
         if start == position or _WORD_END.match(text, start - 1):  # a word starts here
             char = text[start]
