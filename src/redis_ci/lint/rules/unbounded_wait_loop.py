@@ -79,6 +79,5 @@ class UnboundedWaitLoop(Rule):
 def _command_start(text: str, position: int) -> int:
     """Start of the line where the command holding `position` begins: the line of an open
     single quote (`sh -c '` followed by the loop on the next lines), else position's line."""
-    before = text[:position]
-    anchor = before.rfind("'") if before.count("'") % 2 else position
+    anchor = text.rfind("'", 0, position) if text.count("'", 0, position) % 2 else position
     return text.rfind("\n", 0, anchor) + 1
