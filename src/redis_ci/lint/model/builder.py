@@ -114,7 +114,7 @@ class _Builder:
         for name, key, value_node in items:
             if isinstance(value_node, ScalarNode):
                 name_path = path + (name,)
-                env.append(EnvVar(name, self._value(value_node, name_path), level, node_span(key, name_path)))
+                env.append(EnvVar(name, self._value(value_node, name_path), level, None, key))
         return env
 
     def scalar_list(self, node: Node | None, path: tuple) -> list[Value]:

@@ -24,13 +24,20 @@ class ClientEndpoint(Record):
     `${{ job.services.<label>.ports[...] }}`. text: the whole value/URL/argument.
     step: the step it belongs to (None for workflow/job env). host_span: where the host
     is written (brackets of `[::1]` included); approximate for folded or escaped scalars,
-    so a fixer checks it with `Workflow.text_at`. Immutable by convention."""
+    so a fixer checks it with `Workflow.text_at`. Immutable by convention.
 
-    __slots__ = _fields = ("source", "level", "name", "host", "port", "port_ref", "text", "span", "step", "host_span")
+    where: (value, start, end, host offset) instead of span and host_span: both are then
+    located in value when first read (`__getattr__`), as rules read them only for a finding
+    (~17 endpoints per dense file, two spans each, few findings); start None: value's span."""
+
+    __slots__ = ("source", "level", "name", "host", "port", "port_ref", "text", "span", "step", "host_span",
+                 "_where")
+    _fields = __slots__[:10]
     __hash__ = Record.hash_fields
 
     def __init__(self, source: str, level: str, name: str, host: str | None, port: int | None,
-                 port_ref: tuple | None, text: str, span: Span, step: Step | None, host_span: Span | None = None):
+                 port_ref: tuple | None, text: str, span: Span | None, step: Step | None,
+                 host_span: Span | None = None, where: tuple | None = None):
         self.source = source
         self.level = level
         self.name = name
@@ -38,9 +45,21 @@ class ClientEndpoint(Record):
         self.port = port
         self.port_ref = port_ref
         self.text = text
-        self.span = span
         self.step = step
-        self.host_span = host_span
+        if where is None:
+            self.span = span
+            self.host_span = host_span
+        else:
+            self._where = where
+
+    def __getattr__(self, name: str):
+        """Only reached for a slot not set: span and host_span of an endpoint made with `where`."""
+        if name not in ("span", "host_span"):
+            raise AttributeError(name)
+        value, start, end, host_offset = self._where
+        self.span = value.span if start is None else value.locate(start, end)
+        self.host_span = _host_span(value, host_offset, self.host)
+        return getattr(self, name)
 
     @property
     def is_localhost(self) -> bool:
@@ -125,28 +144,32 @@ def _host_span(value: Value, offset: int, host: str | None) -> Span | None:
 
 
 def _env_endpoint(env: EnvVar, step: Step | None) -> ClientEndpoint | None:
-    text = env.value.text.strip()
-    if not is_endpoint_env_name(env.name) or not text:
+    if not is_endpoint_env_name(env.name):
+        return None
+    value = env.value
+    text = value.text.strip()
+    if not text:
         return None
     upper = env.name.upper()
-    start = len(env.value.text) - len(env.value.text.lstrip())
-
-    def endpoint(host, port, port_ref, host_offset=0):
-        host_span = _host_span(env.value, start + host_offset, host)
-        return ClientEndpoint("env", env.level, env.name, host, port, port_ref, text, env.value.span, step, host_span)
-
+    start = len(value.text) - len(value.text.lstrip())
     if REDIS_URL_PATTERN.match(text):
-        return endpoint(*parse_redis_url(text), _url_host_offset(text))
-    if "PORT" in upper:
+        host, port, port_ref = parse_redis_url(text)
+        offset = _url_host_offset(text)
+    elif "PORT" in upper:
         port, port_ref = _port(text)
-        return endpoint(None, port, port_ref) if (port or port_ref) else None
-    if any(word in upper for word in ("HOST", "ADDR", "SERVER", "ENDPOINT")):
+        if not (port or port_ref):
+            return None
+        host, offset = None, 0
+    elif any(word in upper for word in ("HOST", "ADDR", "SERVER", "ENDPOINT")):
         host_text, colon, port_text = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
         port, port_ref = _port(port_text) if colon else (None, None)
-        host = _host(host_text)
-        if host and _HOSTLIKE.match(host):
-            return endpoint(host, port, port_ref)
-    return None
+        host, offset = _host(host_text), 0
+        if not (host and _HOSTLIKE.match(host)):
+            return None
+    else:
+        return None
+    return ClientEndpoint("env", env.level, env.name, host, port, port_ref, text, None, step,
+                          where=(value, None, None, start + offset))
 
 
 def env_endpoint(env: EnvVar) -> ClientEndpoint | None:
@@ -166,15 +189,15 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
         if in_container_command(words, word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
             continue
         host, port, port_ref = parse_redis_url(match.group(0))
-        span = run.locate(match.start(), match.end())
-        host_span = _host_span(run, match.start() + _url_host_offset(match.group(0)), host)
-        yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), span, step, host_span)
+        where = (run, match.start(), match.end(), match.start() + _url_host_offset(match.group(0)))
+        yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), None, step, where=where)
     if "redis-cli" not in run.text:
         return
     for index in word_indices(words, "redis-cli"):
         if in_container_command(words, index):
             continue
-        host = port = port_ref = host_span = None
+        host = port = port_ref = None
+        host_offset = 0
         first = last = None  # the first and last -h/-p argument (token positions)
         cursor = index + 1
         while cursor + 1 < len(words) and words[cursor][0] not in SEPARATOR_CHARS:
@@ -183,8 +206,7 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
                 text = argument.strip("'\"")
                 if flag == "-h":
                     host = _host(text)
-                    quote = argument[:1] in ("'", '"')
-                    host_span = _host_span(run, starts[cursor + 1] + quote, host)
+                    host_offset = starts[cursor + 1] + (argument[:1] in ("'", '"'))
                 else:
                     port, port_ref = _port(text)
                 first = cursor + 1 if first is None else first
@@ -193,9 +215,9 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
             else:
                 cursor += 1
         if host or port or port_ref:  # only unknown expressions: never reported
-            span = run.locate(starts[first], ends[last])
             text = run.text[starts[index]:ends[last]]
-            yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, span, step, host_span)
+            yield ClientEndpoint("run", "step", "redis-cli", host, port, port_ref, text, None, step,
+                                 where=(run, starts[first], ends[last], host_offset))
 
 
 def find_client_endpoints(workflow: Workflow, job: Job) -> list[ClientEndpoint]:
