@@ -30,6 +30,8 @@ from redis_ci.lint.yaml_nodes import (
 
 # Most values a matrix-expanded field may take (a product of several matrix keys).
 MAX_MATRIX_EXPANSION = 256
+# The scalar keys of a step the model reads, in the order `_Builder.step` unpacks them.
+_STEP_SCALARS = ("id", "name", "uses", "run", "shell", "timeout-minutes", "working-directory")
 
 
 def _items(node: Node | None) -> list:
@@ -233,30 +235,33 @@ class _Builder:
     def step(self, index: int, node: Node, path: tuple, working_directory: str | None = None) -> Step:
         # the hottest builder (~14 steps per file): one index of the step's keys, one budget
         # spend for its 7 scalars and its `with:` entries, a path only for the keys present
-        fields = self.fields(node)
-        scalar = self.scalar
-        step_id = scalar(fields.get("id"), path, "id")
-        directory = scalar(fields.get("working-directory"), path, "working-directory")
-        with_items = _items(fields.get("with"))
+        get = self.fields(node).get
+        value = self._value
+        scalars = []
+        for key in _STEP_SCALARS:  # (a loop, not a comprehension: no function call per step)
+            item = get(key)
+            scalars.append(value(item, path + (key,)) if isinstance(item, ScalarNode) else None)
+        step_id, name, uses, run, shell, timeout, directory = scalars
+        with_items = _items(get("with"))
         self.budget.spend(7 + len(with_items))
         with_ = {}
         if with_items:
             with_path = path + ("with",)
-            for name, _key, item in with_items:
-                value = scalar(item, with_path, name)
-                if value is not None:
-                    with_[name] = value
+            for key, _key, item in with_items:
+                if isinstance(item, ScalarNode):
+                    with_[key] = value(item, with_path + (key,))
+        env = get("env")
         return Step(
             index,
             node_span(node, path),
             step_id.text if step_id else None,
-            scalar(fields.get("name"), path, "name"),
-            scalar(fields.get("uses"), path, "uses"),
-            scalar(fields.get("run"), path, "run"),
-            scalar(fields.get("shell"), path, "shell"),
+            name,
+            uses,
+            run,
+            shell,
             with_,
-            self.env(fields.get("env"), "step", path + ("env",)),
-            scalar(fields.get("timeout-minutes"), path, "timeout-minutes"),
+            [] if env is None else self.env(env, "step", path + ("env",)),
+            timeout,
             directory.text if directory else working_directory,
         )
 
