@@ -25,6 +25,13 @@ ROOT = Path(__file__).parent
     ("c:\n  '<<': 1\n", []),
     ("c:\n  \"<<\": 1\n", []),
     ("run: echo '<<' && [ ! -f x ]\n", []),
+    ("c:\n  !!m%65rge k: 1\n", [(2, 3)]),  # a %-escape in the tag: `merge` is not written
+    ("%TAG !e! tag:yaml.org,2002:mer\n---\nc:\n  !e!ge k: 1\n", [(4, 3)]),  # nor with a %TAG prefix
+    ("c: {!!merge k: 1}\n", [(1, 5)]),
+    ("%TAG !! tag:yaml.org,2002:\n---\nc:\n  !!merge k: 1\n", [(4, 3)]),
+    ("%TAG ! tag:yaml.org,2002:\n---\nc:\n  !merge k: 1\n", [(4, 3)]),  # the primary handle, remapped
+    ("c:\n  !<tag:yaml.org,2002:m%65rge> k: 1\n", [(2, 3)]),
+    ("on: merge_group\nif: ${{ !cancelled() }}\nrun: '[ \"$a\" != b ]'\n", []),
 ])
 def test_merge_keys_with_and_without_tags(text, merge_keys):
     problems = parse_document(text.encode()).problems
