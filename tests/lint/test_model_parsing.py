@@ -32,6 +32,15 @@ ROOT = Path(__file__).parent
     ("%TAG ! tag:yaml.org,2002:\n---\nc:\n  !merge k: 1\n", [(4, 3)]),  # the primary handle, remapped
     ("c:\n  !<tag:yaml.org,2002:m%65rge> k: 1\n", [(2, 3)]),
     ("on: merge_group\nif: ${{ !cancelled() }}\nrun: '[ \"$a\" != b ]'\n", []),
+    ("c:\n  << : {a: 1}\n", [(2, 3)]),  # a plain `<<` key in every way one ends
+    ("c: {<<, a: 1}\n", [(1, 5)]),
+    ("c: [<<: {a: 1}]\n", [(1, 5)]),
+    ("c:\n  ? << # the key\n  : {a: 1}\n", [(2, 5)]),
+    ("c:\n  ? <<\n  : {a: 1}\n", [(2, 5)]),
+    ("c: {a: 1, <<}\n", [(1, 11)]),
+    ("c:\r  ? <<\r  ? b\r", [(2, 5)]),  # a key without a value, before a line break YAML's `$` is not
+    ("c:\n  ? <<", [(2, 5)]),
+    ("run: |\n  cat <<EOF > x\n  a\n  EOF\n  cat << 'EOF'\n  EOF\n  grep -q x <<< \"$y\"\n", []),
 ])
 def test_merge_keys_with_and_without_tags(text, merge_keys):
     problems = parse_document(text.encode()).problems

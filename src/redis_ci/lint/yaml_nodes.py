@@ -15,6 +15,7 @@ import yaml
 
 from redis_ci.lint.lines import split_lines
 from redis_ci.lint.nesting import MAX_DEPTH, too_deep
+from redis_ci.lint.patterns import lazy_compile
 from redis_ci.lint.yaml_errors import error_message, error_position
 
 MappingNode = yaml.MappingNode
@@ -203,13 +204,20 @@ def find_merge_keys(root: Node) -> list[FileProblem]:
     return problems
 
 
+# A plain `<<` that ends there, as a key's text must: before `:`, a flow indicator, a comment or
+# a line break (any of YAML's) or the end. (Not a heredoc, `cat <<EOF`, `<< 'EOF'`, nor `<<<`.)
+_PLAIN_MERGE_KEY = lazy_compile("<<[ \t]*(?:[:,\\]}#\r\n\x85\u2028\u2029]|\\Z)")
+
+
 def _may_have_merge_key(text: str) -> bool:
-    """Whether find_merge_keys may find anything: a merge key is a plain `<<`, or a key tagged
+    """Whether find_merge_keys may find anything: a merge key is a plain `<<` key, or a key tagged
     `tag:yaml.org,2002:merge`, which is written `!!merge`, verbatim (`!<...>`), with %-escapes
     after `!!` (`!!m%65rge`), or through a `%TAG` directive. Without these the walk is skipped:
-    it costs as much as a fifth of composing the file, and a `!` alone is in most real
-    workflows (`${{ !cancelled() }}`, `[ "$a" != b ]`), `merge` in many (`merge_group`)."""
-    return "<<" in text or "!" in text and (
+    it costs as much as a fifth of composing the file, and real workflows have heredocs
+    (`cat <<EOF`), a `!` (`${{ !cancelled() }}`, `[ "$a" != b ]`) and `merge` (`merge_group`)."""
+    if "<<" in text and _PLAIN_MERGE_KEY.search(text):
+        return True
+    return "!" in text and (
         "!!merge" in text or "!<" in text or "%TAG" in text or ("!!" in text and "%" in text))
 
 
