@@ -27,12 +27,13 @@ class ClientEndpoint(Record):
     so a fixer checks it with `Workflow.text_at`. Immutable by convention.
 
     where: (value, start, end, host offset) instead of span and host_span: both are then
-    located in value when first read (`__getattr__`), as rules read them only for a finding
-    (~17 endpoints per dense file, two spans each, few findings); start None: value's span."""
+    located in value when first read, as rules read them only for a finding (~17 endpoints
+    per dense file, two spans each, few findings); start None: value's span. (Properties, not
+    `__getattr__`, which would keep the interpreter from specializing every attribute read.)"""
 
-    __slots__ = ("source", "level", "name", "host", "port", "port_ref", "text", "span", "step", "host_span",
+    __slots__ = ("source", "level", "name", "host", "port", "port_ref", "text", "step", "_span", "_host_span",
                  "_where")
-    _fields = __slots__[:10]
+    _fields = ("source", "level", "name", "host", "port", "port_ref", "text", "span", "step", "host_span")
     __hash__ = Record.hash_fields
 
     def __init__(self, source: str, level: str, name: str, host: str | None, port: int | None,
@@ -46,20 +47,27 @@ class ClientEndpoint(Record):
         self.port_ref = port_ref
         self.text = text
         self.step = step
-        if where is None:
-            self.span = span
-            self.host_span = host_span
-        else:
-            self._where = where
+        self._span = span
+        self._host_span = host_span
+        self._where = where
 
-    def __getattr__(self, name: str):
-        """Only reached for a slot not set: span and host_span of an endpoint made with `where`."""
-        if name not in ("span", "host_span"):
-            raise AttributeError(name)
+    def _locate(self) -> None:
         value, start, end, host_offset = self._where
-        self.span = value.span if start is None else value.locate(start, end)
-        self.host_span = _host_span(value, host_offset, self.host)
-        return getattr(self, name)
+        self._span = value.span if start is None else value.locate(start, end)
+        self._host_span = _host_span(value, host_offset, self.host)
+        self._where = None
+
+    @property
+    def span(self) -> Span:
+        if self._where is not None:
+            self._locate()
+        return self._span
+
+    @property
+    def host_span(self) -> Span | None:
+        if self._where is not None:
+            self._locate()
+        return self._host_span
 
     @property
     def is_localhost(self) -> bool:

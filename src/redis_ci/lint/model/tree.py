@@ -10,30 +10,28 @@ from redis_ci.lint.yaml_nodes import Span
 
 class EnvVar(Record):
     """One `env:` entry. level: "workflow", "job", "step", "service" or "container".
-    name_key: the key node instead of name_span, which is then made from it when first read
-    (`__getattr__`): two rules read it, for a finding; the builder makes ~11 entries per file."""
+    name_key: the key node instead of name_span, which is then made from it when first read:
+    two rules read it, for a finding; the builder makes ~11 entries per file."""
 
-    __slots__ = ("name", "value", "level", "name_span", "_name_key")
-    _fields = __slots__[:4]
+    __slots__ = ("name", "value", "level", "_name_span", "_name_key")
+    _fields = ("name", "value", "level", "name_span")
     __hash__ = Record.hash_fields
 
     def __init__(self, name: str, value, level: str, name_span, name_key=None):
         self.name = name
         self.value = value
         self.level = level
-        if name_key is None:
-            self.name_span = name_span
-        else:
-            self._name_key = name_key
+        self._name_span = name_span
+        self._name_key = name_key
 
-    def __getattr__(self, name: str):
-        """Only reached for a slot not set: name_span of an entry made with `name_key`."""
-        if name != "name_span":
-            raise AttributeError(name)
-        start, end = self._name_key.start_mark, self._name_key.end_mark
-        span = self.name_span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1,
-                                     self.value.span.path)
-        return span
+    @property
+    def name_span(self):
+        if self._name_key is not None:
+            start, end = self._name_key.start_mark, self._name_key.end_mark
+            self._name_span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1,
+                                   self.value.span.path)
+            self._name_key = None
+        return self._name_span
 
 
 class Service(Record):
