@@ -92,13 +92,11 @@ class _Builder:
         return self._value(node, path) if isinstance(node, ScalarNode) else None
 
     def _value(self, node: ScalarNode, path: tuple) -> Value:
-        start, end = node.start_mark, node.end_mark  # node_span written out: ~150 Values per file
-        span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, path)
-        style = node.style
+        style = node.style  # (the Value makes its span from node and path when it is first read)
         if style == "|":
-            return Value(node.value, span, style, self._block_indent(start.line + 1))
+            return Value(node.value, None, style, self._block_indent(node.start_mark.line + 1), node, path)
         # libyaml reports a plain scalar's style as "", the pure-Python parser as None
-        return Value(node.value, span, style or None)
+        return Value(node.value, None, style or None, 0, node, path)
 
     def _block_indent(self, header_line: int) -> int:
         lines = self.document.lines

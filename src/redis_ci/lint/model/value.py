@@ -8,15 +8,33 @@ from redis_ci.lint.yaml_nodes import Span
 class Value:
     """A scalar as written in the file. style: None (plain), "'", '"', "|" or ">".
     Immutable by convention (it is hashed): never assign to a field. A slotted class, not a
-    dataclass, for the same reason as `Span`: one per scalar of every file."""
+    dataclass, for the same reason as `Span`: one per scalar of every file.
 
-    __slots__ = ("text", "span", "style", "block_indent")
+    node, path: the scalar's YAML node and key path instead of span, which is then made from
+    them when first read: of the ~58 Values the builder makes per dense file, rules and
+    searches read the span of ~13 (a step's name, a `with:` input, most env values: only for
+    a finding). (A property, not `__getattr__`, which would keep the interpreter from
+    specializing every attribute read of a Value.)"""
 
-    def __init__(self, text: str, span: Span, style: str | None = None, block_indent: int = 0):
+    __slots__ = ("text", "_span", "style", "block_indent", "_node", "_path")
+
+    def __init__(self, text: str, span: Span | None, style: str | None = None, block_indent: int = 0,
+                 node=None, path: tuple = ()):
         self.text = text
-        self.span = span
+        self._span = span
         self.style = style
         self.block_indent = block_indent  # literal block (`|`): 0-based column where its content starts
+        self._node = node
+        self._path = path
+
+    @property
+    def span(self) -> Span:
+        node = self._node
+        if node is not None:
+            start, end = node.start_mark, node.end_mark
+            self._span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, self._path)
+            self._node = None
+        return self._span
 
     def __eq__(self, other):
         if other.__class__ is not Value:
@@ -39,7 +57,7 @@ class Value:
     def locate(self, start: int, end: int) -> Span:
         """The span of text[start:end] in the file; the whole value's span when the scalar's
         layout (folded `>`, multi-line flow) does not allow an exact answer."""
-        span, style, text = self.span, self.style, self.text
+        span, style, text = self._span if self._node is None else self.span, self.style, self.text
         width = end - start if end > start else 1
         if style == "|":
             row = text.count("\n", 0, start)
