@@ -251,7 +251,7 @@ class _Builder:
         env = get("env")
         return Step(
             index,
-            node_span(node, path),
+            path,
             step_id.text if step_id else None,
             name,
             uses,
@@ -261,6 +261,7 @@ class _Builder:
             [] if env is None else self.env(env, "step", path + ("env",)),
             timeout,
             directory.text if directory else working_directory,
+            node=node,
         )
 
     def runs_on(self, node: Node | None, path: tuple, matrix: dict) -> list[Value]:

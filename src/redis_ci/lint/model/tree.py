@@ -82,16 +82,19 @@ class Step(Record):
     (None: unknown). cache: answers of redis_start/is_gate/redis_cli_calls and the run: tokens,
     kept (`kept`): several rules ask them. Neither is compared nor in the repr.
     uses_action: `owner/repo` (or `./path`, `docker://...`) of `uses:` with the `@ref` removed,
-    lower case; computed here once: rules ask it ~8 times per step."""
+    lower case; computed here once: rules ask it ~8 times per step. node: the step's YAML
+    node, given with its key path as span: the span is then made when first read (a property;
+    rules read it for a finding, a fix, or a gate's line)."""
 
-    __slots__ = ("index", "span", "id", "name", "uses", "run", "shell", "with_", "env", "timeout_minutes",
-                 "working_directory", "compose", "cache", "uses_action")
-    _fields = __slots__[:11]
+    __slots__ = ("index", "_span", "id", "name", "uses", "run", "shell", "with_", "env", "timeout_minutes",
+                 "working_directory", "compose", "cache", "uses_action", "_node")
+    _fields = ("index", "span") + __slots__[2:11]
 
     def __init__(self, index, span, id, name, uses, run, shell, with_, env, timeout_minutes=None,
-                 working_directory=None, compose=None, cache=None):
+                 working_directory=None, compose=None, cache=None, node=None):
         self.index = index
-        self.span = span
+        self._span = span  # with node: the key path, and the span is made from both when first read
+        self._node = node
         self.id = id
         self.name = name
         self.uses = uses
@@ -104,6 +107,15 @@ class Step(Record):
         self.compose = compose
         self.cache = {} if cache is None else cache
         self.uses_action = None if uses is None else uses.text.split("@", 1)[0].strip().lower()
+
+    @property
+    def span(self):
+        node = self._node
+        if node is not None:
+            start, end = node.start_mark, node.end_mark
+            self._span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, self._span)
+            self._node = None
+        return self._span
 
 
 class Job(Record):
