@@ -101,6 +101,14 @@ def test_requirepass_forms():
     ("options: \"--health-cmd 'redis-cli ping' --health-retries 5\"", "--health-cmd", "'redis-cli ping'"),
     ('options: "--health-cmd \\"redis-cli ping\\" --health-retries 5"', "--health-cmd", '\\"redis-cli ping\\"'),
     ('options: --health-timeout 5s', "--health-interval", None),
+    # a backslash inside the argument's double quotes escapes the next character (the slow way)
+    ("options: --health-cmd 'redis-cli -a \"p\\\\\"w\" ping' --health-retries 5", "--health-cmd",
+     "'redis-cli -a \"p\\\\\"w\" ping'"),
+    ("options: >-\n                  --health-cmd \"a \\\" b\" --health-retries 5", "--health-cmd", '"a \\" b"'),
+    ("options: >-\n                  --health-cmd \"a \\\\\" b\" --health-retries 5", "--health-cmd", '"a \\\\"'),
+    ('options: --health-cmd "redis-cli ping', "--health-cmd", None),  # never closed
+    ("options: --health-cmd 'redis-cli", "--health-cmd", None),
+    ("options: x--health-interval 1s --health-interval 2s", "--health-interval", "2s"),
 ])
 def test_option_argument_as_written(options, flag, expected):
     wf, lines = model(f"""
