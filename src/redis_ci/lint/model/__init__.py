@@ -34,7 +34,7 @@ from redis_ci.lint.model.endpoints import (
     is_endpoint_env_name,
     parse_redis_url,
 )
-from redis_ci.lint.model.expressions import EXPRESSION, MATRIX_REF, SERVICE_PORT_REF
+from redis_ci.lint.model.expressions import EXPRESSION, MATRIX_REF, SERVICE_PORT_REF, sub_expressions
 from redis_ci.lint.model.images import REDIS_IMAGE_NAMES, Image, is_redis_image, parse_image
 from redis_ci.lint.model.options import ContainerOptions, parse_container_options, runner_words, split_options
 from redis_ci.lint.model.ports import ServicePort, parse_service_port
@@ -95,7 +95,7 @@ from redis_ci.lint.model.waits import (
 from redis_ci.lint.model.value import Value
 
 __all__ = [
-    "ACTION_NAME", "COMPOSE_ACTIONS", "EXPRESSION", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
+    "ACTION_NAME", "COMPOSE_ACTIONS", "EXPRESSION", "sub_expressions", "LOCAL_HOSTS", "MATRIX_REF", "MAX_MATRIX_EXPANSION", "REDIS_ACTIONS",
     "REDIS_IMAGE_NAMES", "REDIS_URL_PATTERN", "SERVICE_ID_REF", "SERVICE_PORT_REF",
     "ClientEndpoint", "ComposeFile", "ComposeHealthcheck", "ComposeProject", "ComposeService", "ComposeUp", "Container", "ContainerOptions", "EnvVar", "Image", "Job", "RedisInJob", "RedisStart",
     "RequirePass", "Restart", "Service", "ServicePort", "Step", "TcpWait", "Value", "Workflow",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator  # not typing's: ~2 ms of start-up to import
 
-from redis_ci.lint.model.expressions import EXPRESSION, SERVICE_PORT_REF
-from redis_ci.lint.model.shell import SEPARATOR_CHARS, in_container_command, shell_tokens, word_indices
+from redis_ci.lint.model.expressions import SERVICE_PORT_REF, sub_expressions
+from redis_ci.lint.model.shell import SEPARATOR_CHARS, InContainerCommand, shell_tokens, word_indices
 from redis_ci.lint.model.records import Record
 from redis_ci.lint.model.tree import EnvVar, Job, Step, Workflow, kept
 from redis_ci.lint.model.value import Value
@@ -130,7 +130,7 @@ def parse_redis_url(text: str) -> tuple:
 
 def _split_host_port_expression(netloc: str) -> tuple:
     """host:port where either side may be a `${{ }}` expression."""
-    depth_free = EXPRESSION.sub(lambda m: "\0" * len(m.group(0)), netloc)
+    depth_free = sub_expressions(lambda m: "\0" * len(m.group(0)), netloc)
     colon = depth_free.rfind(":")
     return (netloc, "") if colon < 0 else (netloc[:colon], netloc[colon + 1:])
 
@@ -191,24 +191,29 @@ def _run_endpoints(step: Step) -> Iterator[ClientEndpoint]:
     if "://" not in run.text and "redis-cli" not in run.text:
         return  # no URL and no redis-cli: the common script, without tokenizing it
     words, starts, ends = shell_tokens(step)
+    in_container = InContainerCommand(words)
     # the URL pattern has no literal start (it would try every character): only where a URL can be
     for match in REDIS_URL_PATTERN.finditer(run.text) if "://" in run.text else ():
         word = bisect.bisect_right(ends, match.start())  # the first token ending after the URL starts
-        if in_container_command(words, word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
+        if in_container(word if word < len(words) else 0):  # `docker exec ... -u redis://localhost`
             continue
         host, port, port_ref = parse_redis_url(match.group(0))
         where = (run, match.start(), match.end(), match.start() + _url_host_offset(match.group(0)))
         yield ClientEndpoint("run", "step", "url", host, port, port_ref, match.group(0), None, step, where=where)
     if "redis-cli" not in run.text:
         return
+    in_container = InContainerCommand(words)
     for index in word_indices(words, "redis-cli"):
-        if in_container_command(words, index):
+        if in_container(index):
             continue
         host = port = port_ref = None
         host_offset = 0
         first = last = None  # the first and last -h/-p argument (token positions)
         cursor = index + 1
-        while cursor + 1 < len(words) and words[cursor][0] not in SEPARATOR_CHARS:
+        # to the end of the command, or the next `redis-cli` (an argument, `redis-cli -h a echo
+        # redis-cli -h b`: each reads its own flags; a walk to the end for each of thousands on one
+        # line would read their number times the line)
+        while cursor + 1 < len(words) and words[cursor][0] not in SEPARATOR_CHARS and words[cursor] != "redis-cli":
             flag, argument = words[cursor], words[cursor + 1]
             if flag in ("-h", "-p"):
                 text = argument.strip("'\"")

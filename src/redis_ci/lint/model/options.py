@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from redis_ci.lint.model.durations import parse_duration
-from redis_ci.lint.model.expressions import EXPRESSION
+from redis_ci.lint.model.expressions import sub_expressions
 from redis_ci.lint.model.value import Value
 from redis_ci.lint.yaml_nodes import Span
 from redis_ci.lint.patterns import lazy_compile
@@ -117,7 +117,7 @@ def runner_words(text: str) -> list[str]:
         expressions.append(match.group(0))
         return f"{_EXPRESSION_MARK}{len(expressions) - 1}{_EXPRESSION_MARK}"
 
-    masked = EXPRESSION.sub(hide, text) if "${{" in text else text
+    masked = sub_expressions(hide, text) if "${{" in text else text
     words = _simple_words(masked)
     if words is None:
         words = split_arguments(masked)

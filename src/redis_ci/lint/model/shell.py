@@ -56,9 +56,24 @@ def command_tokens(text: str) -> tuple:
 def _tokens(text: str, offset: int) -> tuple:
     """(words, starts, ends) of all of text, the offsets shifted by offset. Offsets come from
     the lengths of split's pieces, summed in C: no match object per word to make or keep."""
-    pieces = _TOKEN.split(text)  # [gap, word, gap, word, ..., gap]
+    hidden = _unclosed_expressions_hidden(text)
+    pieces = _TOKEN.split(hidden)  # [gap, word, gap, word, ..., gap]
     offsets = list(accumulate(map(len, pieces), initial=offset))
-    return pieces[1::2], offsets[1:-1:2], offsets[2::2]
+    starts, ends = offsets[1:-1:2], offsets[2::2]
+    if hidden is not text:  # the words as written
+        return [text[start - offset:end - offset] for start, end in zip(starts, ends)], starts, ends
+    return pieces[1::2], starts, ends
+
+
+def _unclosed_expressions_hidden(text: str) -> str:
+    """text, with the `$` of each `${{` that no `}}` follows made a NUL. `_TOKEN` tries its
+    `${{ .*? }}` at each of those and scans to the end of the text to fail, then reads the
+    same characters as a plain word: 100 kB of `${{ ` took minutes. A NUL is read as the same
+    plain word, so the words and their places do not change."""
+    first = text.find("${{", max(text.rfind("}}") - 2, 0))  # a `${{` at p needs a `}}` at p + 3 or later
+    if first < 0:
+        return text
+    return text[:first] + text[first:].replace("${{", "\0{{")
 
 
 def _stretches(text: str) -> list:
@@ -220,10 +235,11 @@ def redis_cli_calls(step: Step) -> tuple:
     except KeyError:
         pass
     words, starts, ends = shell_tokens(step)
+    in_container = InContainerCommand(words)
     calls = step.cache["redis_cli_calls"] = tuple(
         step.run.locate(starts[index], ends[index])
         for index in word_indices(words, "redis-cli")
-        if not in_container_command(words, index) and not (index and words[index - 1] in _LOOKUP_WORDS)
+        if not in_container(index) and not (index and words[index - 1] in _LOOKUP_WORDS)
     )
     return calls
 
@@ -238,11 +254,30 @@ def word_indices(words: list, word: str) -> list[int]:
         return found
 
 
-def in_container_command(words: list, index: int) -> bool:
-    """redis-cli run inside a container (`docker exec ... redis-cli`): not a step's endpoint."""
-    cursor = index - 1
-    while cursor >= 0 and words[cursor][0] not in SEPARATOR_CHARS:
-        if words[cursor] in ("docker", "docker-compose", "podman", "kubectl"):
-            return True
-        cursor -= 1
-    return False
+_CONTAINER_WORDS = ("docker", "docker-compose", "podman", "kubectl")
+
+
+class InContainerCommand:
+    """in_container(index): whether the word at index is in a command run inside a container
+    (`docker exec ... redis-cli`: not a step's endpoint), a `docker`-like word before it since
+    the last separator word. Asked in increasing index order, it reads each word once: a walk
+    back from each of 30,000 `redis-cli` on one line to its start read their number times
+    the line."""
+
+    __slots__ = ("words", "cursor", "inside")
+
+    def __init__(self, words: list):
+        self.words, self.cursor, self.inside = words, 0, False
+
+    def __call__(self, index: int) -> bool:
+        if index < self.cursor:  # asked out of order: start again
+            self.cursor, self.inside = 0, False
+        words, inside = self.words, self.inside
+        for cursor in range(self.cursor, index):
+            word = words[cursor]
+            if word[0] in SEPARATOR_CHARS:
+                inside = False
+            elif word in _CONTAINER_WORDS:
+                inside = True
+        self.cursor, self.inside = index, inside
+        return inside

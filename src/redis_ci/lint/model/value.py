@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from itertools import accumulate
+
 from redis_ci.lint.yaml_nodes import Span
+
+# A literal block longer than this finds a position's row in a table of its line breaks, made
+# once: counting from the start for each of thousands of findings read their number times it.
+LONG_BLOCK = 4096
 
 
 class Value:
@@ -16,7 +23,7 @@ class Value:
     a finding). (A property, not `__getattr__`, which would keep the interpreter from
     specializing every attribute read of a Value.)"""
 
-    __slots__ = ("text", "_span", "style", "block_indent", "_node", "_path")
+    __slots__ = ("text", "_span", "style", "block_indent", "_node", "_path", "_breaks")  # _breaks: unset until asked
 
     def __init__(self, text: str, span: Span | None, style: str | None = None, block_indent: int = 0,
                  node=None, path: tuple = ()):
@@ -54,15 +61,29 @@ class Value:
         """True when the text contains a `${{ }}` expression (its value is known only at run time)."""
         return "${{" in self.text
 
+    def _line_breaks(self) -> list[int]:
+        """Where each line break of text is, in order (made on first use)."""
+        try:
+            return self._breaks
+        except AttributeError:
+            lengths = map(len, self.text.split("\n")[:-1])
+            self._breaks = [offset - 1 for offset in accumulate(length + 1 for length in lengths)]
+            return self._breaks
+
     def locate(self, start: int, end: int) -> Span:
         """The span of text[start:end] in the file; the whole value's span when the scalar's
         layout (folded `>`, multi-line flow) does not allow an exact answer."""
         span, style, text = self._span if self._node is None else self.span, self.style, self.text
         width = end - start if end > start else 1
         if style == "|":
-            row = text.count("\n", 0, start)
+            if len(text) < LONG_BLOCK:
+                row, before = text.count("\n", 0, start), text.rfind("\n", 0, start)  # rfind: -1 on the first row
+            else:
+                breaks = self._line_breaks()
+                row = bisect_left(breaks, start)
+                before = breaks[row - 1] if row else -1
             line = span.line + 1 + row
-            column = self.block_indent + start - text.rfind("\n", 0, start)  # rfind: -1 on the first row
+            column = self.block_indent + start - before
             return Span(line, column, line, column + width, span.path)
         if style in (None, "'", '"') and span.line == span.end_line and "\n" not in text:
             column = span.column + (1 if style else 0) + start  # one line: the offset is the column

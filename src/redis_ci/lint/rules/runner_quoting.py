@@ -6,7 +6,7 @@ import re
 import shlex
 
 from redis_ci.lint import edits
-from redis_ci.lint.model import EXPRESSION, runner_words
+from redis_ci.lint.model import runner_words, sub_expressions
 from redis_ci.lint.prefilter import SERVICES, runner_split_possible
 from redis_ci.lint.rule import Rule
 from redis_ci.runner.arguments import quote_argument, split_arguments
@@ -15,6 +15,7 @@ from redis_ci.lint.patterns import lazy_compile
 # Words shown in a message before it is cut (`options:` can be long).
 _SHOWN_WORDS = 6
 _EXPRESSION_MARK = "\ue001"  # stands for a `${{ }}` while a shell reads the text
+_MARKED = lazy_compile(f"{_EXPRESSION_MARK}(\\d+){_EXPRESSION_MARK}")
 _YAML_PLAIN_STARTS = "-?:,[]{}#&*!|>'\"%@`"
 
 
@@ -120,13 +121,14 @@ def _masked(text: str) -> tuple[str, list[str]]:
         expressions.append(match.group(0))
         return f"{_EXPRESSION_MARK}{len(expressions) - 1}{_EXPRESSION_MARK}"
 
-    return EXPRESSION.sub(hide, text), expressions
+    return sub_expressions(hide, text), expressions
 
 
 def _unmasked(word: str, expressions: list[str]) -> str:
-    for index, expression in enumerate(expressions):
-        word = word.replace(f"{_EXPRESSION_MARK}{index}{_EXPRESSION_MARK}", expression)
-    return word
+    # one pass over the word, not one per expression (a word per expression: their product)
+    if _EXPRESSION_MARK not in word:
+        return word
+    return _MARKED.sub(lambda match: expressions[int(match.group(1))], word)
 
 
 def shell_words(text: str) -> list[str] | None:

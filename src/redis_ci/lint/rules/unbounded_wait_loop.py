@@ -16,6 +16,7 @@ from redis_ci.lint.patterns import lazy_compile, matches_at_words
 _LOOP = lazy_compile(r"(u(?<![\w-]u)ntil|w(?<![\w-]w)hile)\b.*?done(?<![\w-]done)\b", re.S)
 _REDIS_PING = lazy_compile(r"(?:redis|valkey|keydb)-cli\b[^\n;|&]*\b(?i:ping)\b|P(?<!\wP)ING\b")
 _TIMEOUT = lazy_compile(r"t(?<![\w-]t)imeout\b")
+_DONE = lazy_compile(r"done(?<![\w-]done)\b")  # how `_LOOP` ends
 
 
 class UnboundedWaitLoop(Rule):
@@ -61,12 +62,17 @@ class UnboundedWaitLoop(Rule):
         text = step.run.text
         if "until" not in text and "while" not in text:
             return
-        # tried only where a keyword is (str.find), not at every `u` and `w` of the script
-        for loop in matches_at_words(_LOOP, text, ("until", "while")):
+        last_done = _last_done(text)
+        if last_done < 0:
+            return
+        # tried only where a keyword is (str.find), not at every `u` and `w` of the script; and
+        # not past the last `done`: each keyword after it would scan to the end to fail
+        timeouts = _TimeoutBefore(text)
+        for loop in matches_at_words(_LOOP, text[:last_done + 4], ("until", "while")):
             body = loop.group(0)
             if not _REDIS_PING.search(body) or is_bounded_loop(body):
                 continue
-            if _TIMEOUT.search(text, _command_start(text, loop.start()), loop.start()):
+            if timeouts.found(loop.start()):
                 continue  # `timeout 30 sh -c 'until ...'`
             yield self.finding(
                 f"`{loop.group(1)}` loop waits for Redis with no bound: if Redis never answers the "
@@ -76,8 +82,47 @@ class UnboundedWaitLoop(Rule):
             )
 
 
-def _command_start(text: str, position: int) -> int:
-    """Start of the line where the command holding `position` begins: the line of an open
-    single quote (`sh -c '` followed by the loop on the next lines), else position's line."""
-    anchor = text.rfind("'", 0, position) if text.count("'", 0, position) % 2 else position
-    return text.rfind("\n", 0, anchor) + 1
+def _last_done(text: str) -> int:
+    """Where the last `done` that `_LOOP` can end at starts, or -1."""
+    end = len(text)
+    while True:
+        position = text.rfind("done", 0, end)
+        if position < 0 or _DONE.match(text, position):
+            return position
+        end = position + 3
+
+
+class _TimeoutBefore:
+    """Whether a `timeout` is written between the start of the command that holds a loop and
+    the loop, for the loops of one script in order: the quotes are counted and the text
+    searched once over, not again from the start for each loop (30,000 loops in one script
+    would cost their number times its length)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.counted, self.quotes, self.last_quote = 0, 0, -1  # single quotes in text[:counted]
+        self.anchor = self.start = -1  # the last command's anchor and the start of its line
+        self.searched = -1  # where the last search ended
+        self.found_end: int | None = None  # the end of the `timeout` it found
+
+    def found(self, position: int) -> bool:
+        text = self.text
+        self.quotes += text.count("'", self.counted, position)
+        self.last_quote = max(self.last_quote, text.rfind("'", self.counted, position))
+        self.counted = position
+        # the line of an open single quote (`sh -c '` followed by the loop on the next lines),
+        # else the loop's own line
+        anchor = self.last_quote if self.quotes % 2 else position
+        # the same line as the last anchor (anchors only move forward: each stretch looked at once)
+        same = self.anchor >= 0 and text.find("\n", self.anchor, anchor) < 0
+        if not same:
+            self.start = text.rfind("\n", 0, anchor) + 1
+        self.anchor = anchor
+        if same and self.found_end is not None and self.found_end < self.searched:
+            return True  # a match that ended before the last search's end is one here too
+        # else no match ended by the last search's end: a new one ends after it
+        since = max(self.start, self.searched - len("timeout")) if same else self.start
+        match = _TIMEOUT.search(text, since, position)
+        self.searched = position
+        self.found_end = match.end() if match else None
+        return match is not None

@@ -1,0 +1,71 @@
+"""The linear rewrites of scans that were quadratic on hostile scripts (test_worst_case_cost.py)
+answer exactly what the plain scans answer, on random text made of the characters that matter."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from redis_ci.lint.model.expressions import EXPRESSION, sub_expressions
+from redis_ci.lint.model.shell import _TOKEN, SEPARATOR_CHARS, InContainerCommand, _tokens
+from redis_ci.lint.rules.unbounded_wait_loop import _TIMEOUT, _TimeoutBefore
+
+PIECES = ["${{", "}}", " ", "\n", "'", '"', "\\", ";", "|", "a", "x}", "$", "{", "timeout", "until", "redis-cli",
+          "docker", "-h", "\0"]
+texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+
+
+def _plain_tokens(text: str) -> tuple:
+    words, starts, ends = [], [], []
+    for match in _TOKEN.finditer(text):
+        words.append(match.group(0))
+        starts.append(match.start())
+        ends.append(match.end())
+    return words, starts, ends
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_tokens_with_unclosed_expressions_hidden_are_the_plain_tokens(text):
+    assert _tokens(text, 0) == _plain_tokens(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_sub_expressions_is_the_pattern_s_sub(text):
+    def mark(match):
+        return f"<{len(match.group(0))}>"
+    assert sub_expressions(mark, text) == EXPRESSION.sub(mark, text)
+
+
+def _plain_in_container(words: list, index: int) -> bool:
+    cursor = index - 1
+    while cursor >= 0 and words[cursor][0] not in SEPARATOR_CHARS:
+        if words[cursor] in ("docker", "docker-compose", "podman", "kubectl"):
+            return True
+        cursor -= 1
+    return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts, st.lists(st.integers(0, 80), max_size=12))
+def test_in_container_command_asked_in_any_order_is_the_walk_back(text, asked):
+    words = _plain_tokens(text)[0]
+    if not words:
+        return
+    in_container = InContainerCommand(words)
+    for index in [number % len(words) for number in asked]:
+        assert in_container(index) == _plain_in_container(words, index)
+
+
+def _plain_timeout_before(text: str, position: int) -> bool:
+    anchor = text.rfind("'", 0, position) if text.count("'", 0, position) % 2 else position
+    return bool(_TIMEOUT.search(text, text.rfind("\n", 0, anchor) + 1, position))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts, st.data())
+def test_timeout_before_loops_in_order_is_the_search_from_the_command_start(text, data):
+    positions = data.draw(st.lists(st.integers(0, len(text)), max_size=12))
+    timeouts = _TimeoutBefore(text)
+    for position in sorted(set(positions)):
+        assert timeouts.found(position) == _plain_timeout_before(text, position), position
