@@ -6,6 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from redis_ci.lint.model.expressions import EXPRESSION, sub_expressions
+from redis_ci.lint.model.starts import _WORD, _word_matches
+from redis_ci.lint.model.waits import NC_WAIT, _nc_waits
 from redis_ci.lint.model.shell import _TOKEN, SEPARATOR_CHARS, InContainerCommand, _tokens
 from redis_ci.lint.rules.unbounded_wait_loop import _TIMEOUT, _TimeoutBefore
 
@@ -69,3 +71,23 @@ def test_timeout_before_loops_in_order_is_the_search_from_the_command_start(text
     timeouts = _TimeoutBefore(text)
     for position in sorted(set(positions)):
         assert timeouts.found(position) == _plain_timeout_before(text, position), position
+
+
+WORD_PIECES = ["${{", "}}", "}", " ", "\n", "\t", "a", "$", "{", "'", "\\"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(WORD_PIECES), max_size=40).map("".join))
+def test_words_cut_at_each_line_s_last_closing_braces_are_the_pattern_s_words(text):
+    assert _word_matches(text) == _WORD.findall(text)
+
+
+NC_PIECES = ["nc -z h 63 ", "nc", "ncat", " ", "\n", "-z", "-w", "-zv", "-", "z", "1", "63", "6379", "123456", "localhost", "h.x",
+             "-é", "é", ";", "x"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(NC_PIECES), max_size=24).map("".join))
+def test_nc_waits_in_one_pass_are_the_pattern_s_matches(text):
+    plain = [(match.start(), match.end(), match.group("host"), match.group("port")) for match in NC_WAIT.finditer(text)]
+    assert list(_nc_waits(text)) == plain

@@ -108,6 +108,10 @@ SHAPES = {
     "redis_cli_calls_on_one_line": lambda: largest(one_script("redis-cli -h 'x ", lines=False)),
     "redis_cli_lines_located": lambda: largest(one_script("redis-cli -h x ping", lines=True)),
     "redis_urls_in_container_commands": lambda: largest(one_script("REDIS_URL=redis://${{ docker ", lines=False)),
+    "nc_options_without_host_and_port": lambda: largest(lambda n: one_script("x", lines=True)(1) + "          nc "
+                                                        + "-z " * n + "\n"),
+    "unclosed_expressions_in_a_docker_run": lambda: largest(lambda n: one_script("x", lines=True)(1)
+                                                            + "          docker run -d redis " + "${{ " * n + "\n"),
 }
 
 

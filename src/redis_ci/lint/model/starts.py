@@ -47,11 +47,32 @@ class ComposeUp:
 
 
 _WORD = lazy_compile(r"(?:\$\{\{.*?\}\}|\S)+")  # a `${{ }}` expression with spaces stays one word
+_PLAIN_WORD = lazy_compile(r"\S+")
 
 
 def _words(command: str) -> list[str]:
     """The words of one shell command (quotes dropped, `\\` line continuations skipped)."""
-    return [word.strip("'\"") for word in _WORD.findall(command.replace("\\\n", " ")) if word != "\\"]
+    return [word.strip("'\"") for word in _word_matches(command.replace("\\\n", " ")) if word != "\\"]
+
+
+def _word_matches(text: str) -> list[str]:
+    """`_WORD.findall(text)`, linear: a `${{` after its line's last `}}` makes `.*?` scan to the
+    line's end each time, so past that `}}` a line is cut into plain `\\S+` runs (a word that
+    reaches the cut goes on with the run after it)."""
+    if "${{" not in text:
+        return _PLAIN_WORD.findall(text)
+    words = []
+    for line in text.split("\n"):  # (`.` and `\\S` match no `\\n`: no word spans two lines)
+        cut = line.rfind("}}") + 2 if "}}" in line else 0
+        end = 0
+        for match in _WORD.finditer(line, 0, cut):
+            words.append(match.group(0))
+            end = match.end()
+        tail = _PLAIN_WORD.findall(line, cut)
+        if words and end == cut and cut and tail and line.startswith(tail[0], cut):
+            words[-1] += tail.pop(0)
+        words.extend(tail)
+    return words
 
 
 def _compose_up_words(words: list[str]) -> ComposeUp | None:

@@ -28,10 +28,41 @@ _TCP_WAITS = (
     ("dockerize", lazy_compile(r"\bdockerize\b[^\n;|&]*?-wait\s+tcp://" + _HOST_PORT)),
     ("wait4x tcp", lazy_compile(r"\bwait4x\s+tcp\s+" + _HOST_PORT)),
     ("wait-on", lazy_compile(r"\bwait-on\b[^\n;|&]*?\btcp:" + _HOST_PORT)),
-    ("nc -z", lazy_compile(r"\b(?:nc|ncat|netcat)\s+(?:-\w+\s+)*-\w*z\w*\s+(?:-\w+\s+)*(?P<host>[A-Za-z0-9_.-]+)\s+(?P<port>\d{2,5})\b")),
+    ("nc -z", None),  # _nc_waits: the pattern NC_WAIT, linear
     ("/dev/tcp", lazy_compile(r"/dev/tcp/(?P<host>[^/\s]+)/(?P<port>\d{2,5})\b")),
 )
 _REDIS_HOST = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)
+# `nc -z host port`, as one pattern: its two runs of options (before and after `-z`) split a
+# long run every way, each tried with the host after it: quadratic in the options of a line.
+NC_WAIT = lazy_compile(r"\b(?:nc|ncat|netcat)\s+(?:-\w+\s+)*-\w*z\w*\s+(?:-\w+\s+)*(?P<host>[A-Za-z0-9_.-]+)\s+(?P<port>\d{2,5})\b")
+_NC_OPTIONS = lazy_compile(r"\b(?:nc|ncat|netcat)\s+(?P<options>(?:-\w+\s+)*+)")  # (the run is one parse: possessive)
+_Z_OPTION = lazy_compile(r"-\w*z\w*\s")
+_HOST_THEN_PORT = lazy_compile(r"(?P<host>[A-Za-z0-9_.-]+)\s+(?P<port>\d{2,5})\b")
+_PORT = lazy_compile(r"\d{2,5}\b")
+_HOST = lazy_compile(r"[A-Za-z0-9_.-]+")
+
+
+def _nc_waits(text: str):
+    """(start, end, host, port) of each match of NC_WAIT.finditer(text), in one pass over each
+    run of options: the host is the word after the run (with a `-z` in the run) or the run's
+    last option (with a `-z` before it) when a port follows the run; nothing else can be."""
+    position = 0
+    while (head := _NC_OPTIONS.search(text, position)) is not None:
+        options_start, run_end = head.span("options")
+        found = None
+        after = _HOST_THEN_PORT.match(text, run_end)
+        if after is not None and _Z_OPTION.search(text, options_start, run_end):
+            found = (head.start(), after.end(), after.group("host"), after.group("port"))
+        elif (port := _PORT.match(text, run_end)) is not None and options_start < run_end:
+            last_start = text.rfind("-", options_start, run_end)  # (an option has one `-`, its first character)
+            last = text[last_start:run_end].rstrip()
+            if _HOST.fullmatch(last) and _Z_OPTION.search(text, options_start, last_start):
+                found = (head.start(), port.end(), last, port.group(0))
+        if found is None:
+            position = head.start() + 1
+        else:
+            yield found
+            position = found[1]
 
 
 def tcp_waits(step: Step) -> list[TcpWait]:
@@ -44,10 +75,10 @@ def tcp_waits(step: Step) -> list[TcpWait]:
         return []
     found = []
     for tool, pattern in _TCP_WAITS:
-        for match in pattern.finditer(run.text):
-            host = match.group("host")
-            port = int(match.group("port"))
-            found.append(TcpWait(tool, host.strip("[]") if host else None, port, run.locate(match.start(), match.end())))
+        for start, end, host, port in (_nc_waits(run.text) if pattern is None else
+                                       ((match.start(), match.end(), match.group("host"), match.group("port"))
+                                        for match in pattern.finditer(run.text))):
+            found.append(TcpWait(tool, host.strip("[]") if host else None, int(port), run.locate(start, end)))
     return sorted(found, key=lambda wait: (wait.span.line, wait.span.column))
 
 
