@@ -9,6 +9,8 @@ from redis_ci.lint.model.expressions import EXPRESSION, sub_expressions
 from redis_ci.lint.model.starts import _WORD, _word_matches
 from redis_ci.lint.model.waits import NC_WAIT, _nc_waits
 from redis_ci.lint.model.shell import _TOKEN, SEPARATOR_CHARS, InContainerCommand, _tokens
+from redis_ci.lint.rules.redis_cli_not_installed import _INSTALL, installs_redis
+from redis_ci.lint.rules.weak_health_check import _CLI_PING, _TCP_ONLY, cli_ping, tcp_only
 from redis_ci.lint.rules.unbounded_wait_loop import _TIMEOUT, _TimeoutBefore
 
 PIECES = ["${{", "}}", " ", "\n", "'", '"', "\\", ";", "|", "a", "x}", "$", "{", "timeout", "until", "redis-cli",
@@ -91,3 +93,31 @@ NC_PIECES = ["nc -z h 63 ", "nc", "ncat", " ", "\n", "-z", "-w", "-zv", "-", "z"
 def test_nc_waits_in_one_pass_are_the_pattern_s_matches(text):
     plain = [(match.start(), match.end(), match.group("host"), match.group("port")) for match in NC_WAIT.finditer(text)]
     assert list(_nc_waits(text)) == plain
+
+
+INSTALL_PIECES = ["apt-get", "apt", "brew", " ", "\n", "\\", "\\\n", ";", "|", "install", "add", "redis", "valkey", "x",
+                  "-", "y", "a"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(INSTALL_PIECES), max_size=24).map("".join))
+def test_installs_redis_command_by_command_is_the_pattern_s_search(text):
+    assert installs_redis(text) == bool(_INSTALL.search(text))
+
+
+HEALTH_PIECES = ["nc", "ncat", "redis-cli", "valkey-cli", "-redis-cli", " ", "\t", "\n", "-z", "-w", "-xz", "z", "|",
+                 ";", "&", "ping", "PING", "pingx", "ping-x", "x", "/dev/tcp/", "-"]
+health_commands = st.lists(st.sampled_from(HEALTH_PIECES), max_size=24).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(health_commands)
+def test_tcp_only_command_by_command_is_the_pattern_s_search(text):
+    assert tcp_only(text) == bool(_TCP_ONLY.search(text))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(health_commands)
+def test_cli_ping_walking_each_client_s_words_once_is_the_pattern_s_search(text):
+    match = _CLI_PING.search(text)
+    assert cli_ping(text) == (None if match is None else (match.group(1), match.group(2), match.end()))

@@ -110,6 +110,12 @@ SHAPES = {
     "redis_urls_in_container_commands": lambda: largest(one_script("REDIS_URL=redis://${{ docker ", lines=False)),
     "nc_options_without_host_and_port": lambda: largest(lambda n: one_script("x", lines=True)(1) + "          nc "
                                                         + "-z " * n + "\n"),
+    "redis_cli_calls_in_a_tcp_health_check": lambda: largest(lambda n: service_options("x")(1).replace(
+        "options: x", "options: --health-cmd \"" + "redis-cli " * n + "/dev/tcp/x/6379\"")),
+    "nc_words_in_a_health_check": lambda: largest(lambda n: service_options("x")(1).replace(
+        "options: x", "options: --health-cmd \"" + "nc " * n + "\"")),
+    "package_managers_after_redis_cli": lambda: largest(lambda n: one_script("x", lines=True)(1)
+                                                        + "          redis-cli ping; " + "apt-get install " * n + "\n"),
     "unclosed_expressions_in_a_docker_run": lambda: largest(lambda n: one_script("x", lines=True)(1)
                                                             + "          docker run -d redis " + "${{ " * n + "\n"),
 }

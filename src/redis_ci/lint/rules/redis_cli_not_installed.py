@@ -16,6 +16,12 @@ _INSTALL = lazy_compile(
     rf"\b(?:{'|'.join(_PACKAGE_MANAGERS)})\b(?:[^\n;|&]|\\\n)*?"
     r"\b(?:install|add)\b(?:[^\n;|&]|\\\n)*?\b(?:redis|valkey)",
 )
+# _INSTALL in parts: each lazy `*?` of the pattern scans to its command's end from each manager
+# and each install word, which many of them on one line make quadratic.
+_MANAGER = lazy_compile(rf"\b(?:{'|'.join(_PACKAGE_MANAGERS)})\b")
+_INSTALL_WORD = lazy_compile(r"\b(?:install|add)\b")
+_REDIS_PACKAGE = lazy_compile(r"\b(?:redis|valkey)")
+_COMMAND_END = lazy_compile(r"(?<!\\)\n|[;|&]")  # what the pattern's `(?:[^\n;|&]|\\\n)*?` cannot cross
 _PACKAGE = lazy_compile(r"\bredis-(?:tools|server)\b")  # given to an action that installs packages
 # Any manager's name anywhere: a substring test per name (`apt` stands for `apt-get`) is
 # faster than one search for all of them, which stops at every a, b, c, d, p, s, y and z.
@@ -107,4 +113,18 @@ def _installs_redis(step) -> bool:
 def _script_installs_redis(text: str) -> bool:
     if not any(map(text.__contains__, _MANAGER_NAMES)):
         return False  # no package manager named: skip the pattern, which tries every character
-    return bool(_INSTALL.search(text))
+    return installs_redis(text)
+
+
+def installs_redis(text: str) -> bool:
+    """`_INSTALL.search(text)`, linear: in each command, the first manager, the first install
+    word after it and a Redis name after that (a later manager or install word can only do less)."""
+    position = 0
+    while (manager := _MANAGER.search(text, position)) is not None:
+        end = _COMMAND_END.search(text, manager.end())
+        end = len(text) if end is None else end.start()
+        install = _INSTALL_WORD.search(text, manager.end(), end)  # (`\b` at `end`: a separator is no word)
+        if install is not None and _REDIS_PACKAGE.search(text, install.end(), end) is not None:
+            return True
+        position = end
+    return False

@@ -22,6 +22,14 @@ _CLI = lazy_compile(r"\b((?:redis|valkey|keydb)-cli)\b")
 _CLI_PING = lazy_compile(r"\b((?:redis|valkey|keydb)-cli)((?:\s+(?!(?i:ping)\b)[^\s|;&]+)*)\s+(?i:ping)\b")
 _TCP_PORT = lazy_compile(r"(?:/dev/tcp/[^/\s]+/|\s)(\d{2,5})\b")
 _TCP_ONLY = lazy_compile(r"/dev/tcp/|\b(?:nc|ncat|netcat)\b[^|;&]*\s-\w*z")
+# Their parts, for the linear searches (tcp_only, cli_ping): a pattern tried from each `nc` or
+# each client scans to the end of its command every time.
+_NC = lazy_compile(r"\b(?:nc|ncat|netcat)\b")
+_ZERO_IO = lazy_compile(r"\s-\w*z")
+_SEPARATOR = lazy_compile(r"[|;&]")
+_CLI_START = lazy_compile(r"\b((?:redis|valkey|keydb)-cli)")
+_THEN_PING = lazy_compile(r"\s+(?i:ping)\b")
+_THEN_WORD = lazy_compile(r"\s+[^\s|;&]+")
 _AUTH = lazy_compile(r"(?:^|\s)(?:-a|--pass|--askpass|--user)(?:\s|=|$)|-u\s+\S*@|REDISCLI_AUTH")
 # Images known to ship redis-cli (valkey ships `redis-*` links): a TCP check can become a PING.
 _CLI_IMAGES = ("redis", "valkey", "redis-stack", "redis-stack-server")
@@ -153,9 +161,9 @@ def _replacement(command: str, service, password) -> tuple:
     used, and the password from the container's own variable when there is one (password:
     `requirepass(service)`)."""
     cli = _CLI.search(command)
-    call = _CLI_PING.search(command) if cli else None  # (no client, no client's ping)
+    call = cli_ping(command) if cli else None  # (no client, no client's ping)
     if call:
-        client = call.group(1) + call.group(2)
+        client = call[0] + call[1]
     else:
         client = cli.group(1) if cli else "redis-cli"
         ports = [] if cli else [port for port in _TCP_PORT.findall(command) if int(port) != recipe.REDIS_PORT]
@@ -184,7 +192,7 @@ def _problem(command: str, service, password) -> str | None:
         return "sends no password to a server started with `--requirepass`: it passes on the NOAUTH error"
     if checks_reply:
         return None
-    if _TCP_ONLY.search(command):
+    if tcp_only(command):
         return "only checks that the port is open: Redis accepts connections while it is still loading"
     if cli and re.search(r"\bping\b", command, re.I) and not re.search(r"(?:^|\s)-e(?:\s|$)", command):
         return f"passes on error replies: `{cli.group(1)} ping` exits 0 on NOAUTH and LOADING"
@@ -196,3 +204,34 @@ def _redacted(command: str) -> str:
     if not any(map(command.__contains__, _SECRET_MARKS)):
         return command  # (every way _SECRET_ARGUMENT matches writes one of them: most commands have none)
     return _SECRET_ARGUMENT.sub(lambda m: m.group(1) + "***", command)
+
+
+def tcp_only(command: str) -> bool:
+    """`_TCP_ONLY.search(command)`, linear: a `-z` flag after the first `nc` of a command."""
+    if "/dev/tcp/" in command:
+        return True
+    position = 0
+    while (nc := _NC.search(command, position)) is not None:
+        separator = _SEPARATOR.search(command, nc.end())
+        end = len(command) if separator is None else separator.start()
+        if _ZERO_IO.search(command, nc.end(), end) is not None:
+            return True
+        position = end  # a later `nc` of the command has fewer words after it
+    return False
+
+
+def cli_ping(command: str) -> tuple | None:
+    """(group 1, group 2, end) of `_CLI_PING.search(command)`, linear: from each client, word by
+    word to a `ping`; a walk that fails stops where every later client's walk in it fails too."""
+    position = 0
+    while (cli := _CLI_START.search(command, position)) is not None:
+        cursor = cli.end()
+        while (ping := _THEN_PING.match(command, cursor)) is None:
+            word = _THEN_WORD.match(command, cursor)
+            if word is None:
+                break
+            cursor = word.end()
+        if ping is not None:
+            return cli.group(1), command[cli.end():cursor], ping.end()
+        position = max(cursor, cli.start() + 1)
+    return None
