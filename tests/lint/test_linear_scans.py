@@ -3,9 +3,12 @@ answer exactly what the plain scans answer, on random text made of the character
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings, strategies as st
 
 from redis_ci.lint.model.expressions import EXPRESSION, sub_expressions
+from redis_ci.lint.model.server_words import _NOT_A_START, _PACKAGE_INSTALL, _REDIS_SERVER, server_start
 from redis_ci.lint.model.starts import _WORD, _word_matches
 from redis_ci.lint.model.waits import NC_WAIT, _nc_waits
 from redis_ci.lint.model.shell import _TOKEN, SEPARATOR_CHARS, InContainerCommand, _tokens
@@ -121,3 +124,26 @@ def test_tcp_only_command_by_command_is_the_pattern_s_search(text):
 def test_cli_ping_walking_each_client_s_words_once_is_the_pattern_s_search(text):
     match = _CLI_PING.search(text)
     assert cli_ping(text) == (None if match is None else (match.group(1), match.group(2), match.end()))
+
+
+SERVER_PIECES = ["apt-get", "apt", "install", "add", "stop", "kill", "x", " ", "\t", ";", "\n", "(", "redis-server",
+                 "redis-server stop", "-server", "é"]
+
+
+def _plain_redis_server_start(text: str):
+    """_redis_start's loop over `redis-server` words as it was: each one walks back to its command's start."""
+    for match in _REDIS_SERVER.finditer(text):
+        command_start = max(text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
+        if _PACKAGE_INSTALL.search(text, command_start, match.start(1)):
+            continue
+        if _NOT_A_START.search(text, command_start, match.start(1)) or \
+                re.match(r"[\w.@-]*\s+(?:stop|status)\b", text[match.end(1):]):
+            continue
+        return match.start(1), match.end(1)
+    return None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(SERVER_PIECES), max_size=24).map("".join))
+def test_server_start_searching_each_command_once_is_the_walk_back(text):
+    assert server_start(text) == _plain_redis_server_start(text)

@@ -116,6 +116,9 @@ SHAPES = {
         "options: x", "options: --health-cmd \"" + "nc " * n + "\"")),
     "package_managers_after_redis_cli": lambda: largest(lambda n: one_script("x", lines=True)(1)
                                                         + "          redis-cli ping; " + "apt-get install " * n + "\n"),
+    "package_managers_before_redis_server": lambda: largest(lambda n: one_script("x", lines=True)(1) + "          "
+                                                            + "apt-get " * n + "redis-server " * (n // 2) + "\n"),
+    "stopped_redis_servers_on_one_line": lambda: largest(one_script("stop redis-server ", lines=False)),
     "unclosed_expressions_in_a_docker_run": lambda: largest(lambda n: one_script("x", lines=True)(1)
                                                             + "          docker run -d redis " + "${{ " * n + "\n"),
 }

@@ -6,6 +6,7 @@ import re
 
 from redis_ci.lint.model.endpoints import REDIS_URL_PATTERN, find_client_endpoints
 from redis_ci.lint.model.images import is_redis_image, parse_image
+from redis_ci.lint.model.server_words import server_start
 from redis_ci.lint.model.shell import redis_cli_calls
 from redis_ci.lint.model.starts import (
     COMPOSE_ACTIONS,
@@ -169,10 +170,6 @@ def service_has_health_check(service: Service) -> bool:
 
 
 _DOCKER_RUN = lazy_compile(word_alternatives("docker", "podman") + r"\s+run\b(?:\\\n|[^\n;|&])*")  # `\` continues a line
-_REDIS_SERVER = lazy_compile(r"(?:^|[\s;&|(])(redis-server|valkey-server)\b(?!\s+--version)")
-_PACKAGE_INSTALL = lazy_compile(r"\b(?:apt-get|apt|brew|yum|dnf|apk|snap|choco)\b.*\b(?:install|add)\b")
-# Words before `redis-server` in one command that stop, inspect or find it rather than start it.
-_NOT_A_START = lazy_compile(r"\b(?:stop|kill|pkill|killall|disable|mask|status|which|pgrep|is-active)\b")
 
 
 def redis_start(step: Step) -> RedisStart | None:
@@ -207,14 +204,9 @@ def _redis_start(step: Step) -> RedisStart | None:
     match = SYSTEM_START.search(run.text) if "start" in run.text else None
     if match:
         return RedisStart("redis-server", run.locate(match.start(), match.end()))
-    for match in _REDIS_SERVER.finditer(run.text) if "-server" in run.text else ():
-        command_start = max(run.text.rfind(separator, 0, match.start(1)) for separator in "\n;&|(") + 1
-        if _PACKAGE_INSTALL.search(run.text, command_start, match.start(1)):  # `apt-get install redis-server`
-            continue
-        if _NOT_A_START.search(run.text, command_start, match.start(1)) or \
-                re.match(r"[\w.@-]*\s+(?:stop|status)\b", run.text[match.end(1):]):  # `systemctl stop redis-server`
-            continue
-        return RedisStart("redis-server", run.locate(match.start(1), match.end(1)))
+    server = server_start(run.text) if "-server" in run.text else None
+    if server is not None:
+        return RedisStart("redis-server", run.locate(*server))
     ups = compose_ups(run) if docker else []
     if ups:
         return RedisStart("compose", ups[0].span, compose=ups[0])
