@@ -7,6 +7,7 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
+from redis_ci.lint.formats.sarif import _fingerprint_from, _fingerprint_prefix, fingerprint
 from redis_ci.lint.model.expressions import EXPRESSION, sub_expressions
 from redis_ci.lint.model.server_words import _NOT_A_START, _PACKAGE_INSTALL, _REDIS_SERVER, server_start
 from redis_ci.lint.model.starts import _WORD, _word_matches
@@ -147,3 +148,10 @@ def _plain_redis_server_start(text: str):
 @given(st.lists(st.sampled_from(SERVER_PIECES), max_size=24).map("".join))
 def test_server_start_searching_each_command_once_is_the_walk_back(text):
     assert server_start(text) == _plain_redis_server_start(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=8), st.sampled_from(["RC101", "RC102"]), st.text(max_size=30), st.integers(0, 10_000))
+def test_fingerprint_from_the_line_s_hash_is_the_fingerprint(uri, code, line_text, occurrence):
+    assert _fingerprint_from(_fingerprint_prefix(uri, code, line_text), occurrence) == \
+        fingerprint(uri, code, line_text, occurrence)

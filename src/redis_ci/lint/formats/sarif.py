@@ -52,18 +52,40 @@ def fingerprint(uri: str, code: str, line_text: str, occurrence: int) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def _fingerprint_prefix(uri: str, code: str, line_text: str):
+    """fingerprint's hash before the occurrence (sha256 reads its input in order)."""
+    return hashlib.sha256("\0".join((uri, code, line_text, "")).encode("utf-8", "surrogatepass"))
+
+
+def _fingerprint_from(prefix, occurrence: int) -> str:
+    digest = prefix.copy()
+    digest.update(str(occurrence).encode())
+    return digest.hexdigest()[:32]
+
+
 def render_sarif(results, rules, artifact_uri) -> str:
     """rules: the rule classes that ran (a result's ruleIndex points into them)."""
     index = {rule.code: position for position, rule in enumerate(rules)}
     sarif_results = []
     for result in results:
         seen: dict = {}
+        # Per line, not per finding: thousands of findings on one long line each stripped and
+        # hashed the whole line (an equal text is one object: a key compares by identity).
+        line_texts: dict = {}
+        texts: dict = {}
+        hashed: dict = {}
         for finding in result.findings:
             uri, lines = artifact_uri(result.path_of(finding)), result.lines_of(finding)
             span = finding.span
-            line_text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
+            line_text = line_texts.get((uri, span.line))
+            if line_text is None:
+                line_text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
+                line_text = line_texts[uri, span.line] = texts.setdefault(line_text, line_text)
             occurrence = seen.get((uri, finding.code, line_text), 0)
             seen[uri, finding.code, line_text] = occurrence + 1
+            prefix = hashed.get((uri, finding.code, line_text))
+            if prefix is None:
+                prefix = hashed[uri, finding.code, line_text] = _fingerprint_prefix(uri, finding.code, line_text)
             sarif_results.append({
                 "ruleId": finding.code,
                 "ruleIndex": index[finding.code],
@@ -80,7 +102,7 @@ def render_sarif(results, rules, artifact_uri) -> str:
                         },
                     },
                 }],
-                "partialFingerprints": {FINGERPRINT_KEY: fingerprint(uri, finding.code, line_text, occurrence)},
+                "partialFingerprints": {FINGERPRINT_KEY: _fingerprint_from(prefix, occurrence)},
             })
     document = {
         "$schema": SCHEMA,
