@@ -9,8 +9,11 @@ Variants (all give the same results, checked):
                 the parent waits (redis-ci before issue 15's pool work);
   triage-wait   the parent triages (the prefilter by bytes), the rest go to one worker per
                 core in chunks; the parent waits;
-  triage-steal  what lint/pool.py does: triage, chunks sent as they fill to one fewer worker
-                than cores, the parent lints unstarted chunks from the end.
+  triage-steal  what lint/pool.py did through issue 15's third round: triage, chunks sent as
+                they fill to one fewer worker than cores (a ProcessPoolExecutor), the parent
+                lints unstarted chunks from the end. lint/pool.py is now a plain os.fork pool
+                with pipes (its timeline: bench/pool_timeline.py); this bench keeps the
+                executor variants as they were measured.
 Prints wall and CPU (parent + workers) per variant.
 """
 

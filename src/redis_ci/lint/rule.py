@@ -77,6 +77,17 @@ class Finding:
         return (self.file or "", span.line, span.column, span.end_line, span.end_column, self.code, self.message)
 
 
+# A message is one line in every format (a text header, an annotation, a JSON string people
+# grep): the line breaks and other unprintable characters of the user text it quotes are
+# written as escapes instead.
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(message: str) -> str:
+    """message with each unprintable character written as an escape (`\\n`, `\\x85`)."""
+    return "".join(char if char.isprintable() else _ESCAPES.get(char) or repr(char)[1:-1] for char in message)
+
+
 class Rule:
     """Base of every rule: class attributes say what it is, hooks say what it checks.
 
@@ -116,6 +127,8 @@ class Rule:
     def finding(self, message: str, span: Span, in_file: str | None = None, **data) -> Finding:
         """A Finding of this rule at span; keyword arguments go to Finding.data. in_file: the
         compose file the span is in (such findings are never fixed: --fix edits workflows only)."""
+        if not message.isprintable():  # user text (a step's name, a script line) can hold line breaks
+            message = one_line(message)
         return Finding(self.code, self.name, self.severity, message, span, self.fixable and in_file is None,
                        data, in_file)
 
