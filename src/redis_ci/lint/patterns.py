@@ -45,17 +45,23 @@ def word_alternatives(*words: str) -> str:
                             for word in words) + ")"
 
 
+def word_positions(text: str, words: tuple) -> list[int]:
+    """Every position where one of words starts in text (str.find, in C), word by word."""
+    positions = []
+    for word in words:
+        position = text.find(word)
+        while position >= 0:
+            positions.append(position)
+            position = text.find(word, position + 1)
+    return positions
+
+
 def matches_at_words(pattern, text: str, words: tuple) -> list:
     """The matches `pattern.finditer(text)` yields, for a pattern that can match only where
     one of words starts. re tries such a pattern at every character where its first letter is
     (`d` and `p` for docker/podman: most of a script's words); str.find jumps to the words in C,
     and `match` there sees the text before (look-behinds work as in a search)."""
-    starts = []
-    for word in words:
-        position = text.find(word)
-        while position >= 0:
-            starts.append(position)
-            position = text.find(word, position + 1)
+    starts = word_positions(text, words)
     found, end = [], 0
     for start in sorted(starts) if len(words) > 1 else starts:
         if start >= end:  # matches do not overlap: the search goes on where the last one ended

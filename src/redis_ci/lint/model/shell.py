@@ -8,7 +8,7 @@ from itertools import accumulate
 
 from redis_ci.lint.model.tree import Step
 from redis_ci.lint.yaml_nodes import Span
-from redis_ci.lint.patterns import lazy_compile
+from redis_ci.lint.patterns import lazy_compile, word_positions
 
 
 # The words of a script; in a group, so that `split` hands back the text between them too.
@@ -78,12 +78,7 @@ def _unclosed_expressions_hidden(text: str) -> str:
 
 def _stretches(text: str) -> list:
     """(begin, end) of the stretches `command_tokens` tokenizes, in order, apart."""
-    found = []
-    for sought in _SOUGHT:
-        position = text.find(sought)
-        while position >= 0:
-            found.append(position)
-            position = text.find(sought, position + 1)
+    found = word_positions(text, _SOUGHT)
     if not found:
         return []
     found.sort()
