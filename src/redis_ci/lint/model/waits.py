@@ -35,7 +35,7 @@ _REDIS_HOST = lazy_compile(r"redis|valkey|keydb|dragonfly", re.I)
 # `nc -z host port`, as one pattern: its two runs of options (before and after `-z`) split a
 # long run every way, each tried with the host after it: quadratic in the options of a line.
 NC_WAIT = lazy_compile(r"\b(?:nc|ncat|netcat)\s+(?:-\w+\s+)*-\w*z\w*\s+(?:-\w+\s+)*(?P<host>[A-Za-z0-9_.-]+)\s+(?P<port>\d{2,5})\b")
-_NC_OPTIONS = lazy_compile(r"\b(?:nc|ncat|netcat)\s+(?P<options>(?:-\w+\s+)*+)")  # (the run is one parse: possessive)
+_NC_OPTIONS = lazy_compile(r"\b(?:nc|ncat|netcat)\s+(?P<options>(?:-\w+\s+)*)")  # (nothing after the run: matched once, greedily)
 _Z_OPTION = lazy_compile(r"-\w*z\w*\s")
 _HOST_THEN_PORT = lazy_compile(r"(?P<host>[A-Za-z0-9_.-]+)\s+(?P<port>\d{2,5})\b")
 _PORT = lazy_compile(r"\d{2,5}\b")
