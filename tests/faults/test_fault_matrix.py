@@ -100,9 +100,12 @@ CASES = [
          lambda peers: Setup(("--url", url_of(peers.redis()), "--db", "99"))),
     Case("URL /99 (out of range)", "bad-db", True,
          lambda peers: Setup(("--url", f"redis://127.0.0.1:{peers.redis().port}/99"))),
-    Case("URL host with a space", "usage", setup=lambda peers: Setup(("--url", "redis://bad host:6379/0")),
-         says="bad host 'bad host'"),
-    Case("--host with a space", "usage", setup=lambda peers: Setup(("--host", "bad host"))),
+    # a made-up host name, refused before any lookup; behind a loopback resolver all the same, so
+    # that a probe which stopped refusing it would ask that one, not the machine's
+    Case("URL host with a space", "usage", says="bad host 'bad host'", setup=lambda peers: Setup(
+        ("--url", "redis://bad host:6379/0"), resolv_conf=peers.dns("nxdomain"))),
+    Case("--host with a space", "usage", setup=lambda peers: Setup(("--host", "bad host"),
+                                                                    resolv_conf=peers.dns("nxdomain"))),
     Case("URL port :0", "usage", setup=lambda peers: Setup(("--url", "redis://127.0.0.1:0/0")), says="bad port 0"),
     Case("--port 0", "usage", setup=lambda peers: Setup(("--port", "0"))),
     Case("$GITHUB_OUTPUT injection through the URL", "refused",
