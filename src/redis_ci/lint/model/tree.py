@@ -5,7 +5,7 @@ Plain classes with `__slots__` (`records.Record`): the builder makes thousands p
 from __future__ import annotations
 
 from redis_ci.lint.model.records import Record
-from redis_ci.lint.yaml_nodes import Span
+from redis_ci.lint.yaml_nodes import Span, node_span
 
 
 class EnvVar(Record):
@@ -27,9 +27,7 @@ class EnvVar(Record):
     @property
     def name_span(self):
         if self._name_key is not None:
-            start, end = self._name_key.start_mark, self._name_key.end_mark
-            self._name_span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1,
-                                   self.value.span.path)
+            self._name_span = node_span(self._name_key, self.value.span.path)
             self._name_key = None
         return self._name_span
 
@@ -112,8 +110,7 @@ class Step(Record):
     def span(self):
         node = self._node
         if node is not None:
-            start, end = node.start_mark, node.end_mark
-            self._span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, self._span)
+            self._span = node_span(node, self._span)  # (_span held the path until now)
             self._node = None
         return self._span
 

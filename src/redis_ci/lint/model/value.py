@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from itertools import accumulate
 
-from redis_ci.lint.yaml_nodes import Span
+from redis_ci.lint.yaml_nodes import Span, node_span
 
 # A literal block longer than this finds a position's row in a table of its line breaks, made
 # once: counting from the start for each of thousands of findings read their number times it.
@@ -38,8 +38,7 @@ class Value:
     def span(self) -> Span:
         node = self._node
         if node is not None:
-            start, end = node.start_mark, node.end_mark
-            self._span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1, self._path)
+            self._span = node_span(node, self._path)
             self._node = None
         return self._span
 
